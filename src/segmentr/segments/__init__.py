@@ -1,0 +1,1 @@
+"""Segments: named Stof conditions, simple mode, templates, evaluation and membership."""

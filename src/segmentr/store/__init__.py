@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 tables, Alembic migrations and repositories (SQLite embedded, PostgreSQL)."""
