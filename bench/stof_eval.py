@@ -74,6 +74,14 @@ if (customer.cloud_created != null && customer.cloud_created > created_cutoff) {
 if (customer.grants != null && customer.grants.fields().len() > 0) {
     score += 1;
 }
+// Industry and contact signals from the CRM sync.
+if (data.industry == "logistics" || data.industry == "retail") {
+    score += 1;
+}
+const email = data.email ?? "";
+if (email.ends_with("@acme.io") || email.ends_with(".gov")) {
+    score += 1;
+}
 const seats = ?policy.value(customer.id, "seats") ?? 0;
 if (seats > 20) {
     score += 1;
@@ -370,6 +378,35 @@ def print_table(report: dict[str, Any], cells: dict[str, dict[str, Cell]]) -> No
         print(f"compile/check: {front['status']}: {front['reason']}")
 
 
+def markdown_table(report: dict[str, Any]) -> str:
+    """The results as the Markdown table of BENCHMARKS.md (µs per evaluation, ratio to the floor)."""
+    impls = list(IMPLEMENTATIONS)
+    versions = report["versions"]
+    names = [
+        impl if versions.get(impl) in ("-", "unavailable") else f"{impl} {versions[impl]}" for impl in impls
+    ]
+    lines = [
+        "| condition | group | timed customer matches | " + " | ".join(names) + " | target (ours) |",
+        "|---|---|---|" + "---:|" * len(impls) + "---|",
+    ]
+    for row in report["conditions"]:
+        cells = []
+        for impl in impls:
+            result = row["results"][impl]
+            if result["median_us"] is None:
+                cells.append({"unavailable": "-", "wrong": "WRONG"}.get(result["status"], result["status"]))
+            else:
+                cells.append(f"{result['median_us']:.2f} ({result['ratio_to_floor']:.1f}x)")
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[row["ours_meets_target"]]
+        matches = "yes" if row["matches_timed_customer"] else "no"
+        lines.append(
+            f"| {row['key']} | {row['group']} | {matches} | "
+            + " | ".join(cells)
+            + f" | {row['target_ratio']:.0f}x: {verdict} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (few rounds, short batches)")
@@ -379,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         "--stand-in-policy", action="store_true", help="use the stand-in even if segmentr.policy exists"
     )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     args = parser.parse_args(argv)
     rounds = args.rounds or (5 if args.quick else 31)
     batch_ms = args.batch_ms or (1.0 if args.quick else 4.0)
@@ -410,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print_table(report, cells)
     print(f"policy: {policy_engine}; {rounds} rounds; results in {args.output}")
+    if args.markdown:
+        print(markdown_table(report))
     return 1 if problems else 0
 
 
