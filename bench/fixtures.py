@@ -8,6 +8,7 @@ enough to give every implementation the same answers at a realistic cost.
 from __future__ import annotations
 
 import copy
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -406,5 +407,10 @@ def make_policy(customers: dict[str, dict[str, Any]], prefer_real: bool = True) 
         except ImportError:
             pass
         else:
-            return Policy.from_document(POLICY_DOCUMENT).with_customers(customers).view(), "segmentr.policy"
+            try:
+                view = Policy.from_document(POLICY_DOCUMENT).with_customers(customers).view()
+            except Exception as error:  # an engine still in progress must not stop the benchmark
+                print(f"segmentr.policy unusable ({error!r}); using the stand-in policy", file=sys.stderr)
+            else:
+                return view, "segmentr.policy"
     return StandInPolicy(POLICY_DOCUMENT, customers), "stand-in"
