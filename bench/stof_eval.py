@@ -407,6 +407,21 @@ def markdown_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def profile_ours(key: str, customer: dict[str, Any], policy: Any, count: int) -> None:
+    """Where ours spends its time on one condition: the generated Python, then cProfile's top entries."""
+    import cProfile
+    import pstats
+
+    from segmentr.stof import compile as stof_compile
+
+    source = next(c.source for c in SEED_CONDITIONS if c.key == key)
+    print(getattr(stof_compile(source), "python_source", "(no python_source)"))
+    evaluator = importlib.import_module("peers.ours").prepare(key)
+    profiler = cProfile.Profile()
+    profiler.runcall(_time_batch, evaluator, customer, policy, count)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (few rounds, short batches)")
@@ -416,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         "--stand-in-policy", action="store_true", help="use the stand-in even if segmentr.policy exists"
     )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    parser.add_argument(
+        "--profile", metavar="KEY", help="profile ours on one condition instead of benchmarking"
+    )
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     args = parser.parse_args(argv)
     rounds = args.rounds or (5 if args.quick else 31)
@@ -423,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
 
     customers = make_customers()
     policy, policy_engine = make_policy(customers, prefer_real=not args.stand_in_policy)
+    if args.profile:
+        profile_ours(args.profile, customers[TIMED_CUSTOMER_ID], policy, count=20_000)
+        return 0
     cells, versions, problems = build_cells(SEED_CONDITIONS, customers, policy)
     for problem in problems:
         print(f"CHECK: {problem}", file=sys.stderr)
