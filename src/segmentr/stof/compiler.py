@@ -1,0 +1,907 @@
+"""Stof AST → the Python source of one function, ``compile()``d once (the engine's back end).
+
+The generated function is ``_condition(v_customer, v_data, v_policy, _budget[, _trace])``. User text only ever
+reaches the source through ``repr()`` of literals and mangled identifiers (``v_<name>``), so no condition can
+become Python code. Stof locals are Python locals (block scoping and shadowing are resolved here, at compile
+time), the runtime operators are called by name from the function's globals, and type-specialised inline code
+replaces a call where it gives the same result (``type(x) is str`` before ``==``, chained ``dict.get`` for paths).
+
+Every runtime call is preceded by a ``#@<n>`` comment line: the position table maps each generated line to the
+Stof line/column of the node being evaluated there, so errors can point at the condition's text.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import nodes as n
+from .errors import Diagnostic, StofBudgetExceeded, StofRuntimeError, StofSyntaxError
+
+PARAMETERS = ("customer", "data", "policy")
+FUNCTION_NAME = "_condition"
+IMPLICIT_LOOP_NAMES = ("index", "first", "last", "length", "iterable")
+
+COMPARE_FUNCS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+COMPARE_PY = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+ARITH_FUNCS = {
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod",
+    "&": "bit_and", "|": "bit_or", "^": "bit_xor", "<<": "shl", ">>": "shr",
+}  # fmt: skip
+ASSIGN_FUNCS = {op + "=": fn for op, fn in ARITH_FUNCS.items()}
+# Exact for every int or float operand: a literal int up to 2**53 converts to f64 without loss.
+EXACT_INT_LITERAL = 2**53
+TICK_CHUNK = 1024
+
+
+class _LoopJump(Exception):
+    """A labelled ``break ^l;``/``continue ^l;`` crossing inner loops: caught by the labelled loop."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: int) -> None:
+        self.token = token
+
+
+def mangle(name: str) -> str:
+    """A Stof identifier as a Python identifier: ``v_`` + the name, ``_`` doubled, anything else ``_<hex>_``."""
+    out = ["v_"]
+    for ch in name:
+        if ch == "_":
+            out.append("__")
+        elif ch.isascii() and ch.isalnum():
+            out.append(ch)
+        else:
+            out.append(f"_{ord(ch):x}_")
+    return "".join(out)
+
+
+def _runtime_error(kind: str, message: str) -> StofRuntimeError:
+    return StofRuntimeError(message, kind=kind)
+
+
+def _error_value(error: StofRuntimeError) -> str:
+    return str(error)
+
+
+def _swap(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``fn`` taking its operands right first: Stof evaluates arithmetic operands right to left."""
+
+    def swapped(right: Any, left: Any) -> Any:
+        return fn(left, right)
+
+    return swapped
+
+
+def _assign_path(root: Any, names: tuple[str, ...], value: Any, combine: Callable[[Any, Any], Any] | None) -> None:
+    """``root.a.b = value`` (or ``op=``): walk object fields, creating missing child objects."""
+    target = root
+    for name in names[:-1]:
+        if type(target) is not dict:
+            raise StofRuntimeError(f"cannot assign into a non-object at {name!r}", kind="AssignRootNonObj")
+        child = target.get(name)
+        if child is None:
+            child = target[name] = {}
+        target = child
+    if type(target) is not dict:
+        raise StofRuntimeError("cannot assign a field of a non-object", kind="AssignRootNonObj")
+    last = names[-1]
+    target[last] = combine(target.get(last), value) if combine is not None else value
+
+
+def _copy_host_result(receiver: Any, result: Any) -> Any:
+    return copy.deepcopy(result) if hasattr(type(receiver), "stof_methods") else result
+
+
+SUPPORT_NAMES: dict[str, Any] = {
+    "_copy_host_result": _copy_host_result,
+    "type": type,
+    "range": range,
+    "dict": dict,
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "StofRuntimeError": StofRuntimeError,
+    "StofBudgetExceeded": StofBudgetExceeded,
+    "_LoopJump": _LoopJump,
+    "_runtime_error": _runtime_error,
+    "_error_value": _error_value,
+    "_assign_path": _assign_path,
+}
+
+
+def runtime_namespace() -> dict[str, Any]:
+    """The runtime names generated code may call, taken from the runtime modules."""
+    from . import access, cast, ops, stdlib, values
+
+    ns: dict[str, Any] = {}
+    for name in (*COMPARE_FUNCS.values(), *ARITH_FUNCS.values(), "truthy", "neg", "not_"):
+        ns[name] = getattr(ops, name)
+    ns["cast"] = cast.cast
+    ns["typeof"] = cast.typeof
+    ns["typename"] = cast.typename
+    ns["get_field"] = access.get_field
+    ns["iter_len"] = access.iter_len
+    ns["iter_at"] = access.iter_at
+    ns["call_method"] = stdlib.call_method
+    ns["call_library"] = stdlib.call_library
+    ns["LIBRARIES"] = stdlib.LIBRARIES
+    ns["MUTATING_METHODS"] = stdlib.MUTATING_METHODS
+    for name in ("VOID", "Units", "StofMap", "StofSet", "Version"):
+        ns[name] = getattr(values, name)
+    return ns
+
+
+@dataclass(slots=True)
+class Compiled:
+    """The result of compiling one body: the function, its source, and what the evaluator needs to know."""
+
+    function: Callable[..., Any]
+    python_source: str
+    positions: list[tuple[int, int]]  # generated line number (1-based) -> Stof (line, column)
+    uses_budget: bool
+    mutates: bool
+    trace_nodes: list[n.Expr] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Var:
+    pyname: str
+    const: bool = False
+    type: n.TypeRef | None = None
+
+
+@dataclass(slots=True)
+class _Loop:
+    label: str | None
+    token: int
+    continue_runs_step: bool = False
+
+
+# Static result kinds of expressions: used to skip a truthiness call or pick an inline fast path.
+_BOOL = "bool"
+_STR = "str"
+
+
+def _iter_exprs(node: n.Node) -> Iterator[n.Node]:
+    """All nodes under ``node`` without descending into nested statements (the calls one statement makes)."""
+    stack = list(node.children())
+    while stack:
+        child = stack.pop()
+        if isinstance(child, n.Stmt | n.SwitchCase):
+            continue
+        yield child
+        stack.extend(child.children())
+
+
+def _count_calls(node: n.Node | None) -> int:
+    if node is None:
+        return 0
+    own = 1 if isinstance(node, n.Call) else 0
+    return own + sum(1 for x in _iter_exprs(node) if isinstance(x, n.Call))
+
+
+def body_mutates(body: n.Body, mutating_methods: frozenset[str]) -> bool:
+    """Whether evaluating ``body`` can change a value it did not create (so the bindings need a copy)."""
+    for node in body.walk():
+        if isinstance(node, n.Assign) and len(node.target) > 1:
+            return True
+        if isinstance(node, n.Call) and node.name in mutating_methods:
+            return True
+    return False
+
+
+class CodeGenerator:
+    """Walks a ``nodes.Body`` once and writes the Python source of the condition function."""
+
+    def __init__(self, runtime: Mapping[str, Any], *, trace: bool = False, mutates: bool = False) -> None:
+        self.runtime = runtime
+        self.trace = trace
+        self.mutates = mutates
+        self.libraries: frozenset[str] = frozenset(runtime.get("LIBRARIES", ()))
+        self.lines: list[str] = []
+        self.level = 1
+        self.constants: dict[str, Any] = {}
+        self._constant_ids: dict[tuple[type, Any], str] = {}
+        self.marks: list[tuple[int, int]] = [(0, 0)]
+        self.scopes: list[dict[str, _Var]] = []
+        self.loops: list[_Loop] = []
+        self.loop_depth = 0
+        self.uses_budget = False
+        self.trace_nodes: list[n.Expr] = []
+        self._tmp = itertools.count()
+        self._token = itertools.count(1)
+        self._name_uses: dict[str, int] = {}
+
+    # ------------------------------------------------------------ output
+
+    def writeline(self, text: str, node: n.Node | None = None) -> None:
+        if node is not None:
+            self.lines.append("    " * self.level + self.mark(node).strip())
+        self.lines.append("    " * self.level + text)
+
+    def indent(self) -> None:
+        self.level += 1
+
+    def outdent(self) -> None:
+        self.level -= 1
+
+    def mark(self, node: n.Node) -> str:
+        """A comment line naming ``node``'s position; placed before code that may raise for it."""
+        self.marks.append((node.line, node.col))
+        return f"\n#@{len(self.marks) - 1}\n"
+
+    def temp(self) -> str:
+        return f"_t{next(self._tmp)}"
+
+    def constant(self, value: Any) -> str:
+        """A Python expression for an immutable constant (literal text, or a name in the function's globals)."""
+        if value is None or type(value) is bool:
+            return repr(value)
+        if type(value) is int or type(value) is str:
+            return f"({value!r})" if type(value) is int and value < 0 else repr(value)
+        if type(value) is float and math.isfinite(value):
+            return f"({value!r})" if math.copysign(1.0, value) < 0 else repr(value)
+        key = (type(value), repr(value))
+        name = self._constant_ids.get(key)
+        if name is None:
+            name = f"_k{len(self._constant_ids)}"
+            self._constant_ids[key] = name
+            self.constants[name] = value
+        return name
+
+    # ------------------------------------------------------------ scopes
+
+    def push_scope(self) -> None:
+        self.scopes.append({})
+
+    def pop_scope(self) -> None:
+        self.scopes.pop()
+
+    def lookup(self, name: str) -> _Var | None:
+        for scope in reversed(self.scopes):
+            var = scope.get(name)
+            if var is not None:
+                return var
+        return None
+
+    def declare(self, name: str, *, const: bool = False, type_: n.TypeRef | None = None) -> _Var:
+        uses = self._name_uses.get(name, 0)
+        self._name_uses[name] = uses + 1
+        pyname = mangle(name) + (f"_s{uses}" if uses else "")
+        var = _Var(pyname, const, type_)
+        self.scopes[-1][name] = var
+        return var
+
+    # ------------------------------------------------------------ entry point
+
+    def generate(self, body: n.Body) -> str:
+        params = [mangle(p) for p in PARAMETERS]
+        self.push_scope()
+        for name, pyname in zip(PARAMETERS, params, strict=True):
+            self._name_uses[name] = 1
+            self.scopes[-1][name] = _Var(pyname)
+        self.push_scope()
+        self.statements(body.body)
+        self.writeline("return VOID")
+        header = f"def {FUNCTION_NAME}({', '.join(params)}, _budget" + (", _trace):" if self.trace else "):")
+        prologue = ["    _tick = _budget.start()"] if self.uses_budget else []
+        return "\n".join([header, *prologue, *self.lines]) + "\n"
+
+    def positions(self, source: str) -> list[tuple[int, int]]:
+        """For each generated line (index = line number), the Stof position of the last mark above it."""
+        table: list[tuple[int, int]] = [(0, 0)]
+        current = (0, 0)
+        for line in source.split("\n"):
+            stripped = line.strip()
+            if stripped.startswith("#@"):
+                current = self.marks[int(stripped[2:])]
+            table.append(current)
+        return table
+
+    # ------------------------------------------------------------ statements
+
+    def statements(self, stmts: list[n.Stmt]) -> None:
+        start = len(self.lines)
+        for stmt in stmts:
+            self.statement(stmt)
+        if len(self.lines) == start:
+            self.writeline("pass")
+
+    def scoped_statement(self, stmt: n.Stmt) -> None:
+        """A branch or loop body: a block opens a scope, so does a lone statement."""
+        self.push_scope()
+        if isinstance(stmt, n.Block):
+            self.statements(stmt.body)
+        else:
+            self.statements([stmt])
+        self.pop_scope()
+
+    def tick(self, steps: int) -> None:
+        """Count ``steps`` budget steps (only inside loops: loop-free bodies are bounded by their size)."""
+        if steps <= 0 or self.loop_depth == 0:
+            return
+        self.uses_budget = True
+        self.writeline(f"_tick -= {steps}")
+        self.writeline("if _tick <= 0: _tick = _budget.refill(_tick)")
+
+    def statement(self, stmt: n.Stmt) -> None:
+        method = getattr(self, "stmt_" + type(stmt).__name__)
+        method(stmt)
+
+    def stmt_Empty(self, stmt: n.Empty) -> None:
+        pass
+
+    def stmt_Block(self, stmt: n.Block) -> None:
+        self.push_scope()
+        self.statements(stmt.body)
+        self.pop_scope()
+
+    def stmt_ExprStmt(self, stmt: n.ExprStmt) -> None:
+        self.tick(_count_calls(stmt.expr))
+        code = self.expr(stmt.expr, top=stmt.returns)
+        if stmt.returns:
+            self.writeline(f"return {code}", stmt)
+        elif _count_calls(stmt.expr) or not isinstance(stmt.expr, n.Literal | n.Path | n.UnitLiteral):
+            self.writeline(code, stmt)
+
+    def stmt_Return(self, stmt: n.Return) -> None:
+        self.tick(_count_calls(stmt.value))
+        code = "VOID" if stmt.value is None else self.expr(stmt.value, top=True)
+        self.writeline(f"return {code}", stmt)
+
+    def raise_error(self, kind: str, message: str, node: n.Node) -> None:
+        self.writeline(f"raise _runtime_error({kind!r}, {message!r})", node)
+
+    def cast_code(self, code: str, type_: n.TypeRef, node: n.Node) -> str:
+        names = tuple(type_.names)
+        return f"({self.mark(node)}cast({code}, {names!r}, {type_.not_null!r}))"
+
+    def stmt_Declare(self, stmt: n.Declare) -> None:
+        self.tick(_count_calls(stmt.value))
+        code = "None" if stmt.value is None else self.expr(stmt.value)
+        if stmt.type is not None:
+            code = self.cast_code(code, stmt.type, stmt)
+        if stmt.name in self.scopes[-1]:
+            if stmt.value is not None:
+                self.writeline(code, stmt)
+            self.raise_error("DeclareExisting", f"{stmt.name!r} is already declared in this scope", stmt)
+            return
+        var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
+        self.writeline(f"{var.pyname} = {code}", stmt)
+
+    def stmt_Assign(self, stmt: n.Assign) -> None:
+        self.tick(_count_calls(stmt.value))
+        value = self.expr(stmt.value)
+        root = self.lookup(stmt.target[0])
+        combine = ASSIGN_FUNCS.get(stmt.op)
+        if len(stmt.target) > 1:
+            root_code = root.pyname if root is not None else "None"
+            names = tuple(stmt.target[1:])
+            self.writeline(f"_assign_path({root_code}, {names!r}, {value}, {combine or 'None'})", stmt)
+            return
+        if root is None:
+            self.writeline(value, stmt)
+            self.raise_error("AssignRootNonObj", f"{stmt.target[0]!r} is not declared", stmt)
+            return
+        if root.const:
+            self.writeline(value, stmt)
+            self.raise_error("AssignConst", f"{stmt.target[0]!r} is a constant", stmt)
+            return
+        if combine is not None:
+            value = f"({self.mark(stmt)}{combine}({root.pyname}, {value}))"
+        if root.type is not None:
+            value = self.cast_code(value, root.type, stmt)
+        self.writeline(f"{root.pyname} = {value}", stmt)
+
+    def stmt_If(self, stmt: n.If) -> None:
+        self.tick(_count_calls(stmt.cond))
+        self.writeline(f"if {self.condition(stmt.cond)}:", stmt)
+        self.indent()
+        self.scoped_statement(stmt.then)
+        self.outdent()
+        other = stmt.otherwise
+        while isinstance(other, n.If):
+            self.writeline(f"elif {self.condition(other.cond)}:", other)
+            self.indent()
+            if self.loop_depth and _count_calls(other.cond):
+                # elif cannot carry the tick statement: count the branch's condition calls inside it
+                self.tick(_count_calls(other.cond))
+            self.scoped_statement(other.then)
+            self.outdent()
+            other = other.otherwise
+        if other is not None:
+            self.writeline("else:")
+            self.indent()
+            self.scoped_statement(other)
+            self.outdent()
+
+    def condition(self, expr: n.Expr) -> str:
+        code = self.expr(expr, top=True)
+        if self.trace:
+            code = self.traced(expr, code)
+        return self.truth(code, expr)
+
+    def traced(self, expr: n.Expr, code: str) -> str:
+        self.trace_nodes.append(expr)
+        return f"_trace({len(self.trace_nodes) - 1}, {code})"
+
+    # loops ----------------------------------------------------------
+
+    def _jump_targets(self, body: n.Stmt, label: str | None) -> tuple[bool, bool, bool]:
+        """(labelled break from an inner loop, labelled continue from an inner loop, continue of this loop)."""
+        outer_break = outer_continue = own_continue = False
+
+        def visit(node: n.Node, depth: int) -> None:
+            nonlocal outer_break, outer_continue, own_continue
+            if isinstance(node, n.Break | n.Continue):
+                targets_me = (node.label is None and depth == 0) or (label is not None and node.label == label)
+                if targets_me and depth > 0:
+                    if isinstance(node, n.Break):
+                        outer_break = True
+                    else:
+                        outer_continue = True
+                if targets_me and isinstance(node, n.Continue):
+                    own_continue = True
+                return
+            inner = isinstance(node, n.While | n.For | n.ForIn)
+            for child in node.children():
+                visit(child, depth + 1 if inner else depth)
+
+        visit(body, 0)
+        return outer_break, outer_continue, own_continue
+
+    def loop(self, label: str | None, body: n.Stmt, emit: Callable[[_Loop, bool], None]) -> None:
+        """Open a loop: labelled jumps from inner loops arrive as ``_LoopJump`` exceptions."""
+        outer_break, outer_continue, own_continue = self._jump_targets(body, label)
+        ctx = _Loop(label, next(self._token), own_continue)
+        self.loops.append(ctx)
+        self.loop_depth += 1
+        if outer_break:
+            self.writeline("try:")
+            self.indent()
+        emit(ctx, outer_continue)
+        if outer_break:
+            self.outdent()
+            self.writeline("except _LoopJump as _jump:")
+            self.writeline(f"    if _jump.token != {ctx.token}: raise")
+        self.loop_depth -= 1
+        self.loops.pop()
+
+    def loop_body(self, ctx: _Loop, body: n.Stmt, outer_continue: bool) -> None:
+        if outer_continue:
+            self.writeline("try:")
+            self.indent()
+            self.scoped_statement(body)
+            self.outdent()
+            self.writeline("except _LoopJump as _jump:")
+            self.writeline(f"    if _jump.token != -{ctx.token}: raise")
+        else:
+            self.scoped_statement(body)
+
+    def stmt_While(self, stmt: n.While) -> None:
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            self.writeline(f"while {self.condition(stmt.cond)}:", stmt)
+            self.indent()
+            self.tick(1 + _count_calls(stmt.cond))
+            self.loop_body(ctx, stmt.body, outer_continue)
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit)
+
+    def stmt_For(self, stmt: n.For) -> None:
+        self.push_scope()
+        if stmt.init is not None:
+            self.statement(stmt.init)
+
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            step_runs_first = stmt.step is not None and ctx.continue_runs_step
+            if step_runs_first:
+                started = self.temp()
+                self.writeline(f"{started} = False")
+            self.writeline("while True:", stmt)
+            self.indent()
+            self.tick(1 + _count_calls(stmt.cond))
+            if step_runs_first and stmt.step is not None:
+                self.writeline(f"if {started}:")
+                self.indent()
+                self.statement(stmt.step)
+                self.outdent()
+                self.writeline(f"{started} = True")
+            if stmt.cond is not None:
+                self.writeline(f"if not {self.condition(stmt.cond)}: break", stmt.cond)
+            self.loop_body(ctx, stmt.body, outer_continue)
+            if stmt.step is not None and not step_runs_first:
+                self.statement(stmt.step)
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit)
+        self.pop_scope()
+
+    def stmt_ForIn(self, stmt: n.ForIn) -> None:
+        iterable, length, index = self.temp(), self.temp(), self.temp()
+        self.tick(_count_calls(stmt.iterable))
+        self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
+        self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
+        used = {
+            x.names[0] for x in stmt.body.walk() if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
+        } | {x.target[0] for x in stmt.body.walk() if isinstance(x, n.Assign)}
+
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            self.writeline(f"for {index} in range({length}):", stmt)
+            self.indent()
+            self.tick(1)
+            self.push_scope()
+            implicit = {
+                "index": index,
+                "first": f"{index} == 0",
+                "last": f"{index} == {length} - 1 and {index} > 0",  # set after each iteration: never on the 1st
+                "length": length,
+                "iterable": iterable,
+            }
+            for name, code in implicit.items():
+                if name in used:
+                    var = self.declare(name)
+                    self.writeline(f"{var.pyname} = {code}")
+            item = f"({self.mark(stmt)}iter_at({iterable}, {index}))"
+            if stmt.type is not None:
+                item = self.cast_code(item, stmt.type, stmt)
+            var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
+            self.writeline(f"{var.pyname} = {item}")
+            self.loop_body(ctx, stmt.body, outer_continue)
+            self.pop_scope()
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit)
+
+    def _jump(self, stmt: n.Break | n.Continue, keyword: str) -> None:
+        if not self.loops:
+            self.writeline("pass")
+            return
+        target = self.loops[-1]
+        if stmt.label is not None:
+            found = next((loop for loop in reversed(self.loops) if loop.label == stmt.label), None)
+            if found is None:
+                self.writeline("pass")
+                return
+            target = found
+        if target is self.loops[-1]:
+            self.writeline(keyword, stmt)
+        else:
+            token = target.token if keyword == "break" else -target.token
+            self.writeline(f"raise _LoopJump({token})", stmt)
+
+    def stmt_Break(self, stmt: n.Break) -> None:
+        self._jump(stmt, "break")
+
+    def stmt_Continue(self, stmt: n.Continue) -> None:
+        self._jump(stmt, "continue")
+
+    def stmt_Switch(self, stmt: n.Switch) -> None:
+        subject = self.temp()
+        self.tick(_count_calls(stmt.subject))
+        self.writeline(f"{subject} = {self.expr(stmt.subject)}", stmt)
+        keyword = "if"
+        default: n.SwitchCase | None = None
+        for case in stmt.cases:
+            if case.is_default:
+                default = case
+                continue
+            tests = " or ".join(
+                f"({self.mark(value)}eq({subject}, {self.expr(value)}))" for value in case.values
+            )
+            self.writeline(f"{keyword} {tests or 'False'}:", case)
+            self.indent()
+            self.scoped_statement(case.body)
+            self.outdent()
+            keyword = "elif"
+        if default is not None:
+            if keyword == "if":
+                self.writeline("if True:")
+            else:
+                self.writeline("else:")
+            self.indent()
+            self.scoped_statement(default.body)
+            self.outdent()
+
+    def stmt_Try(self, stmt: n.Try) -> None:
+        self.writeline("try:", stmt)
+        self.indent()
+        self.scoped_statement(stmt.body)
+        self.outdent()
+        self.writeline("except StofBudgetExceeded:")
+        self.writeline("    raise")
+        self.writeline("except StofRuntimeError as _error:")
+        self.indent()
+        self.push_scope()
+        if stmt.error_name is not None:
+            value = "_error_value(_error)"
+            if stmt.error_type is not None:
+                value = self.cast_code(value, stmt.error_type, stmt)
+            var = self.declare(stmt.error_name, type_=stmt.error_type)
+            self.writeline(f"{var.pyname} = {value}")
+        self.scoped_statement(stmt.handler)
+        self.pop_scope()
+        self.outdent()
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, e: n.Expr, *, top: bool = False) -> str:
+        folded = self.fold(e)
+        if folded is not _NOT_CONSTANT:
+            return self.constant(folded)
+        if top and self.trace and isinstance(e, n.Logical):
+            return self.logical(e, traced=True)
+        method = getattr(self, "expr_" + type(e).__name__)
+        return method(e)
+
+    def kind(self, e: n.Expr) -> str | None:
+        """The Python type an expression certainly has, when known statically."""
+        if isinstance(e, n.Logical) or (isinstance(e, n.Binary) and e.op in COMPARE_FUNCS):
+            return _BOOL
+        if isinstance(e, n.Unary) and e.op == "!":
+            return _BOOL
+        if isinstance(e, n.TypeOf):
+            return _STR
+        if isinstance(e, n.Literal):
+            return {bool: _BOOL, str: _STR}.get(type(e.value))
+        return None
+
+    def truth(self, code: str, e: n.Expr) -> str:
+        """Stof truthiness of ``code`` as a Python bool."""
+        if self.kind(e) == _BOOL:
+            return code
+        t = self.temp()
+        return f"({t} if type({t} := {code}) is bool else truthy({t}))"
+
+    def fold(self, e: n.Expr) -> Any:
+        """The value of a literal-only expression, computed now with the runtime's own operators."""
+        if isinstance(e, n.Literal):
+            return e.value
+        if isinstance(e, n.UnitLiteral):
+            units = self.runtime.get("Units")
+            return units(e.value, e.unit) if units is not None else _NOT_CONSTANT
+        if isinstance(e, n.Unary | n.Binary):
+            operands = [e.operand] if isinstance(e, n.Unary) else [e.left, e.right]
+            values = [self.fold(x) for x in operands]
+            if any(v is _NOT_CONSTANT for v in values):
+                return _NOT_CONSTANT
+            if isinstance(e, n.Unary):
+                fn = self.runtime.get("neg" if e.op == "-" else "not_")
+            else:
+                fn = self.runtime.get(COMPARE_FUNCS.get(e.op) or ARITH_FUNCS.get(e.op, ""))
+            if fn is None:
+                return _NOT_CONSTANT
+            try:
+                value = fn(*values)
+            except Exception:
+                return _NOT_CONSTANT  # let the error happen at evaluation, with its position
+            units = self.runtime.get("Units")
+            immutable = value is None or type(value) in (bool, int, float, str) or (
+                units is not None and type(value) is units
+            )
+            if type(value) is str and len(value) > 1024:
+                return _NOT_CONSTANT
+            return value if immutable else _NOT_CONSTANT
+        return _NOT_CONSTANT
+
+    def expr_Literal(self, e: n.Literal) -> str:
+        return self.constant(e.value)
+
+    def expr_UnitLiteral(self, e: n.UnitLiteral) -> str:
+        return self.constant(self.runtime["Units"](e.value, e.unit))
+
+    def expr_VersionLiteral(self, e: n.VersionLiteral) -> str:
+        try:
+            value = self.runtime["Version"].parse(e.text)
+        except Exception:
+            return f"({self.mark(e)}_runtime_error('Version', {e.text!r}))"
+        return self.constant(value)
+
+    def expr_ListLiteral(self, e: n.ListLiteral) -> str:
+        return "[" + ", ".join(self.expr(x) for x in e.items) + "]"
+
+    def expr_TupleLiteral(self, e: n.TupleLiteral) -> str:
+        return "(" + "".join(self.expr(x) + ", " for x in e.items) + ")"
+
+    def expr_SetLiteral(self, e: n.SetLiteral) -> str:
+        return f"({self.mark(e)}StofSet([" + ", ".join(self.expr(x) for x in e.items) + "]))"
+
+    def expr_MapLiteral(self, e: n.MapLiteral) -> str:
+        pairs = ", ".join(f"({self.expr(k)}, {self.expr(v)})" for k, v in e.entries)
+        return f"({self.mark(e)}StofMap([{pairs}]))"
+
+    def field_code(self, obj: str, name: str, node: n.Node) -> str:
+        if obj.isidentifier():
+            return f"({obj}.get({name!r}) if type({obj}) is dict else get_field({obj}, {name!r}))"
+        t = self.temp()
+        return f"({t}.get({name!r}) if type({t} := {obj}) is dict else get_field({t}, {name!r}))"
+
+    def expr_Path(self, e: n.Path) -> str:
+        var = self.lookup(e.names[0])
+        if var is None:
+            return "None"
+        code = var.pyname
+        for name in e.names[1:]:
+            code = self.field_code(code, name, e)
+        return code
+
+    def expr_Attr(self, e: n.Attr) -> str:
+        return self.field_code(self.expr(e.obj), e.name, e)
+
+    def expr_Call(self, e: n.Call) -> str:
+        args = "[" + ", ".join(self.expr(a) for a in e.args) + "]"
+        safe = ", True" if e.null_safe else ""
+        receiver = e.receiver
+        if receiver is None:
+            return f"({self.mark(e)}call_library('Std', {e.name!r}, {args}{safe}))"
+        if (
+            isinstance(receiver, n.Path)
+            and len(receiver.names) == 1
+            and self.lookup(receiver.names[0]) is None
+            and receiver.names[0] in self.libraries
+        ):
+            return f"({self.mark(e)}call_library({receiver.names[0]!r}, {e.name!r}, {args}{safe}))"
+        if self.mutates:
+            # the body may change what a host call returns: give it its own copy
+            t = self.temp()
+            call = f"call_method({t} := {self.expr(receiver)}, {e.name!r}, {args}{safe})"
+            return f"({self.mark(e)}_copy_host_result({t}, {call}))"
+        return f"({self.mark(e)}call_method({self.expr(receiver)}, {e.name!r}, {args}{safe}))"
+
+    def expr_Unary(self, e: n.Unary) -> str:
+        operand = self.expr(e.operand)
+        if e.op == "!":
+            if self.kind(e.operand) == _BOOL:
+                return f"(not {operand})"
+            t = self.temp()
+            return f"(not {t} if type({t} := {operand}) is bool else not_({t}))"
+        return f"({self.mark(e)}neg({operand}))"
+
+    def expr_Binary(self, e: n.Binary) -> str:
+        if e.op in COMPARE_FUNCS:
+            return self.comparison(e)
+        fn = ARITH_FUNCS[e.op]
+        left, right = self.expr(e.left), self.expr(e.right)
+        literal = self.fold(e.right)
+        if e.op in "+-*" and type(literal) is float and math.isfinite(literal):
+            # int/float op a float literal: Python float arithmetic is IEEE f64, as Rust's
+            t = self.temp()
+            return (
+                f"({t} {e.op} {right} if type({t} := {left}) is float or type({t}) is int"
+                f" else ({self.mark(e)}{fn}({t}, {right})))"
+            )
+        if _count_calls(e.left) and _count_calls(e.right):
+            # both sides can have effects: Stof evaluates the right operand first
+            return f"({self.mark(e)}_swapped_{fn}({right}, {left}))"
+        return f"({self.mark(e)}{fn}({left}, {right}))"
+
+    def comparison(self, e: n.Binary) -> str:
+        fn = COMPARE_FUNCS[e.op]
+        py = COMPARE_PY[e.op]
+        left = self.expr(e.left)
+        right_value = self.fold(e.right)
+        t = self.temp()
+        if right_value is None and e.op in ("==", "!="):
+            # ops.eq: null equals only null (void is a different kind)
+            return f"({left} {'is' if e.op == '==' else 'is not'} None)"
+        if type(right_value) is str:
+            rc = self.constant(right_value)
+            return f"({t} {py} {rc} if type({t} := {left}) is str else ({self.mark(e)}{fn}({t}, {rc})))"
+        if type(right_value) is int and abs(right_value) < EXACT_INT_LITERAL:
+            rc = self.constant(right_value)
+            return (
+                f"({t} {py} {rc} if type({t} := {left}) is int or type({t}) is float"
+                f" else ({self.mark(e)}{fn}({t}, {rc})))"
+            )
+        if type(right_value) is float:
+            rc = self.constant(right_value)
+            return f"({t} {py} {rc} if type({t} := {left}) is float else ({self.mark(e)}{fn}({t}, {rc})))"
+        right = self.expr(e.right)
+        u = self.temp()
+        return (
+            f"({t} {py} {u} if type({t} := {left}) is type({u} := {right}) and type({t}) in _PLAIN_COMPARABLE"
+            f" else ({self.mark(e)}{fn}({t}, {u})))"
+        )
+
+    def expr_Logical(self, e: n.Logical) -> str:
+        return self.logical(e, traced=False)
+
+    def logical(self, e: n.Logical, *, traced: bool) -> str:
+        def operand(x: n.Expr) -> str:
+            if isinstance(x, n.Logical):
+                return self.logical(x, traced=traced)
+            code = self.expr(x)
+            if traced:
+                code = self.traced(x, code)
+            return self.truth(code, x)
+
+        word = "and" if e.op == "&&" else "or"
+        return f"({operand(e.left)} {word} {operand(e.right)})"
+
+    def expr_Nullish(self, e: n.Nullish) -> str:
+        t = self.temp()
+        return f"({t} if ({t} := {self.expr(e.left)}) is not None and {t} is not VOID else {self.expr(e.right)})"
+
+    def expr_Ternary(self, e: n.Ternary) -> str:
+        cond = self.truth(self.expr(e.cond), e.cond)
+        return f"({self.expr(e.then)} if {cond} else {self.expr(e.otherwise)})"
+
+    def expr_Cast(self, e: n.Cast) -> str:
+        return self.cast_code(self.expr(e.expr), e.type, e)
+
+    def expr_TypeOf(self, e: n.TypeOf) -> str:
+        fn = "typename" if e.specific else "typeof"
+        return f"({self.mark(e)}{fn}({self.expr(e.expr)}))"
+
+    def expr_BlockExpr(self, e: n.BlockExpr) -> str:
+        # A nested function keeps the block's own `return`; outer locals it assigns are `nonlocal`.
+        name = f"_block{next(self._tmp)}"
+        saved_lines, saved_level = self.lines, self.level
+        self.lines, self.level = [], 1
+        self.push_scope()
+        self.statements(e.body)
+        self.writeline("return VOID")
+        self.pop_scope()
+        inner, self.lines, self.level = self.lines, saved_lines, saved_level
+        assigned = sorted(
+            {v.pyname for x in n.Block(body=e.body).walk() if isinstance(x, n.Assign) and (v := self.lookup(x.target[0]))}
+            | ({"_tick"} if self.uses_budget else set())
+        )
+        self.writeline(f"def {name}():")
+        if assigned:
+            self.writeline(f"    nonlocal {', '.join(assigned)}")
+        for line in inner:
+            self.lines.append("    " * self.level + line)
+        return f"({self.mark(e)}{name}())"
+
+
+_NOT_CONSTANT: Any = object()
+_PLAIN_COMPARABLE = frozenset({int, float, str})
+
+
+def compile_body(
+    body: n.Body,
+    *,
+    runtime: Mapping[str, Any] | None = None,
+    trace: bool = False,
+    filename: str = "<stof>",
+) -> Compiled:
+    """Generate and compile the Python function for ``body``."""
+    rt = dict(runtime) if runtime is not None else runtime_namespace()
+    mutating = frozenset(rt.get("MUTATING_METHODS", ()))
+    mutates = body_mutates(body, mutating)
+    generator = CodeGenerator(rt, trace=trace, mutates=mutates)
+    source = generator.generate(body)
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    namespace.update(SUPPORT_NAMES)
+    namespace.update({k: v for k, v in rt.items() if k not in ("LIBRARIES", "MUTATING_METHODS")})
+    namespace["_PLAIN_COMPARABLE"] = _PLAIN_COMPARABLE
+    for fn in ARITH_FUNCS.values():
+        if fn in rt:
+            namespace[f"_swapped_{fn}"] = _swap(rt[fn])
+    namespace.update(generator.constants)
+    try:
+        code = compile(source, filename, "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
+        line, col = body.line or 1, body.col or 1
+        raise StofSyntaxError(
+            [Diagnostic("error", line, col, line, col + 1, f"condition too complex to compile ({exc})", "too-complex")]
+        ) from exc
+    exec(code, namespace)  # the namespace holds only runtime names; no builtins
+    return Compiled(
+        function=namespace[FUNCTION_NAME],
+        python_source=source,
+        positions=generator.positions(source),
+        uses_budget=generator.uses_budget,
+        mutates=mutates,
+        trace_nodes=generator.trace_nodes,
+    )
+
+
+__all__ = ["CodeGenerator", "Compiled", "body_mutates", "compile_body", "mangle", "runtime_namespace"]
