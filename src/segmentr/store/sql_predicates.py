@@ -10,7 +10,6 @@ generated leaf is two-valued (never SQL NULL), so ``NOT`` means Stof's ``!``.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -49,6 +48,7 @@ from segmentr.segments.pushdown.ir import (
     NowMinus,
     Or,
     Predicate,
+    PushdownUnsupported,
     StrMatch,
     Value,
     now_minus_ms,
@@ -59,7 +59,7 @@ NULL, BOOL, NUMBER, STRING, ARRAY, OBJECT = "null", "bool", "number", "string", 
 _STRICT = {"<": "<", "<=": "<", ">": ">", ">=": ">"}
 
 
-class UnsupportedPredicate(Exception):
+class UnsupportedPredicate(PushdownUnsupported):
     """The dialect cannot state this predicate exactly: the caller evaluates the condition instead."""
 
 
@@ -415,12 +415,9 @@ def _param(value: object) -> ColumnElement:
 
 def _stof_now_ms() -> float:
     """The Stof clock (``Time.now()``), so a relative window means what the evaluator means by it."""
-    try:
-        from segmentr.stof.stdlib import call_library
-    except ImportError:  # the library is not there yet: wall clock
-        return time.time() * 1000.0
-    result = call_library("Time", "now", [])
-    return float(getattr(result, "value", result))
+    from segmentr.stof.stdlib.time_lib import now_ms
+
+    return now_ms()
 
 
 GENERATORS: dict[str, Callable[..., PredicateSQL]] = {

@@ -12,6 +12,7 @@ from segmentr.segments.pushdown.ir import (
     NowMinus,
     Or,
     Predicate,
+    PushdownUnsupported,
     StrMatch,
 )
 from segmentr.segments.pushdown.translate import to_predicate, translate_source
@@ -28,6 +29,7 @@ __all__ = [
     "NowMinus",
     "Or",
     "Predicate",
+    "PushdownUnsupported",
     "StrMatch",
     "to_predicate",
     "translate_source",

@@ -23,6 +23,10 @@ CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
 StrMatchKind = Literal["contains", "starts_with", "ends_with"]
 
 
+class PushdownUnsupported(Exception):
+    """A SQL generator cannot state a predicate exactly (raised by the store): evaluate the condition instead."""
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """A customer column: text for plan/type/id/label, integer epoch ms for cloud_created/cloud_updated."""
@@ -134,6 +138,7 @@ __all__ = [
     "NowMinus",
     "Or",
     "Predicate",
+    "PushdownUnsupported",
     "StrMatch",
     "StrMatchKind",
     "Value",
