@@ -93,7 +93,7 @@ def _assign_path(root: Any, names: tuple[str, ...], value: Any, combine: Callabl
     target[last] = combine(target.get(last), value) if combine is not None else value
 
 
-def _copy_host_result(receiver: Any, result: Any) -> Any:
+def _copy_host_result(result: Any, receiver: Any) -> Any:
     return copy.deepcopy(result) if hasattr(type(receiver), "stof_methods") else result
 
 
@@ -751,7 +751,7 @@ class CodeGenerator:
             # the body may change what a host call returns: give it its own copy
             t = self.temp()
             call = f"call_method({t} := {self.expr(receiver)}, {e.name!r}, {args}{safe})"
-            return f"({self.mark(e)}_copy_host_result({t}, {call}))"
+            return f"({self.mark(e)}_copy_host_result({call}, {t}))"
         return f"({self.mark(e)}call_method({self.expr(receiver)}, {e.name!r}, {args}{safe}))"
 
     def expr_Unary(self, e: n.Unary) -> str:

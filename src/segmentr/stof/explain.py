@@ -51,11 +51,9 @@ def source_text(source: str, node: n.Node) -> str:
 
 def print_value(value: Any) -> str:
     """A value as an explanation shows it: strings quoted (like inside a Stof list), the rest as Stof prints it."""
-    from .printing import to_str
+    from .printing import to_inner_str
 
-    if type(value) is str:
-        return to_str([value])[1:-1]
-    return to_str(value)
+    return to_inner_str(value)
 
 
 __all__ = ["Explanation", "TraceStep", "print_value", "source_text"]
