@@ -1,0 +1,402 @@
+"""Stof lexer: turns condition source into tokens with positions, the way Stof 0.9.21 reads characters.
+
+Context-free lexing with three Stof quirks kept on purpose (spec/stof.md §1):
+
+* identifiers may contain ``- < >`` after their first character (``a-1`` is one name);
+* a number takes a unit suffix by first match, without a word boundary (``2sec`` is ``2s`` then ``ec``;
+  ``2h`` is ``2`` then the name ``h``);
+* a name starting with ``true``/``false``/``null`` is split after the keyword (``true_count`` is ``true`` then
+  ``_count``) because the reference matches literal keywords as prefixes. The keyword token remembers where the
+  whole name ends (``full_end``) so that the parser can rejoin it where a plain name is expected (paths,
+  declarations, assignment targets).
+
+Backtick templates are lexed in place: ``tpl_start``, ``tpl_text``, ``tpl_open`` (``${``), the embedded
+expression's tokens, ``tpl_close``, ..., ``tpl_end``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from segmentr.stof.errors import Diagnostic
+
+MAX_STRING_BYTES = 1_000_000
+
+# suffix -> canonical unit, in the reference's first-match order (src/parser/number.rs `units`)
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("radians", "rad"), ("rad", "rad"), ("degrees", "deg"), ("deg", "deg"),
+    ("pradians", "prad"), ("prad", "prad"), ("pdegrees", "pdeg"), ("pdeg", "pdeg"),
+    ("km", "km"), ("kilometers", "km"), ("hm", "hm"), ("hectometers", "hm"),
+    ("dcm", "dcm"), ("decameters", "dcm"), ("dm", "dm"), ("decimeters", "dm"),
+    ("cm", "cm"), ("centimeters", "cm"), ("mm", "mm"), ("millimeters", "mm"),
+    ("um", "um"), ("micrometers", "um"), ("nm", "nm"), ("nanometers", "nm"),
+    ("yd", "yd"), ("yards", "yd"), ("ft", "ft"), ("feet", "ft"), ("inches", "in"), ("in", "in"),
+    ("days", "days"), ("day", "days"), ("hr", "hr"), ("hours", "hr"),
+    ("minutes", "min"), ("min", "min"), ("ms", "ms"), ("milliseconds", "ms"),
+    ("us", "us"), ("microseconds", "us"), ("ns", "ns"), ("nanoseconds", "ns"),
+    ("Gt", "Gt"), ("gigatonnes", "Gt"), ("Mt", "Mt"), ("megatonnes", "Mt"),
+    ("kg", "kg"), ("kilograms", "kg"), ("mg", "mg"), ("milligrams", "mg"),
+    ("ug", "ug"), ("micrograms", "ug"), ("ng", "ng"), ("nanograms", "ng"), ("pg", "pg"), ("picograms", "pg"),
+    ("tons", "Ton"), ("Ton", "Ton"), ("lbs", "lb"), ("lb", "lb"), ("oz", "oz"), ("ounces", "oz"),
+    ("bits", "bits"), ("bit", "bits"), ("bytes", "bytes"), ("byte", "bytes"),
+    ("KB", "KB"), ("kilobytes", "KB"), ("KiB", "KiB"), ("kibibytes", "KiB"),
+    ("MB", "MB"), ("megabytes", "MB"), ("MiB", "MiB"), ("mebibytes", "MiB"),
+    ("GB", "GB"), ("gigabytes", "GB"), ("GiB", "GiB"), ("gibibytes", "GiB"),
+    ("TB", "TB"), ("terabytes", "TB"), ("TiB", "TiB"), ("tebibytes", "TiB"),
+    ("PB", "PB"), ("petabytes", "PB"), ("PiB", "PiB"), ("pebibytes", "PiB"),
+    ("EB", "EB"), ("exabytes", "EB"), ("EiB", "EiB"), ("exbibytes", "EiB"),
+    ("ZB", "ZB"), ("zettabytes", "ZB"), ("ZiB", "ZiB"), ("zebibytes", "ZiB"),
+    ("YB", "YB"), ("yottabytes", "YB"), ("YiB", "YiB"), ("yobibytes", "YiB"),
+    ("K", "K"), ("kelvin", "K"), ("C", "C"), ("celsius", "C"), ("F", "F"), ("fahrenheit", "F"),
+    ("grams", "g"), ("g", "g"), ("tonnes", "t"), ("t", "t"), ("seconds", "s"), ("s", "s"),
+    ("miles", "mi"), ("mi", "mi"), ("meters", "m"), ("m", "m"),
+)
+_UNITS_BY_FIRST: dict[str, tuple[tuple[str, str], ...]] = {}
+for _suffix, _canon in UNIT_SUFFIXES:
+    _UNITS_BY_FIRST[_suffix[0]] = (*_UNITS_BY_FIRST.get(_suffix[0], ()), (_suffix, _canon))
+
+PUNCT = (
+    "<<=", ">>=", "==", "!=", "<=", ">=", "&&", "||", "??", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "&=",
+    "|=", "^=", "=>", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "?", "!", "+", "-", "*", "/", "%",
+    "&", "|", "^", "<", ">", "=", "^", "@", "#", "$", "~", "\\",
+)
+LITERAL_KEYWORDS = ("true", "false", "null")
+
+_TRIVIA = re.compile(r"(?:[ \t\r\n]+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
+_IDENT = re.compile(r"(?:[^\W\d_]|[_@])[\w@<>\-]*")
+_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.\-]*)?(?:\+[0-9A-Za-z][0-9A-Za-z.\-]*)?")
+_DECIMAL = re.compile(r"[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+\-]?[0-9_]+)?")
+_RADIX = re.compile(r"0(?:x[0-9A-Fa-f_]+|b[01_]+|o[0-7_]+)")
+_PUNCT = re.compile("|".join(re.escape(p) for p in sorted(set(PUNCT), key=len, reverse=True)))
+_DQ_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+_SQ_BODY = re.compile(r"[^'\\]*(?:\\.[^'\\]*)*", re.DOTALL)
+_TPL_TEXT = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.DOTALL)
+_ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+
+I64_MIN = -(2**63)
+I64_MAX = 2**63 - 1
+
+
+@dataclass(slots=True)
+class Token:
+    """One token. ``kind`` is the punctuation text itself for operators, else a word (``id``, ``num``, ...)."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    nl: bool = False  # a newline or comment separates it from the previous token
+    sp: bool = False  # anything (space, newline, comment) separates it from the previous token
+    value: object = None  # num: (int|float, unit|None); str/tpl_text: the decoded text; err: the message
+    full_end: int = -1  # a literal keyword glued to a longer name: offset where that whole name ends
+
+
+class LexResult:
+    """Tokens (ending with ``eof``), the matching bracket of every bracket token, and lexical errors."""
+
+    __slots__ = ("diagnostics", "match", "source", "tokens")
+
+    def __init__(self, source: str, tokens: list[Token], match: dict[int, int], diagnostics: list[Diagnostic]):
+        self.source = source
+        self.tokens = tokens
+        self.match = match
+        self.diagnostics = diagnostics
+
+
+def unit_suffix(text: str, pos: int) -> tuple[str, int] | None:
+    """The unit glued at ``pos`` (first match in the reference's order): (canonical name, suffix length)."""
+    if pos >= len(text):
+        return None
+    for suffix, canon in _UNITS_BY_FIRST.get(text[pos], ()):
+        if text.startswith(suffix, pos):
+            return canon, len(suffix)
+    return None
+
+
+def decode_escapes(raw: str, quote: str) -> str:
+    """Apply the string escapes Stof knows (``\\\\ \\n \\r \\t`` and the own quote); others stay as written."""
+    if "\\" not in raw:
+        return raw
+
+    def repl(m: re.Match[str]) -> str:
+        c = m.group(1)
+        if c in _ESCAPES:
+            return _ESCAPES[c]
+        if c == quote:
+            return c
+        return m.group(0)
+
+    return _ESCAPE_RE.sub(repl, raw)
+
+
+def number_value(text: str) -> int | float:
+    """The value of a decimal literal as the reference computes it: through f64, an int (saturating to i64) iff
+    the literal has no '.' and the value is integral. Raises ValueError for text that is not a number."""
+    value = float(text.replace("_", ""))
+    if "." in text:
+        return value
+    if math.isinf(value):
+        return I64_MAX if value > 0 else I64_MIN
+    if abs(value - math.trunc(value)) < 1e-10:
+        return max(I64_MIN, min(I64_MAX, math.trunc(value)))
+    return value
+
+
+class _Lexer:
+    def __init__(self, source: str) -> None:
+        self.src = source
+        self.n = len(source)
+        self.pos = 0
+        self.line = 1
+        self.line_start = 0
+        self.tokens: list[Token] = []
+        self.diags: list[Diagnostic] = []
+
+    def _advance_lines(self, start: int, end: int) -> None:
+        count = self.src.count("\n", start, end)
+        if count:
+            self.line += count
+            self.line_start = self.src.rfind("\n", start, end) + 1
+
+    def _token(self, kind: str, start: int, end: int, nl: bool, sp: bool, value: object = None) -> Token:
+        line, col = self.line, start - self.line_start + 1
+        self._advance_lines(start, end)
+        tok = Token(kind, self.src[start:end], start, end, line, col, self.line, end - self.line_start + 1, nl, sp,
+                    value)
+        self.tokens.append(tok)
+        return tok
+
+    def _error(self, start: int, end: int, message: str) -> None:
+        line, col = self.line, start - self.line_start + 1
+        end_line, end_col = line, col + max(1, end - start)
+        if "\n" in self.src[start:end]:
+            end_line = line + self.src.count("\n", start, end)
+            end_col = end - (self.src.rfind("\n", start, end) + 1) + 1
+        self.diags.append(Diagnostic("error", line, col, end_line, end_col, message, "syntax"))
+
+    def run(self) -> list[Token]:
+        src, n = self.src, self.n
+        # stack of brace depths of open template interpolations
+        tpl_depth: list[int] = []
+        while True:
+            start = self.pos
+            m = _TRIVIA.match(src, start)
+            end = m.end()
+            nl = False
+            if end > start:
+                chunk_has_nl = src.find("\n", start, end) != -1
+                nl = chunk_has_nl or src.find("/", start, end) != -1
+                self._advance_lines(start, end)
+            sp = end > start
+            self.pos = pos = end
+            if pos >= n:
+                if tpl_depth:
+                    pass  # reported by the template scanner when it never finds its closing backtick
+                self._token("eof", pos, pos, nl, sp)
+                return self.tokens
+            c = src[pos]
+            if c == "/" and src.startswith("/*", pos):
+                self._error(pos, n, "unterminated block comment: '/*' has no closing '*/'")
+                self._advance_lines(pos, n)
+                self.pos = n
+                continue
+            if c.isdigit():
+                self._number(pos, nl, sp)
+                continue
+            if c == '"' or c == "'":
+                self._string(pos, c, nl, sp)
+                continue
+            if c == "r" and src.startswith('r#"', pos):
+                close = src.find('"#', pos + 3)
+                if close == -1:
+                    self._error(pos, n, "unterminated raw string literal: 'r#\"' has no closing '\"#'")
+                    self._advance_lines(pos, n)
+                    self.pos = n
+                    continue
+                body = src[pos + 3:close]
+                if self._too_long(body, pos, close + 2):
+                    continue
+                self._token("str", pos, close + 2, nl, sp, body)
+                self.pos = close + 2
+                continue
+            if c == "`":
+                self._template(pos, nl, sp, tpl_depth)
+                continue
+            im = _IDENT.match(src, pos)
+            if im is not None:
+                self._ident(pos, im.end(), nl, sp)
+                continue
+            pm = _PUNCT.match(src, pos)
+            if pm is not None:
+                text = pm.group()
+                if tpl_depth:
+                    if text == "{":
+                        tpl_depth[-1] += 1
+                    elif text == "}":
+                        if tpl_depth[-1] == 0:
+                            tpl_depth.pop()
+                            self._token("tpl_close", pos, pos + 1, nl, sp)
+                            self.pos = pos + 1
+                            self._template_text(pos + 1, tpl_depth)
+                            continue
+                        tpl_depth[-1] -= 1
+                if text in ("#", "$", "~", "\\", "@"):
+                    self._token("err", pos, pos + 1, nl, sp, f"unexpected character {text!r}")
+                else:
+                    self._token(text, pos, pm.end(), nl, sp)
+                self.pos = pm.end()
+                continue
+            self._token("err", pos, pos + 1, nl, sp, f"unexpected character {c!r}")
+            self.pos = pos + 1
+
+    def _too_long(self, body: str, start: int, end: int) -> bool:
+        if len(body) > MAX_STRING_BYTES // 4 and len(body.encode("utf-8", "surrogatepass")) > MAX_STRING_BYTES:
+            self._error(start, start + 1, f"string literal too long (over {MAX_STRING_BYTES} bytes)")
+            self._advance_lines(start, end)
+            self.pos = end
+            return True
+        return False
+
+    def _string(self, pos: int, quote: str, nl: bool, sp: bool) -> None:
+        src = self.src
+        body_re = _DQ_BODY if quote == '"' else _SQ_BODY
+        bm = body_re.match(src, pos + 1)
+        close = bm.end()
+        if close >= self.n or src[close] != quote:
+            self._error(pos, pos + 1, f"unterminated string literal: {quote} has no closing {quote}")
+            self._advance_lines(pos, self.n)
+            self.pos = self.n
+            return
+        raw = bm.group()
+        if self._too_long(raw, pos, close + 1):
+            return
+        self._token("str", pos, close + 1, nl, sp, decode_escapes(raw, quote))
+        self.pos = close + 1
+
+    def _template(self, pos: int, nl: bool, sp: bool, tpl_depth: list[int]) -> None:
+        self._token("tpl_start", pos, pos + 1, nl, sp)
+        self.pos = pos + 1
+        self._template_text(pos + 1, tpl_depth)
+
+    def _template_text(self, pos: int, tpl_depth: list[int]) -> None:
+        src = self.src
+        m = _TPL_TEXT.match(src, pos)
+        end = m.end()
+        raw = m.group()
+        if raw:
+            if self._too_long(raw, pos, end):
+                return
+            text = _ESCAPE_RE.sub(lambda e: {"`": "`", **_ESCAPES}.get(e.group(1), e.group(0)), raw)
+            self._token("tpl_text", pos, end, False, False, text)
+        if end >= self.n:
+            self._error(self._template_start(), self._template_start() + 1,
+                        "unterminated template string: '`' has no closing '`'")
+            self._advance_lines(end, self.n)
+            self.pos = self.n
+            return
+        if src[end] == "`":
+            self._token("tpl_end", end, end + 1, False, False)
+            self.pos = end + 1
+            return
+        # "${"
+        self._token("tpl_open", end, end + 2, False, False)
+        tpl_depth.append(0)
+        self.pos = end + 2
+
+    def _template_start(self) -> int:
+        depth = 0
+        for tok in reversed(self.tokens):
+            if tok.kind == "tpl_end":
+                depth += 1
+            elif tok.kind == "tpl_start":
+                if depth == 0:
+                    return tok.start
+                depth -= 1
+        return 0
+
+    def _ident(self, pos: int, end: int, nl: bool, sp: bool) -> None:
+        src = self.src
+        if src[pos] in "tfn" and end - pos > 4:
+            for kw in LITERAL_KEYWORDS:
+                if src.startswith(kw, pos) and end - pos > len(kw):
+                    tok = self._token("id", pos, pos + len(kw), nl, sp)
+                    tok.full_end = end
+                    self.pos = pos + len(kw)
+                    return
+        self._token("id", pos, end, nl, sp)
+        self.pos = end
+
+    def _number(self, pos: int, nl: bool, sp: bool) -> None:
+        src = self.src
+        vm = _VERSION.match(src, pos)
+        if vm is not None:
+            self._token("ver", pos, vm.end(), nl, sp, vm.group())
+            self.pos = vm.end()
+            return
+        rm = _RADIX.match(src, pos)
+        if rm is not None:
+            text = rm.group()
+            digits = text[2:].replace("_", "")
+            base = {"x": 16, "b": 2, "o": 8}[text[1]]
+            end = rm.end()
+            if not digits or int(digits, base) > I64_MAX:
+                self._token("err", pos, end, nl, sp, f"invalid number literal {text!r}")
+                self.pos = end
+                return
+            value: int | float = int(digits, base)
+        else:
+            dm = _DECIMAL.match(src, pos)
+            text = dm.group()
+            end = dm.end()
+            try:
+                value = number_value(text)
+            except ValueError:
+                self._token("err", pos, end, nl, sp, f"invalid number literal {text!r}")
+                self.pos = end
+                return
+        unit = unit_suffix(src, end)
+        if unit is not None:
+            canon, length = unit
+            self._token("num", pos, end + length, nl, sp, (float(value), canon))
+            self.pos = end + length
+            return
+        self._token("num", pos, end, nl, sp, (value, None))
+        self.pos = end
+
+
+def _match_brackets(tokens: list[Token]) -> dict[int, int]:
+    """Index of each bracket token -> index of its partner (absent when unbalanced)."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack: list[int] = []
+    match: dict[int, int] = {}
+    for i, tok in enumerate(tokens):
+        k = tok.kind
+        if k in ("(", "[", "{", "tpl_open"):
+            stack.append(i)
+        elif k in (")", "]", "}", "tpl_close"):
+            want = "tpl_open" if k == "tpl_close" else pairs[k]
+            # close the nearest matching opener; openers skipped over stay unmatched
+            for j in range(len(stack) - 1, max(-1, len(stack) - 64), -1):
+                if tokens[stack[j]].kind == want:
+                    match[stack[j]] = i
+                    match[i] = stack[j]
+                    del stack[j:]
+                    break
+    return match
+
+
+def tokenize(source: str) -> LexResult:
+    """Lex ``source``. Never raises: lexical errors are returned as diagnostics (and ``err`` tokens)."""
+    lexer = _Lexer(source)
+    tokens = lexer.run()
+    return LexResult(source, tokens, _match_brackets(tokens), lexer.diags)
+
+
+__all__ = ["LITERAL_KEYWORDS", "UNIT_SUFFIXES", "LexResult", "Token", "decode_escapes", "tokenize", "unit_suffix"]

@@ -1,0 +1,1216 @@
+"""Stof parser: a hand-written recursive-descent / precedence parser from tokens to ``nodes.Body``.
+
+It accepts and rejects what Stof 0.9.21 does (spec/stof.md §0-§3, checked against the conformance corpus),
+including the surprising parts: text after a complete expression starts a new statement (``1 2`` returns 1),
+keywords are keywords only in their full shape (``return 1`` without ``;`` is a variable named ``return``), a
+collection literal at the start of an expression takes no binary operator, operators may end a line but not
+start one, and ``as``/``??``/``?:`` follow a whole head expression. Errors are collected per statement (the
+parser resumes at the next statement) and raised together as one ``StofSyntaxError``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import ClassVar
+
+from segmentr.stof import nodes as n
+from segmentr.stof.errors import Diagnostic, StofSyntaxError
+from segmentr.stof.lexer import LexResult, Token, tokenize
+
+try:  # the runtime's limits module fixes the nesting budget; until it exists, the same default
+    from segmentr.stof.limits import MAX_NESTING  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # pragma: no cover - depends on the back end's progress
+    MAX_NESTING = 200
+
+# binary operator -> precedence level (higher binds tighter); && and || share one level (spec §2)
+BINARY_PRECEDENCE: dict[str, int] = {
+    "&&": 1, "||": 1,
+    "==": 2, "!=": 2, ">=": 2, "<=": 2, ">": 2, "<": 2,
+    "+": 3, "-": 3,
+    "*": 4, "/": 4, "%": 4,
+    "&": 5, "|": 5, "^": 5, "<<": 5, ">>": 5,
+}
+ASSIGN_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
+# tokens that can only continue an expression, never start one (used for the "operator starts a line" error)
+_CONTINUATION_OPS = frozenset(BINARY_PRECEDENCE) - {"-"} | ASSIGN_OPS | {"??", "=>"}
+_CLOSERS = {"(": ")", "[": "]", "{": "}", "tpl_open": "tpl_close"}
+_LOOP_KEYWORDS = frozenset({"while", "for", "loop"})
+
+
+class _Fail(Exception):
+    """A parse error at one place; caught at statement boundaries (or by a backtracking alternative)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+class _TooDeep(Exception):
+    """Nesting beyond MAX_NESTING: parsing stops altogether."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _describe(tok: Token) -> str:
+    if tok.kind == "eof":
+        return "the end of the condition"
+    if tok.kind == "str":
+        return "a string"
+    if tok.kind in ("num", "ver"):
+        return f"the number {tok.text}"
+    if tok.kind == "id":
+        return f"the name {tok.text!r}"
+    if tok.kind == "tpl_close":
+        return "'}'"
+    if tok.kind == "tpl_start":
+        return "a template string"
+    return repr(tok.text)
+
+
+def _span(node: n.Node, first: Token | n.Node, last: Token | n.Node) -> None:
+    node.line, node.col = first.line, first.col
+    node.end_line, node.end_col = last.end_line, last.end_col
+
+
+class _Parser:
+    def __init__(self, lexed: LexResult) -> None:
+        self.lexed = lexed
+        self.src = lexed.source
+        self.toks = lexed.tokens
+        self.match = lexed.match
+        self.pos = 0
+        self.diags: list[Diagnostic] = []
+        self.depth = 0
+        self.speculative = 0
+        self.expr_memo: dict[int, tuple[n.Expr, int] | _Fail] = {}
+        self.block_memo: dict[int, tuple[n.Stmt, int] | _Fail] = {}
+
+    # ------------------------------------------------------------ helpers
+
+    def error(self, tok: Token, message: str) -> _Fail:
+        end_col = tok.end_col if tok.end > tok.start else tok.col + 1
+        end_line = tok.end_line if tok.end > tok.start else tok.line
+        return _Fail(Diagnostic("error", tok.line, tok.col, end_line, end_col, message, "syntax"))
+
+    def error_after(self, tok: Token, message: str) -> _Fail:
+        """An error just past ``tok`` (where a missing ';' or ')' belongs)."""
+        return _Fail(Diagnostic("error", tok.end_line, tok.end_col, tok.end_line, tok.end_col + 1, message,
+                                "syntax"))
+
+    def missing(self, expected: str, after_what: str) -> _Fail:
+        """``expected X after Y``, pointing at the offending token on the same line, else just after the last one."""
+        tok = self.toks[self.pos]
+        prev = self.toks[self.pos - 1] if self.pos else tok
+        message = f"expected {expected} after {after_what}, found {_describe(tok)}"
+        if tok.kind == "id" and not tok.sp and prev.kind == "num":
+            message = (f"expected {expected} after {after_what}: {tok.text!r} is not a unit, so the number "
+                       f"{prev.text} is followed by a stray name (Stof has no 'h', 'd', 'w', 'sec', 'month' units;"
+                       f" use e.g. hr, days, s)")
+        if tok.nl or tok.kind == "eof":
+            return self.error_after(prev, message)
+        return self.error(tok, message)
+
+    def unbalanced(self, open_index: int) -> _Fail:
+        opener = self.toks[open_index]
+        text = "${" if opener.kind == "tpl_open" else opener.kind
+        closer = "}" if opener.kind == "tpl_open" else _CLOSERS[opener.kind]
+        if open_index not in self.match:
+            return self.error(opener, f"unbalanced {text!r}: no matching {closer!r}")
+        return self.missing(repr(closer), f"the contents of {text!r}")
+
+    def expect_close(self, open_index: int) -> Token:
+        opener = self.toks[open_index]
+        tok = self.toks[self.pos]
+        if tok.kind != _CLOSERS[opener.kind]:
+            raise self.unbalanced(open_index)
+        self.pos += 1
+        return tok
+
+    def name_at(self, index: int) -> tuple[str, int]:
+        """The identifier at ``index`` rejoined if the lexer split a literal keyword off it, and the next index."""
+        tok = self.toks[index]
+        if tok.full_end < 0:
+            return tok.text, index + 1
+        j = index + 1
+        while self.toks[j].start < tok.full_end and self.toks[j].kind != "eof":
+            j += 1
+        return self.src[tok.start:tok.full_end], j
+
+    def adjacent_name(self, index: int) -> bool:
+        tok = self.toks[index]
+        return tok.kind == "id" and not tok.sp
+
+    def enter(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            d = Diagnostic("error", tok.line, tok.col, tok.line, tok.col + 1,
+                           f"nesting too deep (more than {MAX_NESTING} levels)", "syntax")
+            raise _TooDeep(d)
+
+    # ------------------------------------------------------------ statements
+
+    def parse_body(self) -> n.Body:
+        stmts = self.statements(top=True)
+        body = n.Body(body=[])
+        first = self.toks[0]
+        body.line, body.col = 1, 1
+        last = self.toks[-1]
+        body.end_line, body.end_col = last.end_line, last.end_col
+        if first.kind == "eof":
+            return body
+        for i, stmt in enumerate(stmts):
+            if isinstance(stmt, n.Return) or (isinstance(stmt, n.ExprStmt) and stmt.returns):
+                body.body = stmts[:i + 1]
+                body.dropped = stmts[i + 1:]
+                return body
+        body.body = stmts
+        return body
+
+    def statements(self, top: bool) -> list[n.Stmt]:
+        out: list[n.Stmt] = []
+        toks = self.toks
+        while True:
+            tok = toks[self.pos]
+            if tok.kind == "eof":
+                return out
+            if tok.kind == "}" and not top:
+                return out
+            start = self.pos
+            try:
+                if tok.kind == "}":
+                    raise self.error(tok, "unbalanced '}': no matching '{'")
+                out.append(self.statement())
+            except _Fail as failure:
+                if self.speculative:
+                    raise
+                self.diags.append(failure.diagnostic)
+                self.recover(start)
+
+    def recover(self, start: int) -> None:
+        """Skip the broken statement: up to a ';' (consumed), a new line, or a closing '}' (matched brackets skipped)."""
+        toks = self.toks
+        i = start
+        first = True
+        while True:
+            tok = toks[i]
+            k = tok.kind
+            if k == "eof":
+                break
+            if not first and (tok.nl or k == "}"):
+                break
+            if k == ";":
+                i += 1
+                break
+            if k in ("(", "[", "{", "tpl_open") and i in self.match:
+                i = self.match[i] + 1
+            else:
+                i += 1
+            first = False
+        self.pos = max(i, start + 1) if toks[start].kind != "eof" else start
+
+    def statement(self) -> n.Stmt:
+        toks = self.toks
+        tok = toks[self.pos]
+        k = tok.kind
+        if k == ";":
+            self.pos += 1
+            stmt: n.Stmt = n.Empty()
+            _span(stmt, tok, tok)
+            return stmt
+        if k == "{":
+            return self.brace_statement()
+        if k == "^":
+            return self.labeled_loop()
+        if k == "id":
+            if tok.full_end < 0:
+                handler = self._KEYWORD_STATEMENTS.get(tok.text)
+                if handler is not None:
+                    result = handler(self)
+                    if result is not None:
+                        return result
+            assignment = self.try_assignment()
+            if assignment is not None:
+                return assignment
+        elif k in _CONTINUATION_OPS:
+            if tok.nl and self.pos > 0:
+                raise self.error(tok, f"an operator cannot start a line: put {tok.text!r} at the end of the "
+                                      "previous line")
+            raise self.error(tok, f"expected a statement, found {_describe(tok)}"
+                                  + (" (a list, tuple, map or set literal that starts an expression takes no "
+                                     "operator: parenthesize it or bind it to a variable)"
+                                     if self.pos > 0 and toks[self.pos - 1].kind in ("]", "}", ")") else ""))
+        return self.expression_statement()
+
+    def expression_statement(self) -> n.Stmt:
+        first = self.toks[self.pos]
+        expr = self.expr()
+        tok = self.toks[self.pos]
+        returns = True
+        last: Token | n.Node = expr
+        if tok.kind == ";" and not tok.nl:
+            self.pos += 1
+            returns = False
+            last = tok
+        stmt = n.ExprStmt(expr=expr, returns=returns)
+        _span(stmt, first, last)
+        return stmt
+
+    def end_statement(self, what: str) -> Token:
+        tok = self.toks[self.pos]
+        if tok.kind != ";":
+            raise self.missing("';'", what)
+        self.pos += 1
+        return tok
+
+    def brace_statement(self) -> n.Stmt:
+        """At statement start '{' opens a block; if that fails it is an expression (``{'a': 1}.get('a')``)."""
+        start = self.pos
+        memo = self.block_memo.get(start) if self.speculative else None
+        if memo is not None:
+            if isinstance(memo, _Fail):
+                raise memo
+            self.pos = memo[1]
+            return memo[0]
+        self.speculative += 1
+        try:
+            try:
+                result: n.Stmt = self.block_statement()
+            except _Fail:
+                self.pos = start
+                result = self.expression_statement()
+        except _Fail as failure:
+            self.pos = start
+            self.block_memo[start] = failure
+            if self.speculative > 1:
+                raise
+            result = None  # type: ignore[assignment]
+        finally:
+            self.speculative -= 1
+        if result is None:
+            return self.block_statement()  # report the block's errors, resuming after each broken statement
+        self.block_memo[start] = (result, self.pos)
+        return result
+
+    def block_statement(self) -> n.Block:
+        open_index = self.pos
+        first = self.toks[open_index]
+        self.enter(first)
+        self.pos += 1
+        body = self.statements(top=False)
+        last = self.expect_close(open_index)
+        self.depth -= 1
+        stmt = n.Block(body=body)
+        _span(stmt, first, last)
+        return stmt
+
+    def declaration(self) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        if toks[self.pos + 1].kind != "id":
+            return None  # `const;`, `let = 5;`: the keyword is a plain name (spec §6.2)
+        name, self.pos = self.name_at(self.pos + 1)
+        type_ref = None
+        if toks[self.pos].kind == ":":
+            self.pos += 1
+            type_ref = self.type_ref()
+        value = None
+        if toks[self.pos].kind == "=":
+            self.pos += 1
+            value = self.expr()
+        elif toks[self.pos].kind in ASSIGN_OPS:
+            raise self.error(toks[self.pos], f"expected '=' in the {kw.text} declaration, found {toks[self.pos].text!r}")
+        last = self.end_statement(f"{kw.text} declaration")
+        stmt = n.Declare(name=name, value=value, type=type_ref, const=kw.text == "const")
+        _span(stmt, kw, last)
+        return stmt
+
+    def try_assignment(self) -> n.Stmt | None:
+        toks = self.toks
+        first = toks[self.pos]
+        name, i = self.name_at(self.pos)
+        names = [name]
+        while toks[i].kind == "." and not toks[i].sp and self.adjacent_name(i + 1):
+            name, i = self.name_at(i + 1)
+            names.append(name)
+        op = toks[i]
+        if op.kind not in ASSIGN_OPS:
+            return None
+        self.pos = i + 1
+        value = self.expr()
+        last = self.end_statement("assignment")
+        stmt = n.Assign(target=names, op=op.kind, value=value)
+        _span(stmt, first, last)
+        return stmt
+
+    def return_statement(self) -> n.Stmt | None:
+        toks = self.toks
+        start = self.pos
+        kw = toks[start]
+        self.pos += 1
+        if toks[self.pos].kind == ";":
+            last = toks[self.pos]
+            self.pos += 1
+            stmt = n.Return(value=None)
+            _span(stmt, kw, last)
+            return stmt
+        self.speculative += 1
+        try:
+            value = self.expr()
+        except _Fail:
+            self.pos = start
+            return None
+        finally:
+            self.speculative -= 1
+        if toks[self.pos].kind != ";":
+            self.pos = start  # `return 1` without ';' is the variable `return` (spec §3)
+            return None
+        last = toks[self.pos]
+        self.pos += 1
+        stmt = n.Return(value=value)
+        _span(stmt, kw, last)
+        return stmt
+
+    def paren_condition(self, what: str) -> n.Expr:
+        open_index = self.pos
+        if self.toks[open_index].kind != "(":
+            raise self.missing("'('", what)
+        self.pos += 1
+        cond = self.expr()
+        self.expect_close(open_index)
+        return cond
+
+    def if_statement(self) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        if toks[self.pos + 1].kind != "(":
+            return None  # `if x {…}` is the variable `if` (spec §6.2)
+        self.enter(kw)
+        self.pos += 1
+        cond = self.paren_condition("'if'")
+        then = self.statement()
+        otherwise = None
+        last: n.Node = then
+        if toks[self.pos].kind == "id" and toks[self.pos].text == "else" and toks[self.pos].full_end < 0:
+            self.pos += 1
+            otherwise = self.statement()
+            last = otherwise
+        self.depth -= 1
+        stmt = n.If(cond=cond, then=then, otherwise=otherwise)
+        _span(stmt, kw, last)
+        return stmt
+
+    def while_statement(self, label: str | None = None, first: Token | None = None) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        if toks[self.pos + 1].kind != "(":
+            if label is not None:
+                raise self.missing("'('", "'while'")
+            return None
+        self.enter(kw)
+        self.pos += 1
+        cond = self.paren_condition("'while'")
+        body = self.statement()
+        self.depth -= 1
+        stmt = n.While(cond=cond, body=body, label=label)
+        _span(stmt, first or kw, body)
+        return stmt
+
+    def loop_statement(self, label: str | None = None, first: Token | None = None) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        if toks[self.pos + 1].kind != "{" and label is None:
+            return None
+        self.enter(kw)
+        self.pos += 1
+        body = self.statement()
+        self.depth -= 1
+        cond = n.Literal(value=True)
+        _span(cond, kw, kw)
+        stmt = n.While(cond=cond, body=body, label=label)
+        _span(stmt, first or kw, body)
+        return stmt
+
+    def for_statement(self, label: str | None = None, first: Token | None = None) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        if toks[self.pos + 1].kind != "(":
+            if label is not None:
+                raise self.missing("'('", "'for'")
+            return None
+        self.enter(kw)
+        open_index = self.pos + 1
+        self.pos += 2
+        head = toks[self.pos]
+        if head.kind == "id" and head.text in ("const", "let") and toks[self.pos + 1].kind == "id":
+            save = self.pos
+            name, self.pos = self.name_at(self.pos + 1)
+            type_ref = None
+            if toks[self.pos].kind == ":":
+                self.pos += 1
+                type_ref = self.type_ref()
+            if toks[self.pos].kind == "id" and toks[self.pos].text == "in":
+                self.pos += 1
+                iterable = self.expr()
+                self.expect_close(open_index)
+                body = self.statement()
+                self.depth -= 1
+                stmt: n.Stmt = n.ForIn(name=name, iterable=iterable, body=body, const=head.text == "const",
+                                       type=type_ref, label=label)
+                _span(stmt, first or kw, body)
+                return stmt
+            self.pos = save
+        init = None
+        if toks[self.pos].kind == ";":
+            self.pos += 1
+        else:
+            init = self.statement()
+            if isinstance(init, n.ExprStmt) and init.returns:
+                raise self.missing("';'", "the for-loop initializer")
+        cond = None
+        if toks[self.pos].kind != ";":
+            cond = self.expr()
+        if toks[self.pos].kind != ";":
+            raise self.missing("';'", "the for-loop condition")
+        self.pos += 1
+        step = None
+        if toks[self.pos].kind != ")":
+            step = self.for_step()
+        self.expect_close(open_index)
+        body = self.statement()
+        self.depth -= 1
+        stmt = n.For(init=init, cond=cond, step=step, body=body, label=label)
+        _span(stmt, first or kw, body)
+        return stmt
+
+    def for_step(self) -> n.Stmt:
+        toks = self.toks
+        first = toks[self.pos]
+        if first.kind == "id":
+            name, i = self.name_at(self.pos)
+            names = [name]
+            while toks[i].kind == "." and not toks[i].sp and self.adjacent_name(i + 1):
+                name, i = self.name_at(i + 1)
+                names.append(name)
+            if toks[i].kind in ASSIGN_OPS:
+                op = toks[i].kind
+                self.pos = i + 1
+                value = self.expr()
+                stmt: n.Stmt = n.Assign(target=names, op=op, value=value)
+                _span(stmt, first, value)
+                return stmt
+        expr = self.expr()
+        stmt = n.ExprStmt(expr=expr, returns=False)
+        _span(stmt, first, expr)
+        return stmt
+
+    def labeled_loop(self) -> n.Stmt:
+        toks = self.toks
+        caret = toks[self.pos]
+        if not self.adjacent_name(self.pos + 1):
+            raise self.error(caret, "expected a label name directly after '^'")
+        label, self.pos = self.name_at(self.pos + 1)
+        kw = toks[self.pos]
+        if kw.kind == "id" and kw.text in _LOOP_KEYWORDS:
+            loop = {"while": self.while_statement, "for": self.for_statement, "loop": self.loop_statement}[kw.text]
+            result = loop(label, caret)
+            if result is not None:
+                return result
+        raise self.error(kw, f"a label '^{label}' must be followed by a loop (while, for or loop), found "
+                             f"{_describe(kw)}")
+
+    def jump_statement(self) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        label = None
+        i = self.pos + 1
+        if toks[i].kind == "^" and self.adjacent_name(i + 1):
+            label, i = self.name_at(i + 1)
+        if toks[i].kind != ";":
+            return None  # like `return`, a `break` without ';' is just a name
+        self.pos = i + 1
+        stmt: n.Stmt = n.Break(label=label) if kw.text == "break" else n.Continue(label=label)
+        _span(stmt, kw, toks[i])
+        return stmt
+
+    def switch_statement(self) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        if toks[self.pos + 1].kind != "(":
+            return None
+        self.enter(kw)
+        self.pos += 1
+        subject = self.paren_condition("'switch'")
+        open_index = self.pos
+        if toks[open_index].kind != "{":
+            raise self.missing("'{'", "the switch subject")
+        self.pos += 1
+        cases: list[n.SwitchCase] = []
+        while toks[self.pos].kind != "}":
+            case_tok = toks[self.pos]
+            values: list[n.Expr] = []
+            is_default = False
+            while toks[self.pos].kind == "id" and toks[self.pos].text in ("case", "default"):
+                if toks[self.pos].text == "default":
+                    is_default = True
+                    self.pos += 1
+                else:
+                    self.pos += 1
+                    values.append(self.expr())
+                if toks[self.pos].kind != ":":
+                    raise self.missing("':'", "the case value")
+                self.pos += 1
+            if not values and not is_default:
+                if toks[self.pos].kind == "eof":
+                    raise self.unbalanced(open_index)
+                raise self.error(toks[self.pos], f"expected 'case' or 'default' in the switch, found "
+                                                 f"{_describe(toks[self.pos])}")
+            body = self.statement()
+            case = n.SwitchCase(values=values, body=body, is_default=is_default)
+            _span(case, case_tok, body)
+            cases.append(case)
+        last = self.expect_close(open_index)
+        self.depth -= 1
+        stmt = n.Switch(subject=subject, cases=cases)
+        _span(stmt, kw, last)
+        return stmt
+
+    def try_statement(self) -> n.Stmt | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        if toks[self.pos + 1].kind != "{":
+            return None
+        self.enter(kw)
+        self.pos += 1
+        body = self.statement()
+        catch = toks[self.pos]
+        if not (catch.kind == "id" and catch.text == "catch"):
+            raise self.missing("'catch'", "the try block")
+        self.pos += 1
+        error_name = None
+        error_type = None
+        if toks[self.pos].kind == "(":
+            open_index = self.pos
+            self.pos += 1
+            if toks[self.pos].kind == "id":
+                error_name, self.pos = self.name_at(self.pos)
+                if toks[self.pos].kind == ":":
+                    self.pos += 1
+                    error_type = self.type_ref()
+            self.expect_close(open_index)
+        handler = self.statement()
+        self.depth -= 1
+        stmt = n.Try(body=body, handler=handler, error_name=error_name, error_type=error_type)
+        _span(stmt, kw, handler)
+        return stmt
+
+    _KEYWORD_STATEMENTS: ClassVar[dict[str, Callable[[_Parser], n.Stmt | None]]] = {
+        "let": declaration,
+        "const": declaration,
+        "return": return_statement,
+        "if": if_statement,
+        "while": while_statement,
+        "loop": loop_statement,
+        "for": for_statement,
+        "break": jump_statement,
+        "continue": jump_statement,
+        "switch": switch_statement,
+        "try": try_statement,
+    }
+
+    # ------------------------------------------------------------ types
+
+    def type_ref(self) -> n.TypeRef:
+        toks = self.toks
+        first = toks[self.pos]
+        names: list[str] = []
+        not_null = False
+        while True:
+            names.append(self.type_name())
+            if toks[self.pos].kind == "!" and not toks[self.pos].sp:
+                not_null = True
+                self.pos += 1
+            if toks[self.pos].kind == "|":
+                self.pos += 1
+                continue
+            break
+        ref = n.TypeRef(names=names, not_null=not_null)
+        _span(ref, first, toks[self.pos - 1])
+        return ref
+
+    def type_name(self) -> str:
+        toks = self.toks
+        tok = toks[self.pos]
+        if tok.kind == "id":
+            name, self.pos = self.name_at(self.pos)
+            return name
+        if tok.kind == "(":
+            open_index = self.pos
+            self.pos += 1
+            parts = [self.type_ref()]
+            while toks[self.pos].kind == ",":
+                self.pos += 1
+                parts.append(self.type_ref())
+            self.expect_close(open_index)
+            return "(" + ", ".join(" | ".join(p.names) + ("!" if p.not_null else "") for p in parts) + ")"
+        raise self.error(tok, f"expected a type name, found {_describe(tok)}")
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self) -> n.Expr:
+        start = self.pos
+        memo = self.expr_memo.get(start)
+        if memo is not None:
+            if isinstance(memo, _Fail):
+                raise memo
+            self.pos = memo[1]
+            return memo[0]
+        tok = self.toks[start]
+        self.enter(tok)
+        try:
+            node = self._expr()
+        except _Fail as failure:
+            self.expr_memo[start] = failure
+            raise
+        finally:
+            self.depth -= 1
+        self.expr_memo[start] = (node, self.pos)
+        return node
+
+    def _expr(self) -> n.Expr:
+        toks = self.toks
+        node = self.head()
+        tok = toks[self.pos]
+        # `as T`: only right after the head; then only `??` or `?:` may follow (spec §2 level 3)
+        if tok.kind == "id" and tok.text == "as" and tok.full_end < 0 and toks[self.pos + 1].kind in ("id", "("):
+            self.pos += 1
+            type_ref = self.type_ref()
+            cast = n.Cast(expr=node, type=type_ref)
+            _span(cast, node, type_ref)
+            node = cast
+            tok = toks[self.pos]
+        if tok.kind == "??":
+            save = self.pos
+            self.pos += 1
+            self.speculative += 1
+            try:
+                right = self.expr()
+            except _Fail:
+                self.pos = save
+            else:
+                nullish = n.Nullish(left=node, right=right)
+                _span(nullish, node, right)
+                node = nullish
+            finally:
+                self.speculative -= 1
+            tok = toks[self.pos]
+        if tok.kind == "?":
+            save = self.pos
+            self.pos += 1
+            self.speculative += 1
+            try:
+                then = self.expr()
+                if toks[self.pos].kind != ":":
+                    raise self.missing("':'", "the '?' branch of the conditional")
+                self.pos += 1
+                otherwise = self.expr()
+            except _Fail:
+                self.pos = save  # not a conditional: `a ?b` is `a` then the statement `?b` (reference backtracks)
+            else:
+                ternary = n.Ternary(cond=node, then=then, otherwise=otherwise)
+                _span(ternary, node, otherwise)
+                node = ternary
+            finally:
+                self.speculative -= 1
+        return node
+
+    def head(self) -> n.Expr:
+        """The head of an expression: a collection literal (which takes no binary operator), typeof, or math."""
+        toks = self.toks
+        tok = toks[self.pos]
+        k = tok.kind
+        if k == "[" or k == "{":
+            node = self.collection(tok)
+            return self.chain(node, False)
+        if k == "(":
+            save = self.pos
+            node = self.paren_or_tuple()
+            if isinstance(node, n.TupleLiteral):
+                return self.chain(node, False)
+            self.pos = save
+        elif k == "id" and tok.full_end < 0 and tok.text in ("typeof", "typename", "await"):
+            typed = self.type_of()
+            if typed is not None:
+                return typed
+        return self.binary(1)
+
+    def type_of(self) -> n.Expr | None:
+        toks = self.toks
+        kw = toks[self.pos]
+        save = self.pos
+        self.pos += 1
+        self.speculative += 1
+        try:
+            operand = self.expr()
+        except _Fail:
+            self.pos = save  # `typeof;` is the variable `typeof`
+            return None
+        finally:
+            self.speculative -= 1
+        if kw.text == "await":
+            return operand  # await on a value that is not a promise passes it through
+        node = n.TypeOf(expr=operand, specific=kw.text == "typename")
+        _span(node, kw, operand)
+        return node
+
+    def binary(self, min_level: int) -> n.Expr:
+        toks = self.toks
+        left = self.unary()
+        while True:
+            tok = toks[self.pos]
+            op = tok.kind
+            level = BINARY_PRECEDENCE.get(op)
+            if level is None or level < min_level or tok.nl:
+                return left
+            if op == "&&" and self.adjacent_name(self.pos + 1):
+                # `a &&b` is `a & &b` (bit-and with a reference) in the reference: keep that reading
+                op, level = "&", 5
+                if level < min_level:
+                    return left
+            self.pos += 1
+            if toks[self.pos].kind == "eof":
+                raise self.missing("an expression", f"{tok.text!r}")
+            right = self.binary(level + 1)
+            node: n.Expr
+            if op == "&&" or op == "||":
+                node = n.Logical(op=op, left=left, right=right)
+            else:
+                node = n.Binary(op=op, left=left, right=right)
+            _span(node, left, right)
+            left = node
+
+    def unary(self) -> n.Expr:
+        toks = self.toks
+        tok = toks[self.pos]
+        k = tok.kind
+        if k == "!":
+            bangs = 0
+            while toks[self.pos].kind == "!":
+                bangs += 1
+                self.pos += 1
+            operand = self.unary()
+            node = operand
+            for _ in range(bangs):
+                node = n.Unary(op="!", operand=node)
+                _span(node, tok, operand)
+            return node
+        if k == "-" or k == "+":
+            nxt = toks[self.pos + 1]
+            if nxt.kind == "num" and not nxt.sp:
+                self.pos += 2
+                value, unit = nxt.value  # type: ignore[misc]
+                literal = self.number_literal(-value if k == "-" else value, unit)
+                _span(literal, tok, nxt)
+                return self.chain(literal, False)
+            if k == "-":
+                self.pos += 1
+                operand = self.unary()
+                node = n.Unary(op="-", operand=operand)
+                _span(node, tok, operand)
+                return node
+        return self.atom()
+
+    @staticmethod
+    def number_literal(value: int | float, unit: str | None) -> n.Expr:
+        if unit is not None:
+            return n.UnitLiteral(value=float(value), unit=unit)
+        return n.Literal(value=value)
+
+    def atom(self) -> n.Expr:
+        toks = self.toks
+        tok = toks[self.pos]
+        k = tok.kind
+        node: n.Expr
+        if k == "id":
+            text = tok.text
+            if text in ("true", "false", "null"):
+                self.pos += 1
+                node = n.Literal(value=True if text == "true" else False if text == "false" else None)
+                _span(node, tok, tok)
+                return self.chain(node, False)
+            if tok.full_end < 0:
+                if text in ("typeof", "typename", "await"):
+                    typed = self.type_of()
+                    if typed is not None:
+                        return typed
+                elif text == "switch" and toks[self.pos + 1].kind == "(":
+                    switch = self.switch_statement()
+                    assert switch is not None
+                    node = n.BlockExpr(body=[switch])
+                    _span(node, switch, switch)
+                    return node
+                elif text in ("async", "new") and toks[self.pos + 1].kind in ("{", "id", "("):
+                    raise self.error(tok, f"'{text}' expressions are not supported in conditions")
+            if text.startswith("_"):
+                raise self.error(tok, f"a name cannot start with '_' at the start of an expression ({text!r}): "
+                                      "Stof reads '_' as a digit separator here; reach it through a path "
+                                      f"(e.g. data.{text}) or rename it")
+            return self.path_chain(False)
+        if k == "num":
+            self.pos += 1
+            value, unit = tok.value  # type: ignore[misc]
+            node = self.number_literal(value, unit)
+            _span(node, tok, tok)
+            return self.chain(node, False)
+        if k == "str":
+            self.pos += 1
+            node = n.Literal(value=tok.value)  # type: ignore[arg-type]
+            _span(node, tok, tok)
+            return self.chain(node, False)
+        if k == "ver":
+            self.pos += 1
+            node = n.VersionLiteral(text=tok.text)
+            _span(node, tok, tok)
+            return node
+        if k == "tpl_start":
+            return self.template()
+        if k == "(":
+            return self.chain(self.paren_or_tuple(), False)
+        if k == "[" or k == "{":
+            return self.chain(self.collection(tok), False)
+        if k == "?":
+            if not self.adjacent_name(self.pos + 1):
+                raise self.error(tok, "'?' must be directly followed by a name: write ?customer.plan.len(), "
+                                      "not '? customer'")
+            self.pos += 1
+            return self.path_chain(True, first=tok)
+        if k == "&" and self.adjacent_name(self.pos + 1):
+            self.pos += 1
+            return self.path_chain(False, first=tok)
+        if k == "err":
+            raise self.error(tok, str(tok.value))
+        if k == "=>":
+            raise self.error(tok, "arrow functions are not supported in conditions")
+        if k == "|":
+            raise self.error(tok, "blob literals (|1, 2|) are not supported in conditions")
+        if k == "eof":
+            prev = toks[self.pos - 1] if self.pos else tok
+            raise self.error_after(prev, "expected an expression, found the end of the condition")
+        raise self.error(tok, f"expected an expression, found {_describe(tok)}")
+
+    def path_chain(self, null_safe: bool, first: Token | None = None) -> n.Expr:
+        toks = self.toks
+        start_tok = toks[self.pos]
+        name, self.pos = self.name_at(self.pos)
+        names = [name]
+        name_ends = [self.pos - 1]
+        while True:
+            tok = toks[self.pos]
+            if tok.kind == "." and not tok.sp:
+                if self.adjacent_name(self.pos + 1):
+                    name, self.pos = self.name_at(self.pos + 1)
+                    names.append(name)
+                    name_ends.append(self.pos - 1)
+                    continue
+                raise self.error(toks[self.pos + 1], f"expected a name after '.', found {_describe(toks[self.pos + 1])}")
+            # `x?.y` inside the first path: the '?' is stripped (not null-safe, spec §2)
+            if (tok.kind == "?" and not tok.sp and toks[self.pos + 1].kind == "." and not toks[self.pos + 1].sp
+                    and self.adjacent_name(self.pos + 2)):
+                name, self.pos = self.name_at(self.pos + 2)
+                names.append(name)
+                name_ends.append(self.pos - 1)
+                continue
+            break
+        begin = first or start_tok
+        tok = toks[self.pos]
+        node: n.Expr
+        if tok.kind == "(" and not tok.sp:
+            args, last = self.call_args()
+            receiver: n.Expr | None = None
+            if len(names) > 1:
+                receiver = n.Path(names=names[:-1])
+                _span(receiver, begin, toks[name_ends[-2]])
+            node = n.Call(receiver=receiver, name=names[-1], args=args, null_safe=null_safe)
+            _span(node, begin, last)
+        else:
+            node = n.Path(names=names)
+            _span(node, begin, toks[self.pos - 1])
+            if tok.kind == "[" and not tok.sp:
+                args, last = self.index_args()
+                call = n.Call(receiver=node, name="at", args=args, null_safe=null_safe)
+                _span(call, begin, last)
+                node = call
+            else:
+                return node
+        return self.chain(node, null_safe)
+
+    def chain(self, node: n.Expr, null_safe: bool) -> n.Expr:
+        """Calls, field hops and indexing after a value: ``.f(x)``, ``.name``, ``?.f()``, ``[i]`` (after a call)."""
+        toks = self.toks
+        while True:
+            tok = toks[self.pos]
+            hop_safe = False
+            if (tok.kind == "?" and not tok.sp and toks[self.pos + 1].kind == "." and not toks[self.pos + 1].sp
+                    and self.adjacent_name(self.pos + 2)):
+                hop_safe = True
+                self.pos += 1
+                tok = toks[self.pos]
+            if tok.kind == "." and not tok.sp:
+                if not self.adjacent_name(self.pos + 1):
+                    raise self.error(toks[self.pos + 1],
+                                     f"expected a name after '.', found {_describe(toks[self.pos + 1])}")
+                name, self.pos = self.name_at(self.pos + 1)
+                call_tok = toks[self.pos]
+                if call_tok.kind == "(" and not call_tok.sp:
+                    args, last = self.call_args()
+                    call = n.Call(receiver=node, name=name, args=args, null_safe=null_safe or hop_safe)
+                    _span(call, node, last)
+                    node = call
+                else:
+                    attr = n.Attr(obj=node, name=name)
+                    _span(attr, node, toks[self.pos - 1])
+                    node = attr
+                continue
+            if tok.kind == "[" and not tok.sp and isinstance(node, n.Call):
+                args, last = self.index_args()
+                call = n.Call(receiver=node, name="at", args=args, null_safe=null_safe)
+                _span(call, node, last)
+                node = call
+                continue
+            if tok.kind == "(" and not tok.sp and not isinstance(node, n.Call | n.Path | n.Literal):
+                raise self.error(tok, "calling a computed value is not supported in conditions")
+            return node
+
+    def call_args(self) -> tuple[list[n.Expr], Token]:
+        toks = self.toks
+        open_index = self.pos
+        self.enter(toks[open_index])
+        self.pos += 1
+        args: list[n.Expr] = []
+        if toks[self.pos].kind != ")":
+            while True:
+                tok = toks[self.pos]
+                if tok.kind == "id" and toks[self.pos + 1].kind == "=":
+                    raise self.error(tok, "named arguments (name = value) are not supported in conditions")
+                if tok.kind == "eof":
+                    raise self.unbalanced(open_index)
+                args.append(self.expr())
+                if toks[self.pos].kind == ",":
+                    self.pos += 1
+                    continue
+                break
+        last = self.expect_close(open_index)
+        self.depth -= 1
+        return args, last
+
+    def index_args(self) -> tuple[list[n.Expr], Token]:
+        toks = self.toks
+        open_index = self.pos
+        self.enter(toks[open_index])
+        self.pos += 1
+        if toks[self.pos].kind == "eof":
+            raise self.unbalanced(open_index)
+        args = [self.expr()]
+        while toks[self.pos].kind == ",":
+            self.pos += 1
+            args.append(self.expr())
+        last = self.expect_close(open_index)
+        self.depth -= 1
+        return args, last
+
+    def paren_or_tuple(self) -> n.Expr:
+        toks = self.toks
+        open_index = self.pos
+        first = toks[open_index]
+        self.enter(first)
+        self.pos += 1
+        if toks[self.pos].kind == "eof":
+            raise self.unbalanced(open_index)
+        inner = self.expr()
+        if toks[self.pos].kind == ",":
+            items = [inner]
+            while toks[self.pos].kind == ",":
+                self.pos += 1
+                if toks[self.pos].kind == ")":
+                    break
+                if toks[self.pos].kind == "eof":
+                    raise self.unbalanced(open_index)
+                items.append(self.expr())
+            last = self.expect_close(open_index)
+            self.depth -= 1
+            node: n.Expr = n.TupleLiteral(items=items)
+            _span(node, first, last)
+            return node
+        self.expect_close(open_index)
+        self.depth -= 1
+        return inner
+
+    def collection(self, first: Token) -> n.Expr:
+        if first.kind == "[":
+            return self.list_literal()
+        return self.brace_expr()
+
+    def list_literal(self) -> n.Expr:
+        toks = self.toks
+        open_index = self.pos
+        first = toks[open_index]
+        self.enter(first)
+        self.pos += 1
+        items: list[n.Expr] = []
+        while toks[self.pos].kind != "]":
+            if toks[self.pos].kind == "eof":
+                raise self.unbalanced(open_index)
+            items.append(self.expr())
+            if toks[self.pos].kind == ",":
+                self.pos += 1
+                continue
+            if toks[self.pos].kind != "]":
+                if open_index not in self.match:
+                    raise self.unbalanced(open_index)
+                raise self.missing("',' or ']'", "a list item")
+        last = toks[self.pos]
+        self.pos += 1
+        self.depth -= 1
+        node = n.ListLiteral(items=items)
+        _span(node, first, last)
+        return node
+
+    def brace_expr(self) -> n.Expr:
+        """``{}``/``{a, b}`` set, ``{k: v}`` map, else a block whose value is what it returns (tried in that order)."""
+        toks = self.toks
+        open_index = self.pos
+        first = toks[open_index]
+        if toks[open_index + 1].kind == "}":
+            self.pos += 2
+            empty = n.SetLiteral(items=[])
+            _span(empty, first, toks[open_index + 1])
+            return empty
+        self.enter(first)
+        try:
+            self.speculative += 1
+            try:
+                return self.set_or_map(open_index, is_map=False)
+            except _Fail:
+                self.pos = open_index
+            try:
+                return self.set_or_map(open_index, is_map=True)
+            except _Fail:
+                self.pos = open_index
+            finally:
+                self.speculative -= 1
+            self.pos = open_index + 1
+            body = self.statements(top=False)
+            last = self.expect_close(open_index)
+            block = n.BlockExpr(body=body)
+            _span(block, first, last)
+            return block
+        finally:
+            self.depth -= 1
+
+    def set_or_map(self, open_index: int, is_map: bool) -> n.Expr:
+        toks = self.toks
+        self.pos = open_index + 1
+        items: list[n.Expr] = []
+        entries: list[tuple[n.Expr, n.Expr]] = []
+        while toks[self.pos].kind != "}":
+            key = self.expr()
+            if is_map:
+                if toks[self.pos].kind != ":":
+                    raise self.missing("':'", "a map key")
+                self.pos += 1
+                entries.append((key, self.expr()))
+            else:
+                items.append(key)
+            if toks[self.pos].kind == ",":
+                self.pos += 1
+                continue
+            if toks[self.pos].kind != "}":
+                raise self.missing("',' or '}'", "a map entry" if is_map else "a set item")
+        last = toks[self.pos]
+        self.pos += 1
+        node: n.Expr = n.MapLiteral(entries=entries) if is_map else n.SetLiteral(items=items)
+        _span(node, toks[open_index], last)
+        return node
+
+    def template(self) -> n.Expr:
+        """A backtick template, desugared to a right-nested ``+`` of its parts (spec §1)."""
+        toks = self.toks
+        first = toks[self.pos]
+        self.pos += 1
+        parts: list[n.Expr] = []
+        while True:
+            tok = toks[self.pos]
+            if tok.kind == "tpl_text":
+                self.pos += 1
+                text = n.Literal(value=tok.value)  # type: ignore[arg-type]
+                _span(text, tok, tok)
+                parts.append(text)
+            elif tok.kind == "tpl_open":
+                open_index = self.pos
+                self.enter(tok)
+                self.pos += 1
+                if toks[self.pos].kind in ("tpl_close", "eof"):
+                    raise self.error(tok, "empty '${}' in a template string")
+                parts.append(self.expr())
+                if toks[self.pos].kind != "tpl_close":
+                    if toks[self.pos].kind == "eof":
+                        raise self.unbalanced(open_index)
+                    raise self.missing("'}'", "the template expression")
+                self.pos += 1
+                self.depth -= 1
+            elif tok.kind == "tpl_end":
+                self.pos += 1
+                break
+            else:  # unterminated: the lexer already reported it
+                raise self.error(first, "unterminated template string: '`' has no closing '`'")
+        last = toks[self.pos - 1]
+        if not parts:
+            empty = n.Literal(value="")
+            _span(empty, first, last)
+            return empty
+        node = parts[-1]
+        for part in reversed(parts[:-1]):
+            joined = n.Binary(op="+", left=part, right=node)
+            _span(joined, part, node)
+            node = joined
+        node.line, node.col = first.line, first.col
+        node.end_line, node.end_col = last.end_line, last.end_col
+        return node
+
+
+def parse(source: str) -> n.Body:
+    """Parse a condition body. Raises ``StofSyntaxError`` with every error found (positions 1-based)."""
+    lexed = tokenize(source)
+    parser = _Parser(lexed)
+    old_limit = sys.getrecursionlimit()
+    if old_limit < 20_000:
+        sys.setrecursionlimit(20_000)  # MAX_NESTING levels of brackets take ~10 Python frames each
+    try:
+        body = parser.parse_body()
+        errors = parser.diags
+    except _TooDeep as too_deep:
+        body, errors = n.Body(body=[]), [*parser.diags, too_deep.diagnostic]
+    except RecursionError:
+        d = Diagnostic("error", 1, 1, 1, 2, "nesting too deep", "syntax")
+        body, errors = n.Body(body=[]), [*parser.diags, d]
+    diagnostics = _merge(lexed.diagnostics, errors)
+    if diagnostics:
+        raise StofSyntaxError(diagnostics)
+    return body
+
+
+def _merge(lexical: list[Diagnostic], syntactic: list[Diagnostic]) -> list[Diagnostic]:
+    """Lexical and syntax errors in source order, one per position (a lexical error explains the rest)."""
+    seen: set[tuple[int, int]] = set()
+    out: list[Diagnostic] = []
+    for d in sorted([*lexical, *syntactic], key=lambda d: (d.line, d.column)):
+        if (d.line, d.column) in seen:
+            continue
+        seen.add((d.line, d.column))
+        out.append(d)
+    return out
+
+
+__all__ = ["BINARY_PRECEDENCE", "parse"]
