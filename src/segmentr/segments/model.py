@@ -73,15 +73,21 @@ class PlanRow(_Row):
     op: PlanOp
     value: str | list[str]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_plan_is_a_comparison(cls, data: object) -> object:
+        # One plan in a list is the plain comparison: one canonical form, so rows → Stof → rows is exact.
+        if isinstance(data, dict) and data.get("op") in ("in", "not_in"):
+            value = data.get("value")
+            if isinstance(value, list) and len(value) == 1:
+                return {**data, "op": "==" if data["op"] == "in" else "!=", "value": value[0]}
+        return data
+
     @model_validator(mode="after")
     def _value_matches_op(self) -> PlanRow:
         if self.op in ("in", "not_in"):
             if not isinstance(self.value, list) or not self.value:
                 raise ValueError(f"plan {self.op} needs a non-empty list of plan names")
-            if len(self.value) == 1:
-                # One plan in a list is the plain comparison: keep one canonical form for the round trip.
-                single = "==" if self.op == "in" else "!="
-                return PlanRow(op=single, value=self.value[0])
         elif not isinstance(self.value, str):
             raise ValueError(f"plan {self.op} needs one plan name")
         return self

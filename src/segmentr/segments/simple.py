@@ -162,13 +162,21 @@ def from_stof(source: str) -> list[SimpleRow] | NotSimple:
         return NotSimple(refusal.reason)
 
 
-def _describe(expr: nodes.Node) -> str:
-    """A short reason for an expression simple mode does not generate."""
+def _reads_beyond_fields(expr: nodes.Node) -> list[str]:
+    """What the expression reads that no simple-mode row can (policy calls, meters, grants)."""
     for node in expr.walk():
         if isinstance(node, nodes.Path) and node.names[0] == "policy":
-            return "uses a policy call"
-        if isinstance(node, nodes.Path) and node.names[:2] == ["customer", "meters"]:
-            return "reads meters"
+            return ["uses a policy call"]
+        if isinstance(node, nodes.Path) and node.names[:2] in (
+            ["customer", "meters"],
+            ["customer", "grants"],
+        ):
+            return [f"reads customer.{node.names[1]}"]
+    return []
+
+
+def _describe(expr: nodes.Node) -> str:
+    """A short reason for an expression simple mode does not generate."""
     return "has an expression simple mode does not generate"
 
 
@@ -176,7 +184,7 @@ class _RowReader:
     """Matches a parsed body against the generated row shapes, one top-level ``&&`` operand at a time."""
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines()
+        self.lines = source.split("\n")  # the lexer counts lines by "\n" only
 
     def read(self, body: nodes.Body) -> list[SimpleRow]:
         if body.dropped:
@@ -195,6 +203,8 @@ class _RowReader:
             raise _Refuse(f"is a {type(statement).__name__.lower()} statement, not one expression")
         if isinstance(expr, nodes.Literal) and expr.value is True:
             return []
+        for reason in _reads_beyond_fields(expr):
+            raise _Refuse(reason)
         operands = self._conjuncts(expr)
         return self._rows(operands)
 
@@ -254,10 +264,10 @@ class _RowReader:
 
     def _leading_group_size(self, operands: list[nodes.Expr]) -> int:
         first = operands[0]
-        if len(operands) < 2 or not _plan_compare(first, "!=") or self._char_before(first) != "(":
+        if len(operands) < 2 or _plan_compare(first, "!=") is None or self._char_before(first) != "(":
             return 0
         for size, operand in enumerate(operands, start=1):
-            if not _plan_compare(operand, "!="):
+            if _plan_compare(operand, "!=") is None:
                 return 0
             if self._char_after(operand) == ")":
                 return size
