@@ -1,0 +1,99 @@
+"""The CustomerSource the segments package consumes, implemented over the store for one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from segmentr.policy.engine import Policy
+from segmentr.store import customers as customer_repo
+
+if TYPE_CHECKING:
+    from segmentr.store.store import Store
+
+__all__ = ["CustomerSource", "WorkspaceCustomers"]
+
+
+@runtime_checkable
+class CustomerSource(Protocol):
+    """What membership needs from storage (mirrors ``segmentr.segments.membership.CustomerSource``)."""
+
+    def policy(self, environment: str) -> Policy: ...
+
+    def load(self, environment: str, customer_id: str) -> dict[str, Any] | None: ...
+
+    def stream(self, environment: str, batch_size: int = 1000) -> Iterator[list[dict[str, Any]]]: ...
+
+    def count_where(self, environment: str, predicate: Any) -> int: ...
+
+    def ids_where(
+        self, environment: str, predicate: Any, *, after: str | None = None, limit: int | None = None
+    ) -> list[str]: ...
+
+
+class WorkspaceCustomers:
+    """The customers and live policies of one workspace's environments (``test`` / ``live``)."""
+
+    def __init__(self, store: Store, workspace_id: str) -> None:
+        self._store = store
+        self.workspace_id = workspace_id
+        self._environment_ids: dict[str, int] = {}
+
+    def _environment_id(self, environment: str) -> int:
+        found = self._environment_ids.get(environment)
+        if found is None:
+            found = self._store.environment(environment, workspace_id=self.workspace_id).id
+            self._environment_ids[environment] = found
+        return found
+
+    def policy(self, environment: str) -> Policy:
+        """The environment's live policy (cached per version; a new version is seen at once)."""
+        return self._store.live_policy(self._environment_id(environment))
+
+    def load(self, environment: str, customer_id: str) -> dict[str, Any] | None:
+        """One customer's whole state (one query), or None."""
+        environment_id = self._environment_id(environment)
+        return self._read(
+            lambda session: customer_repo.load_customer(
+                session=session, environment_id=environment_id, customer_id=customer_id
+            )
+        )
+
+    def stream(self, environment: str, batch_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+        """Every customer ordered by id, in batches; one short read per batch, so memory stays flat."""
+        environment_id = self._environment_id(environment)
+        after: str | None = None
+        while True:
+            batch = self._read(
+                lambda session, after=after: customer_repo.list_customers(
+                    session=session, environment_id=environment_id, after=after, limit=batch_size
+                )
+            )
+            if not batch:
+                return
+            yield batch
+            if len(batch) < batch_size:
+                return
+            after = batch[-1]["id"]
+
+    def count_where(self, environment: str, predicate: Any) -> int:
+        environment_id = self._environment_id(environment)
+        return self._read(
+            lambda session: customer_repo.count_where(
+                session=session, environment_id=environment_id, predicate=predicate
+            )
+        )
+
+    def ids_where(
+        self, environment: str, predicate: Any, *, after: str | None = None, limit: int | None = None
+    ) -> list[str]:
+        environment_id = self._environment_id(environment)
+        return self._read(
+            lambda session: customer_repo.ids_where(
+                session=session, environment_id=environment_id, predicate=predicate, after=after, limit=limit
+            )
+        )
+
+    def _read(self, work: Callable[[Any], Any]) -> Any:
+        with self._store.session() as session:
+            return work(session)

@@ -1,0 +1,285 @@
+"""Customers of an environment: Limitr customer dicts in and out, one row each; paging, streaming, predicates.
+
+Every change sets ``cloud_updated`` (and creation ``cloud_created``) unless an import supplies them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from segmentr.store.errors import AlreadyExists, InvalidData, NotFound
+from segmentr.store.tables import CustomerRow
+
+__all__ = [
+    "CUSTOMER_COLUMNS",
+    "CUSTOMER_TABLE",
+    "count_customers",
+    "count_where",
+    "create_customer",
+    "delete_customer",
+    "get_customer",
+    "ids_where",
+    "list_customers",
+    "load_customer",
+    "normalise_customer",
+    "stream_customers",
+    "update_customer",
+]
+
+CUSTOMER_TABLE = CustomerRow.__table__
+_C = CUSTOMER_TABLE.c
+# The columns of a customer dict, in the order selects return them.
+CUSTOMER_COLUMNS = (
+    _C.id,
+    _C.plan,
+    _C.type,
+    _C.label,
+    _C.alt_ids,
+    _C.refs,
+    _C.overrides,
+    _C.caps,
+    _C.grants,
+    _C.meters,
+    _C["metadata"],
+    _C.cloud_created,
+    _C.cloud_updated,
+)
+_KEYS = (
+    "id",
+    "plan",
+    "type",
+    "label",
+    "alt_ids",
+    "refs",
+    "overrides",
+    "caps",
+    "grants",
+    "meters",
+    "metadata",
+    "cloud_created",
+    "cloud_updated",
+)
+# Customer fields a caller may change, and the column each lives in.
+EDITABLE = {
+    "plan": "plan",
+    "type": "type",
+    "label": "label",
+    "alt_ids": "alt_ids",
+    "refs": "refs",
+    "overrides": "overrides",
+    "caps": "caps",
+    "grants": "grants",
+    "meters": "meters",
+    "metadata": "metadata",
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _timestamp(value: Any, field: str, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not _is_int(value):
+        raise InvalidData(f"{where}{field} must be integer epoch milliseconds, got {value!r}")
+    return int(value)
+
+
+def normalise_customer(raw: Any, where: str = "") -> dict[str, Any]:
+    """A Limitr customer dict with defaults filled and field types checked (InvalidData names the field)."""
+    if not isinstance(raw, Mapping):
+        raise InvalidData(f"{where}a customer must be a JSON object")
+    customer_id = raw.get("id")
+    if _is_int(customer_id):
+        customer_id = str(customer_id)
+    if not isinstance(customer_id, str) or not customer_id:
+        raise InvalidData(f"{where}a customer needs a non-empty string id")
+    out: dict[str, Any] = {"id": customer_id}
+    for key, default in (("plan", ""), ("type", "user"), ("label", "User")):
+        value = raw.get(key)
+        if value is None:
+            value = default
+        if not isinstance(value, str):
+            raise InvalidData(f"{where}customer {customer_id}: {key} must be a string")
+        out[key] = value
+    for key in ("alt_ids", "refs"):
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InvalidData(f"{where}customer {customer_id}: {key} must be a list of strings")
+        out[key] = value
+    for key in ("overrides", "caps", "grants", "meters"):
+        value = raw.get(key) or {}
+        if not isinstance(value, dict):
+            raise InvalidData(f"{where}customer {customer_id}: {key} must be an object")
+        out[key] = value
+    metadata = raw.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidData(f"{where}customer {customer_id}: metadata must be an object or null")
+    out["metadata"] = metadata
+    out["cloud_created"] = _timestamp(raw.get("cloud_created"), "cloud_created", where)
+    out["cloud_updated"] = _timestamp(raw.get("cloud_updated"), "cloud_updated", where)
+    return out
+
+
+def customer_from_row(row: Any) -> dict[str, Any]:
+    """A customer dict from a row selected with :data:`CUSTOMER_COLUMNS`."""
+    return dict(zip(_KEYS, row))
+
+
+def _values(environment_id: int, customer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "environment_id": environment_id,
+        "id": customer["id"],
+        "plan": customer["plan"],
+        "type": customer["type"],
+        "label": customer["label"],
+        "alt_ids": customer["alt_ids"],
+        "refs": customer["refs"],
+        "overrides": customer["overrides"],
+        "caps": customer["caps"],
+        "grants": customer["grants"],
+        "meters": customer["meters"],
+        "metadata": customer["metadata"],
+        "cloud_created": customer["cloud_created"],
+        "cloud_updated": customer["cloud_updated"],
+    }
+
+
+def _select(environment_id: int) -> Select[Any]:
+    return select(*CUSTOMER_COLUMNS).where(_C.environment_id == environment_id)
+
+
+def load_customer(*, session: Session, environment_id: int, customer_id: str) -> dict[str, Any] | None:
+    """One customer's whole state in one query, or None."""
+    row = session.execute(_select(environment_id).where(_C.id == customer_id)).first()
+    return customer_from_row(row) if row else None
+
+
+def get_customer(*, session: Session, environment_id: int, customer_id: str) -> dict[str, Any]:
+    found = load_customer(session=session, environment_id=environment_id, customer_id=customer_id)
+    if found is None:
+        raise NotFound(f"no customer {customer_id!r} in this environment")
+    return found
+
+
+def create_customer(
+    *, session: Session, environment_id: int, customer: Any, now: int, keep_timestamps: bool = False
+) -> dict[str, Any]:
+    """Insert a new customer; ``cloud_created``/``cloud_updated`` are now unless kept from the input."""
+    state = normalise_customer(customer)
+    if load_customer(session=session, environment_id=environment_id, customer_id=state["id"]) is not None:
+        raise AlreadyExists(f"customer {state['id']!r} already exists in this environment")
+    if not keep_timestamps or state["cloud_created"] is None:
+        state["cloud_created"] = now
+    if not keep_timestamps or state["cloud_updated"] is None:
+        state["cloud_updated"] = now
+    session.execute(CUSTOMER_TABLE.insert().values(**_values(environment_id, state)))
+    return state
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def update_customer(
+    *, session: Session, environment_id: int, customer_id: str, changes: Mapping[str, Any], now: int
+) -> dict[str, Any]:
+    """Apply ``changes`` (any editable field); ``cloud_updated`` moves to now when anything changed."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidData(f"cannot change {', '.join(sorted(unknown))} of a customer")
+    current = get_customer(session=session, environment_id=environment_id, customer_id=customer_id)
+    merged = normalise_customer({**current, **changes})
+    changed = {key: merged[key] for key in EDITABLE if _canonical(merged[key]) != _canonical(current[key])}
+    if not changed:
+        return current
+    merged["cloud_updated"] = now
+    write_state(session=session, environment_id=environment_id, state=merged, fields=changed)
+    return merged
+
+
+def write_state(
+    *, session: Session, environment_id: int, state: dict[str, Any], fields: Mapping[str, Any]
+) -> None:
+    """Write the given fields and ``cloud_updated`` of one customer (no checks: callers decided)."""
+    values = {EDITABLE[key]: value for key, value in fields.items()}
+    values["cloud_updated"] = state["cloud_updated"]
+    session.execute(
+        update(CUSTOMER_TABLE)
+        .where(_C.environment_id == environment_id, _C.id == state["id"])
+        .values(**values)
+    )
+
+
+def delete_customer(*, session: Session, environment_id: int, customer_id: str) -> None:
+    result = session.execute(
+        delete(CUSTOMER_TABLE).where(_C.environment_id == environment_id, _C.id == customer_id)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"no customer {customer_id!r} in this environment")
+
+
+def list_customers(
+    *, session: Session, environment_id: int, after: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """A page of customers ordered by id, starting after the id ``after`` (keyset paging)."""
+    query = _select(environment_id)
+    if after is not None:
+        query = query.where(_C.id > after)
+    rows = session.execute(query.order_by(_C.id).limit(max(1, limit)))
+    return [customer_from_row(row) for row in rows]
+
+
+def count_customers(*, session: Session, environment_id: int) -> int:
+    return int(session.scalar(select(func.count()).where(_C.environment_id == environment_id)) or 0)
+
+
+def stream_customers(*, session: Session, environment_id: int, batch_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+    """Every customer in id order, ``batch_size`` at a time; each batch is one keyset query (flat memory)."""
+    after: str | None = None
+    while True:
+        batch = list_customers(session=session, environment_id=environment_id, after=after, limit=batch_size)
+        if not batch:
+            return
+        yield batch
+        if len(batch) < batch_size:
+            return
+        after = batch[-1]["id"]
+
+
+def _compile(predicate: Any, dialect_name: str) -> Any:
+    from segmentr.store.sql_predicates import compile_predicate
+
+    return compile_predicate(predicate, CUSTOMER_TABLE, dialect_name)
+
+
+def count_where(*, session: Session, environment_id: int, predicate: Any) -> int:
+    clause = _compile(predicate, session.get_bind().dialect.name)
+    query = select(func.count()).select_from(CUSTOMER_TABLE).where(_C.environment_id == environment_id, clause)
+    return int(session.scalar(query) or 0)
+
+
+def ids_where(
+    *,
+    session: Session,
+    environment_id: int,
+    predicate: Any,
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[str]:
+    clause = _compile(predicate, session.get_bind().dialect.name)
+    query = select(_C.id).where(_C.environment_id == environment_id, clause)
+    if after is not None:
+        query = query.where(_C.id > after)
+    query = query.order_by(_C.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))

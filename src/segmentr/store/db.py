@@ -1,0 +1,133 @@
+"""Engine and transactions: SQLite (embedded default, WAL) or PostgreSQL (psycopg 3), errors translated."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from segmentr.store.errors import AlreadyExists, DatabaseError, InvalidData, StoreError
+
+__all__ = [
+    "busy_retry",
+    "database_url",
+    "make_engine",
+    "translate_errors",
+]
+
+T = TypeVar("T")
+
+DATABASE_URL_ENV = "SEGMENTR_DATABASE_URL"
+HOME_ENV = "SEGMENTR_HOME"
+SQLITE_BUSY_TIMEOUT_S = 30.0
+# Execution option asking the SQLite begin hook for BEGIN IMMEDIATE (takes the write lock up front).
+IMMEDIATE = "segmentr_sqlite_immediate"
+
+
+def database_url() -> str:
+    """``SEGMENTR_DATABASE_URL``, else the embedded SQLite file ``$SEGMENTR_HOME/segmentr.db``."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url:
+        return normalise_url(url)
+    home = Path(os.environ.get(HOME_ENV) or Path.home() / ".segmentr").expanduser()
+    return f"sqlite:///{home / 'segmentr.db'}"
+
+
+def normalise_url(url: str) -> str:
+    """Route plain ``postgresql://`` / ``postgres://`` URLs through psycopg 3."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default: :func:`database_url`); the SQLite file's folder is created on first use."""
+    url = normalise_url(url) if url else database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is off so that BEGIN (IMMEDIATE) is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is safe in WAL mode (no corruption); only the last commits may be lost on power failure.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn SQLAlchemy/driver errors into :mod:`segmentr.store.errors` (store errors pass through)."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except sa_exc.IntegrityError as exc:
+        message = _first_line(exc)
+        if "unique" in message.lower() or "duplicate key" in message.lower():
+            raise AlreadyExists(message) from exc
+        raise InvalidData(message) from exc
+    except sa_exc.SQLAlchemyError as exc:
+        raise DatabaseError(_first_line(exc)) from exc
+
+
+def _first_line(exc: sa_exc.SQLAlchemyError) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text or "deadlock detected" in text
+
+
+def busy_retry(work: Callable[[], T], *, attempts: int = 20) -> T:
+    """Run ``work`` again when SQLite reports the database locked (or PostgreSQL a deadlock), with backoff."""
+    delay = 0.005
+    for attempt in range(attempts):
+        try:
+            return work()
+        except sa_exc.OperationalError as exc:
+            if not _is_busy(exc) or attempt == attempts - 1:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+    raise AssertionError("unreachable")

@@ -1,0 +1,314 @@
+"""Segments of a workspace: create/get/list/update/delete with version history, restore, error recording,
+and the active segment per member. Validation on save uses the segments package."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from segmentr.segments.model import SegmentDraft
+from segmentr.segments.validation import validate_segment
+from segmentr.store.errors import AlreadyExists, InvalidData, NotFound, SegmentInvalid
+from segmentr.store.records import Segment, SegmentVersion
+from segmentr.store.tables import ActiveSegmentRow, MemberRow, SegmentRow, SegmentVersionRow
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "active_segment",
+    "clear_active_segment",
+    "create_segment",
+    "delete_segment",
+    "get_segment",
+    "list_segments",
+    "members_with_active",
+    "record_segment_error",
+    "restore_segment",
+    "segment_history",
+    "set_active_segment",
+    "toggle_active_segment",
+    "update_segment",
+    "validate_draft",
+]
+
+EDITABLE_FIELDS = ("name", "description", "condition", "mode", "simple")
+MAX_ERROR_CHARS = 2000
+
+
+def _segment(row: SegmentRow) -> Segment:
+    return Segment(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        name=row.name,
+        description=row.description,
+        condition=row.condition,
+        mode=row.mode,
+        simple=row.simple,
+        version=row.version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
+        error_count=row.error_count,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+    )
+
+
+def _version(row: SegmentVersionRow) -> SegmentVersion:
+    return SegmentVersion(
+        segment_id=row.segment_id,
+        version=row.version,
+        name=row.name,
+        description=row.description,
+        condition=row.condition,
+        mode=row.mode,
+        simple=row.simple,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+def validate_draft(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields as the segments package validates them (name, size, syntax, rows vs condition), normalised.
+
+    Any problem refuses the save with SegmentInvalid listing them; the checker's warnings do not.
+    """
+    values = {key: fields.get(key) for key in EDITABLE_FIELDS}
+    if values["mode"] is None:
+        values["mode"] = "advanced"
+    try:
+        if not isinstance(values["name"], str) or not isinstance(values["condition"], str):
+            raise ValueError("a segment needs a name and a condition")
+        validate_segment(
+            name=values["name"],
+            description=values["description"],
+            condition=values["condition"],
+            mode=values["mode"],
+            simple=values["simple"],
+        )
+        draft = SegmentDraft.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'segment'}: {e['msg']}" for e in exc.errors())
+        raise SegmentInvalid(problems) from exc
+    except ValueError as exc:
+        raise SegmentInvalid(str(exc)) from exc
+    data = draft.model_dump(mode="json")
+    return {key: data.get(key) for key in EDITABLE_FIELDS}
+
+
+def _name_taken(session: Session, workspace_id: str, name: str, except_id: str | None = None) -> bool:
+    query = select(SegmentRow.id).where(SegmentRow.workspace_id == workspace_id, SegmentRow.name == name)
+    if except_id is not None:
+        query = query.where(SegmentRow.id != except_id)
+    return session.scalar(query) is not None
+
+
+def _add_version(session: Session, row: SegmentRow, now: int, by: str | None) -> None:
+    session.add(
+        SegmentVersionRow(
+            segment_id=row.id,
+            version=row.version,
+            name=row.name,
+            description=row.description,
+            condition=row.condition,
+            mode=row.mode,
+            simple=row.simple,
+            created_at=now,
+            created_by=by,
+        )
+    )
+
+
+def create_segment(
+    *, session: Session, workspace_id: str, fields: Mapping[str, Any], now: int, by: str | None = None
+) -> Segment:
+    """A new segment at version 1 (validated; the name unique in the workspace)."""
+    valid = validate_draft(fields)
+    if _name_taken(session, workspace_id, valid["name"]):
+        raise AlreadyExists(f"a segment named {valid['name']!r} already exists in this workspace")
+    row = SegmentRow(
+        id=f"seg_{secrets.token_hex(8)}",
+        workspace_id=workspace_id,
+        version=1,
+        created_at=now,
+        created_by=by,
+        updated_at=now,
+        updated_by=by,
+        error_count=0,
+        **valid,
+    )
+    session.add(row)
+    session.flush()
+    _add_version(session, row, now, by)
+    session.flush()
+    return _segment(row)
+
+
+def _row(session: Session, workspace_id: str, ref: str) -> SegmentRow:
+    """A segment by id, else by exact name."""
+    row = session.get(SegmentRow, ref)
+    if row is None or row.workspace_id != workspace_id:
+        row = session.scalars(
+            select(SegmentRow).where(SegmentRow.workspace_id == workspace_id, SegmentRow.name == ref)
+        ).first()
+    if row is None:
+        raise NotFound(f"no segment {ref!r} in this workspace")
+    return row
+
+
+def get_segment(*, session: Session, workspace_id: str, segment: str) -> Segment:
+    """A segment by id or by name."""
+    return _segment(_row(session, workspace_id, segment))
+
+
+def list_segments(*, session: Session, workspace_id: str) -> list[Segment]:
+    rows = session.scalars(
+        select(SegmentRow).where(SegmentRow.workspace_id == workspace_id).order_by(SegmentRow.name)
+    )
+    return [_segment(row) for row in rows]
+
+
+def update_segment(
+    *,
+    session: Session,
+    workspace_id: str,
+    segment: str,
+    changes: Mapping[str, Any],
+    now: int,
+    by: str | None = None,
+) -> Segment:
+    """Apply an edit as a new version; an edit that changes nothing keeps the current version."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidData(f"cannot change {', '.join(sorted(unknown))} of a segment")
+    row = _row(session, workspace_id, segment)
+    current = {key: getattr(row, key) for key in EDITABLE_FIELDS}
+    valid = validate_draft({**current, **changes})
+    if valid == current:
+        return _segment(row)
+    if valid["name"] != row.name and _name_taken(session, workspace_id, valid["name"], except_id=row.id):
+        raise AlreadyExists(f"a segment named {valid['name']!r} already exists in this workspace")
+    for key, value in valid.items():
+        setattr(row, key, value)
+    row.version += 1
+    row.updated_at = now
+    row.updated_by = by
+    session.flush()
+    _add_version(session, row, now, by)
+    session.flush()
+    return _segment(row)
+
+
+def segment_history(*, session: Session, workspace_id: str, segment: str) -> list[SegmentVersion]:
+    """Every version, oldest first."""
+    row = _row(session, workspace_id, segment)
+    rows = session.scalars(
+        select(SegmentVersionRow).where(SegmentVersionRow.segment_id == row.id).order_by(SegmentVersionRow.version)
+    )
+    return [_version(version) for version in rows]
+
+
+def restore_segment(
+    *, session: Session, workspace_id: str, segment: str, version: int, now: int, by: str | None = None
+) -> Segment:
+    """Make an old version's content current again, as a new version."""
+    row = _row(session, workspace_id, segment)
+    old = session.get(SegmentVersionRow, (row.id, version))
+    if old is None:
+        raise NotFound(f"segment {row.name!r} has no version {version}")
+    restored = {key: getattr(old, key) for key in EDITABLE_FIELDS}
+    return update_segment(
+        session=session, workspace_id=workspace_id, segment=row.id, changes=restored, now=now, by=by
+    )
+
+
+def delete_segment(*, session: Session, workspace_id: str, segment: str) -> None:
+    """Remove the segment and its history; every member that had it active has none."""
+    row = _row(session, workspace_id, segment)
+    # Explicit, not only ON DELETE CASCADE: the outcome must not depend on the database's FK settings.
+    session.execute(delete(ActiveSegmentRow).where(ActiveSegmentRow.segment_id == row.id))
+    session.execute(delete(SegmentVersionRow).where(SegmentVersionRow.segment_id == row.id))
+    session.delete(row)
+    session.flush()
+
+
+def record_segment_error(*, session: Session, segment_id: str, error: str, now: int) -> None:
+    """Count one failed evaluation and keep its message as the last error."""
+    session.execute(
+        update(SegmentRow)
+        .where(SegmentRow.id == segment_id)
+        .values(
+            error_count=SegmentRow.error_count + 1,
+            last_error=error[:MAX_ERROR_CHARS],
+            last_error_at=now,
+        )
+    )
+
+
+def _member_in(session: Session, workspace_id: str, member_id: int) -> MemberRow:
+    member = session.get(MemberRow, member_id)
+    if member is None or member.workspace_id != workspace_id:
+        raise NotFound(f"no member {member_id} in this workspace")
+    return member
+
+
+def active_segment(*, session: Session, workspace_id: str, member_id: int) -> Segment | None:
+    _member_in(session, workspace_id, member_id)
+    active = session.get(ActiveSegmentRow, member_id)
+    if active is None:
+        return None
+    row = session.get(SegmentRow, active.segment_id)
+    return _segment(row) if row is not None else None
+
+
+def set_active_segment(
+    *, session: Session, workspace_id: str, member_id: int, segment: str, now: int
+) -> Segment:
+    _member_in(session, workspace_id, member_id)
+    row = _row(session, workspace_id, segment)
+    active = session.get(ActiveSegmentRow, member_id)
+    if active is None:
+        session.add(ActiveSegmentRow(member_id=member_id, segment_id=row.id, set_at=now))
+    else:
+        active.segment_id = row.id
+        active.set_at = now
+    session.flush()
+    return _segment(row)
+
+
+def clear_active_segment(*, session: Session, workspace_id: str, member_id: int) -> None:
+    _member_in(session, workspace_id, member_id)
+    session.execute(delete(ActiveSegmentRow).where(ActiveSegmentRow.member_id == member_id))
+
+
+def toggle_active_segment(
+    *, session: Session, workspace_id: str, member_id: int, segment: str, now: int
+) -> Segment | None:
+    """"Set Active": makes the segment active, or clears it when it already is. Returns the new active one."""
+    _member_in(session, workspace_id, member_id)
+    row = _row(session, workspace_id, segment)
+    active = session.get(ActiveSegmentRow, member_id)
+    if active is not None and active.segment_id == row.id:
+        session.delete(active)
+        session.flush()
+        return None
+    return set_active_segment(
+        session=session, workspace_id=workspace_id, member_id=member_id, segment=row.id, now=now
+    )
+
+
+def members_with_active(*, session: Session, workspace_id: str, segment: str) -> list[int]:
+    """Ids of the members whose active segment this is (the editor's "where used")."""
+    row = _row(session, workspace_id, segment)
+    return list(
+        session.scalars(
+            select(ActiveSegmentRow.member_id)
+            .where(ActiveSegmentRow.segment_id == row.id)
+            .order_by(ActiveSegmentRow.member_id)
+        )
+    )

@@ -1,0 +1,419 @@
+"""``Store``: the storage façade — one engine, transactions, the policy cache, and every repository's
+operations keyed by workspace or environment."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from segmentr.policy.engine import Policy
+from segmentr.store import customers as customer_repo
+from segmentr.store import importing, metering, migrate, policies, segments, workspaces
+from segmentr.store.customer_source import WorkspaceCustomers
+from segmentr.store.db import make_engine, session_factory, translate_errors
+from segmentr.store.errors import ImportFailed, InvalidData, NotFound
+from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
+
+__all__ = ["EnvRef", "Store"]
+
+Clock = Callable[[], int]
+# An environment: the record, its id, or "test"/"live" of the default workspace.
+EnvRef = Environment | int | str
+
+DEFAULT_WORKSPACE_NAME = "Default"
+DEFAULT_OWNER_EMAIL = "owner@localhost"
+
+
+def _system_clock() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Store:
+    """Everything segmentr keeps, over SQLite (default file) or PostgreSQL (``SEGMENTR_DATABASE_URL``)."""
+
+    def __init__(self, url: str | None = None, *, clock: Clock | None = None, engine: Engine | None = None):
+        self.engine: Engine = engine or make_engine(url)
+        self._sessions = session_factory(self.engine)
+        self._clock: Clock = clock or _system_clock
+        self._policy_clock = clock  # None: the policy engine uses its own system clock
+        self._policies = policies.PolicyCache()
+        self._environment_ids: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def now(self) -> int:
+        return self._clock()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error; errors translated."""
+        with translate_errors(), self._sessions() as session, session.begin():
+            yield session
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema (idempotent)."""
+        migrate.migrate(self.engine)
+
+    def is_migrated(self) -> bool:
+        return migrate.current_revision(self.engine) == migrate.head_revision()
+
+    def init(
+        self, *, workspace_name: str = DEFAULT_WORKSPACE_NAME, owner_email: str = DEFAULT_OWNER_EMAIL
+    ) -> Workspace:
+        """Migrate, then make sure a default workspace with an owner and both environments exists."""
+        self.migrate()
+        with self.session() as session:
+            existing = workspaces.default_workspace(session=session)
+            if existing is not None:
+                return existing
+            workspace = workspaces.create_workspace(session=session, name=workspace_name, now=self.now())
+            workspaces.add_member(
+                session=session, workspace_id=workspace.id, email=owner_email, role="owner", now=self.now(),
+                name="Owner",
+            )
+            return workspace
+
+    # ------------------------------------------------------------------ workspaces, members, environments
+
+    def create_workspace(self, name: str, *, owner_email: str | None = None) -> Workspace:
+        with self.session() as session:
+            workspace = workspaces.create_workspace(session=session, name=name, now=self.now())
+            if owner_email:
+                workspaces.add_member(
+                    session=session, workspace_id=workspace.id, email=owner_email, role="owner", now=self.now()
+                )
+            return workspace
+
+    def default_workspace(self) -> Workspace:
+        with self.session() as session:
+            found = workspaces.default_workspace(session=session)
+        if found is None:
+            raise NotFound("no workspace yet: run `segmentr init` first")
+        return found
+
+    def workspace(self, workspace_id: str) -> Workspace:
+        with self.session() as session:
+            return workspaces.get_workspace(session=session, workspace_id=workspace_id)
+
+    def list_workspaces(self) -> list[Workspace]:
+        with self.session() as session:
+            return workspaces.list_workspaces(session=session)
+
+    def add_member(self, workspace_id: str, email: str, role: str, *, name: str = "") -> Member:
+        with self.session() as session:
+            return workspaces.add_member(
+                session=session, workspace_id=workspace_id, email=email, role=role, name=name, now=self.now()
+            )
+
+    def member(self, workspace_id: str, *, member_id: int | None = None, email: str | None = None) -> Member:
+        with self.session() as session:
+            return workspaces.get_member(session=session, workspace_id=workspace_id, member_id=member_id, email=email)
+
+    def members(self, workspace_id: str) -> list[Member]:
+        with self.session() as session:
+            return workspaces.list_members(session=session, workspace_id=workspace_id)
+
+    def set_member_role(self, workspace_id: str, member_id: int, role: str) -> Member:
+        with self.session() as session:
+            return workspaces.set_member_role(
+                session=session, workspace_id=workspace_id, member_id=member_id, role=role
+            )
+
+    def remove_member(self, workspace_id: str, member_id: int) -> None:
+        with self.session() as session:
+            workspaces.remove_member(session=session, workspace_id=workspace_id, member_id=member_id)
+
+    def environment(self, name: str, *, workspace_id: str | None = None) -> Environment:
+        """The ``test`` or ``live`` environment of a workspace (default: the default workspace)."""
+        with self.session() as session:
+            if workspace_id is None:
+                found = workspaces.default_workspace(session=session)
+                if found is None:
+                    raise NotFound("no workspace yet: run `segmentr init` first")
+                workspace_id = found.id
+            return workspaces.get_environment(session=session, workspace_id=workspace_id, name=name)
+
+    def environments(self, workspace_id: str) -> list[Environment]:
+        with self.session() as session:
+            return workspaces.list_environments(session=session, workspace_id=workspace_id)
+
+    def _env_id(self, env: EnvRef) -> int:
+        if isinstance(env, Environment):
+            return env.id
+        if isinstance(env, int) and not isinstance(env, bool):
+            return env
+        return self.environment(env).id
+
+    # ------------------------------------------------------------------ policies
+
+    def put_policy(self, env: EnvRef, document: Any, *, import_customers: bool = True) -> int:
+        """Validate ``document`` with the policy engine and store it as the next version; returns the version.
+
+        Customers the document carries go to the customers table (timestamps kept when given).
+        """
+        environment_id = self._env_id(env)
+        policy_object, carried = policies.split_document(document)
+        policies.load_policy(policy_object)  # the engine validates; InvalidData with every problem
+        records = []
+        for customer_id, raw in carried.items():
+            if not isinstance(raw, dict):
+                raise InvalidData(f"policy.customers.{customer_id}: expected an object")
+            records.append(customer_repo.normalise_customer({"id": customer_id, **raw}, f"customers.{customer_id}: "))
+        with self.session() as session:
+            version = policies.put_policy(
+                session=session, environment_id=environment_id, document=policy_object, now=self.now()
+            )
+        if import_customers and records:
+            importing.import_customer_records(
+                engine=self.engine, environment_id=environment_id, customers=records, now=self.now()
+            )
+        return version
+
+    def import_policy(self, env: EnvRef, source: str | Path | IO[bytes]) -> int:
+        """Import a policy file (JSON or YAML), validated before it is stored; returns the new version."""
+        stream, name, _size, owned = importing.open_source(source)
+        try:
+            text = stream.read()
+        finally:
+            if owned:
+                stream.close()
+        try:
+            from segmentr.policy.document import read_document
+
+            document = read_document(text)
+        except ValueError as exc:
+            raise ImportFailed(f"{name}: {exc}") from exc
+        except Exception as exc:  # YAML parse errors and the like: bad input, not a crash
+            raise ImportFailed(f"{name}: not a JSON or YAML policy ({exc})") from exc
+        try:
+            return self.put_policy(env, document)
+        except InvalidData as exc:
+            raise ImportFailed(f"{name}: {exc}") from exc
+
+    def policy_version(self, env: EnvRef, version: int | None = None) -> PolicyVersion:
+        with self.session() as session:
+            return policies.get_policy_version(session=session, environment_id=self._env_id(env), version=version)
+
+    def policy_versions(self, env: EnvRef) -> list[int]:
+        with self.session() as session:
+            return policies.list_policy_versions(session=session, environment_id=self._env_id(env))
+
+    def live_policy(self, env: EnvRef) -> Policy:
+        """The environment's live policy (highest version), loaded once per version in this process."""
+        environment_id = self._env_id(env)
+        with self.session() as session:
+            return self._live_policy_in(session, environment_id)
+
+    def _live_policy_in(self, session: Session, environment_id: int) -> Policy:
+        version = policies.live_version(session=session, environment_id=environment_id)
+        if version is None:
+            return self._policies.get((environment_id, 0), lambda: policies.load_policy({}, self._policy_clock))
+
+        def load() -> Policy:
+            stored = policies.get_policy_version(session=session, environment_id=environment_id, version=version)
+            return policies.load_policy(stored.document, self._policy_clock)
+
+        return self._policies.get((environment_id, version), load)
+
+    # ------------------------------------------------------------------ customers
+
+    def create_customer(self, env: EnvRef, customer: Mapping[str, Any]) -> dict[str, Any]:
+        with self.session() as session:
+            return customer_repo.create_customer(
+                session=session, environment_id=self._env_id(env), customer=customer, now=self.now()
+            )
+
+    def update_customer(self, env: EnvRef, customer_id: str, **changes: Any) -> dict[str, Any]:
+        with self.session() as session:
+            return customer_repo.update_customer(
+                session=session,
+                environment_id=self._env_id(env),
+                customer_id=customer_id,
+                changes=changes,
+                now=self.now(),
+            )
+
+    def get_customer(self, env: EnvRef, customer_id: str) -> dict[str, Any]:
+        with self.session() as session:
+            return customer_repo.get_customer(
+                session=session, environment_id=self._env_id(env), customer_id=customer_id
+            )
+
+    def delete_customer(self, env: EnvRef, customer_id: str) -> None:
+        with self.session() as session:
+            customer_repo.delete_customer(session=session, environment_id=self._env_id(env), customer_id=customer_id)
+
+    def list_customers(self, env: EnvRef, *, after: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        with self.session() as session:
+            return customer_repo.list_customers(
+                session=session, environment_id=self._env_id(env), after=after, limit=limit
+            )
+
+    def count_customers(self, env: EnvRef) -> int:
+        with self.session() as session:
+            return customer_repo.count_customers(session=session, environment_id=self._env_id(env))
+
+    def customers(self, workspace_id: str | None = None) -> WorkspaceCustomers:
+        """The CustomerSource of a workspace (default: the default workspace) for the segments package."""
+        return WorkspaceCustomers(self, workspace_id or self.default_workspace().id)
+
+    def import_customers(
+        self,
+        env: EnvRef,
+        source: str | Path | IO[bytes],
+        *,
+        fmt: str | None = None,
+        progress: importing.ImportProgress | None = None,
+        batch_size: int = importing.DEFAULT_BATCH,
+    ) -> importing.ImportResult:
+        """Import customers from JSON lines, a JSON array or CSV; all or nothing."""
+        environment_id = self._env_id(env)
+        stream, name, size, owned = importing.open_source(source)
+        position = [0]
+        started = time.perf_counter()
+        try:
+            records = importing.read_customers(stream, name=name, fmt=fmt, position=position)
+            count = importing.import_customer_records(
+                engine=self.engine,
+                environment_id=environment_id,
+                customers=records,
+                now=self.now(),
+                batch_size=batch_size,
+                on_batch=(lambda done: progress(done, position[0], size)) if progress else None,
+            )
+        finally:
+            if owned:
+                stream.close()
+        return importing.ImportResult(count=count, seconds=time.perf_counter() - started)
+
+    def import_customer_dicts(
+        self, env: EnvRef, records: Any, *, keep_timestamps: bool = True, batch_size: int = importing.DEFAULT_BATCH,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Bulk-upsert customer dicts (e.g. from the sample generator)."""
+        environment_id = self._env_id(env)
+        now = self.now()
+        normalised = (customer_repo.normalise_customer(record) for record in records)
+        if not keep_timestamps:
+            normalised = ({**c, "cloud_created": None, "cloud_updated": None} for c in normalised)
+        return importing.import_customer_records(
+            engine=self.engine, environment_id=environment_id, customers=normalised, now=now,
+            batch_size=batch_size, on_batch=on_batch,
+        )
+
+    # ------------------------------------------------------------------ metering (atomic)
+
+    def _metered(self, env: EnvRef, customer_id: str, call: Callable[[Policy], Any]) -> Any:
+        environment_id = self._env_id(env)
+        return metering.run_on_customer(
+            engine=self.engine,
+            environment_id=environment_id,
+            customer_id=customer_id,
+            policy_for=lambda session: self._live_policy_in(session, environment_id),
+            call=call,
+            now=self.now,
+        )
+
+    def meter_allow(self, env: EnvRef, customer_id: str, entitlement: str, value: float | str = 0, **kw: Any) -> bool:
+        """``allow`` through the live policy, atomically (the customer row is locked for the call)."""
+        return bool(self._metered(env, customer_id, lambda p: p.allow(customer_id, entitlement, value, **kw)))
+
+    def meter_check(self, env: EnvRef, customer_id: str, entitlement: str, value: float | str = 0, **kw: Any) -> bool:
+        return bool(self._metered(env, customer_id, lambda p: p.check(customer_id, entitlement, value, **kw)))
+
+    def meter_increment(self, env: EnvRef, customer_id: str, entitlement: str, **kw: Any) -> bool:
+        return bool(self._metered(env, customer_id, lambda p: p.increment(customer_id, entitlement, **kw)))
+
+    def meter_decrement(self, env: EnvRef, customer_id: str, entitlement: str, **kw: Any) -> bool:
+        return bool(self._metered(env, customer_id, lambda p: p.decrement(customer_id, entitlement, **kw)))
+
+    def with_customer_policy(self, env: EnvRef, customer_id: str, call: Callable[[Policy], Any]) -> Any:
+        """Run any policy call for one customer atomically (plan change, topup, override…); changes persist."""
+        return self._metered(env, customer_id, call)
+
+    # ------------------------------------------------------------------ segments
+
+    def create_segment(self, workspace_id: str, *, by: str | None = None, **fields: Any) -> Segment:
+        with self.session() as session:
+            return segments.create_segment(
+                session=session, workspace_id=workspace_id, fields=fields, now=self.now(), by=by
+            )
+
+    def get_segment(self, workspace_id: str, segment: str) -> Segment:
+        with self.session() as session:
+            return segments.get_segment(session=session, workspace_id=workspace_id, segment=segment)
+
+    def list_segments(self, workspace_id: str) -> list[Segment]:
+        with self.session() as session:
+            return segments.list_segments(session=session, workspace_id=workspace_id)
+
+    def update_segment(self, workspace_id: str, segment: str, *, by: str | None = None, **changes: Any) -> Segment:
+        with self.session() as session:
+            return segments.update_segment(
+                session=session, workspace_id=workspace_id, segment=segment, changes=changes, now=self.now(), by=by
+            )
+
+    def delete_segment(self, workspace_id: str, segment: str) -> None:
+        with self.session() as session:
+            segments.delete_segment(session=session, workspace_id=workspace_id, segment=segment)
+
+    def segment_history(self, workspace_id: str, segment: str) -> list[SegmentVersion]:
+        with self.session() as session:
+            return segments.segment_history(session=session, workspace_id=workspace_id, segment=segment)
+
+    def restore_segment(self, workspace_id: str, segment: str, version: int, *, by: str | None = None) -> Segment:
+        with self.session() as session:
+            return segments.restore_segment(
+                session=session, workspace_id=workspace_id, segment=segment, version=version, now=self.now(), by=by
+            )
+
+    def record_segment_error(self, segment_id: str, error: str) -> None:
+        with self.session() as session:
+            segments.record_segment_error(session=session, segment_id=segment_id, error=error, now=self.now())
+
+    def active_segment(self, workspace_id: str, member_id: int) -> Segment | None:
+        with self.session() as session:
+            return segments.active_segment(session=session, workspace_id=workspace_id, member_id=member_id)
+
+    def set_active_segment(self, workspace_id: str, member_id: int, segment: str) -> Segment:
+        with self.session() as session:
+            return segments.set_active_segment(
+                session=session, workspace_id=workspace_id, member_id=member_id, segment=segment, now=self.now()
+            )
+
+    def clear_active_segment(self, workspace_id: str, member_id: int) -> None:
+        with self.session() as session:
+            segments.clear_active_segment(session=session, workspace_id=workspace_id, member_id=member_id)
+
+    def toggle_active_segment(self, workspace_id: str, member_id: int, segment: str) -> Segment | None:
+        with self.session() as session:
+            return segments.toggle_active_segment(
+                session=session, workspace_id=workspace_id, member_id=member_id, segment=segment, now=self.now()
+            )
+
+    def members_with_active(self, workspace_id: str, segment: str) -> list[int]:
+        with self.session() as session:
+            return segments.members_with_active(session=session, workspace_id=workspace_id, segment=segment)

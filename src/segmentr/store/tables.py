@@ -1,0 +1,176 @@
+"""The database schema as SQLAlchemy 2 typed models; timestamps are integer epoch milliseconds (UTC)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "ENVIRONMENT_NAMES",
+    "ROLES",
+    "ActiveSegmentRow",
+    "Base",
+    "CustomerRow",
+    "EnvironmentRow",
+    "MemberRow",
+    "PolicyVersionRow",
+    "SegmentRow",
+    "SegmentVersionRow",
+    "WorkspaceRow",
+]
+
+ENVIRONMENT_NAMES = ("test", "live")
+ROLES = ("owner", "admin", "editor", "viewer")
+
+# JSON everywhere; SQL NULL for Python None (so "metadata is null" is one test, not two).
+Json = JSON(none_as_null=True)
+# Customer metadata is JSONB on PostgreSQL so JSON-path predicates can use a GIN index.
+MetadataJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class WorkspaceRow(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "email", name="uq_members_workspace_email"),
+        CheckConstraint("role IN ('owner', 'admin', 'editor', 'viewer')", name="ck_members_role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class EnvironmentRow(Base):
+    __tablename__ = "environments"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name", name="uq_environments_workspace_name"),
+        CheckConstraint("name IN ('test', 'live')", name="ck_environments_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(10))
+
+
+class PolicyVersionRow(Base):
+    __tablename__ = "policy_versions"
+
+    environment_id: Mapped[int] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class CustomerRow(Base):
+    """One customer's whole state in one row, so loading it for an evaluation is one query."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index("ix_customers_env_plan", "environment_id", "plan"),
+        Index("ix_customers_env_type", "environment_id", "type"),
+        Index("ix_customers_env_created", "environment_id", "cloud_created"),
+        Index("ix_customers_env_updated", "environment_id", "cloud_updated"),
+        Index(
+            "ix_customers_metadata_gin",
+            "metadata",
+            postgresql_using="gin",
+            postgresql_ops={"metadata": "jsonb_path_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    # (environment_id, id) is the primary key: unique, and the order of keyset pagination.
+    environment_id: Mapped[int] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(255), default="")
+    type: Mapped[str] = mapped_column(String(255), default="user")
+    label: Mapped[str] = mapped_column(String(500), default="User")
+    alt_ids: Mapped[list[str]] = mapped_column(Json, default=list)
+    refs: Mapped[list[str]] = mapped_column(Json, default=list)
+    overrides: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    caps: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    grants: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    meters: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # "metadata" is reserved on declarative classes: the attribute is metadata_, the column "metadata".
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", MetadataJson, nullable=True)
+    cloud_created: Mapped[int] = mapped_column(BigInteger)
+    cloud_updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class SegmentRow(Base):
+    __tablename__ = "segments"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name", name="uq_segments_workspace_name"),
+        CheckConstraint("mode IN ('simple', 'advanced')", name="ck_segments_mode"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    condition: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(10))
+    simple: Mapped[list[dict[str, Any]] | None] = mapped_column(Json, nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+    updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    error_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class SegmentVersionRow(Base):
+    __tablename__ = "segment_versions"
+
+    segment_id: Mapped[str] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    condition: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(10))
+    simple: Mapped[list[dict[str, Any]] | None] = mapped_column(Json, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+
+
+class ActiveSegmentRow(Base):
+    """At most one active segment per member (the member is the key); gone with the segment."""
+
+    __tablename__ = "active_segments"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    segment_id: Mapped[str] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
+    set_at: Mapped[int] = mapped_column(BigInteger)
