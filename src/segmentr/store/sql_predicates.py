@@ -89,6 +89,12 @@ class PredicateSQL:
         self.metadata = table.c[metadata_column]
         self.now_ms = now_ms
 
+    def column(self, name: str) -> ColumnElement:
+        """The table column of an IR column (the store names the customer id ``customer_id``)."""
+        if name == "id" and "id" not in self.table.c and "customer_id" in self.table.c:
+            return self.table.c["customer_id"]
+        return self.table.c[name]
+
     # ------------------------------------------------------------ entry
 
     def compile(self, predicate: Predicate) -> ColumnElement[bool]:
@@ -140,14 +146,14 @@ class PredicateSQL:
             values.append(item.value)
         if len(names) != 1:
             return None
-        column = self.table.c[names.pop()]
+        column = self.column(names.pop())
         return and_(column.is_not(None), column.in_(sorted(set(values))))
 
     # ------------------------------------------------------------ null tests
 
     def is_null(self, field: Field) -> ColumnElement[bool]:
         if isinstance(field, Column):
-            return self.table.c[field.name].is_(None)
+            return self.column(field.name).is_(None)
         return self.json_is_null(field.keys)
 
     # ------------------------------------------------------------ comparisons
@@ -162,7 +168,7 @@ class PredicateSQL:
         return self._json_order(keys, op, value)
 
     def _column_compare(self, field: Column, op: str, value: Value) -> ColumnElement[bool]:
-        column = self.table.c[field.name]
+        column = self.column(field.name)
         kind = NUMBER if field.name in INTEGER_COLUMNS else STRING
         same_kind = _kind_of(value) == kind
         if op in ("==", "!="):
@@ -211,7 +217,7 @@ class PredicateSQL:
 
     def str_match(self, field: Field, kind: str, value: str) -> ColumnElement[bool]:
         if isinstance(field, Column):
-            column = self.table.c[field.name]
+            column = self.column(field.name)
             if field.name in INTEGER_COLUMNS:
                 return false()
             return and_(column.is_not(None), self.text_method(column, kind, value))
@@ -390,7 +396,7 @@ class PostgresPredicateSQL(PredicateSQL):
             return func.strpos(text, cast(_param(value), Text)) > 0
         if not value:
             return true()
-        size = _param(len(value))
+        size = bindparam(None, len(value), type_=Integer)  # left()/right() take an int4
         target = cast(_param(value), Text)
         return (func.left(text, size) if kind == "starts_with" else func.right(text, size)) == target
 
