@@ -330,7 +330,9 @@ class SQLitePredicateSQL(PredicateSQL):
         )
 
     def json_object_has_key(self, keys: tuple[str, ...], key: str) -> ColumnElement[bool]:
-        return func.json_type(self.metadata, self._path((*keys, key))).is_not(None)
+        # json_each over the object compares the key as data: no path quoting of `key` needed
+        each = func.json_each(self.metadata, self._path(keys)).table_valued("key").alias("field")
+        return each.select().with_only_columns(literal(1)).where(each.c.key == _param(key)).exists()
 
 
 class PostgresPredicateSQL(PredicateSQL):
