@@ -17,6 +17,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from . import nodes as n
@@ -97,6 +98,61 @@ def _copy_host_result(result: Any, receiver: Any) -> Any:
     return copy.deepcopy(result) if hasattr(type(receiver), "stof_methods") else result
 
 
+# Exceptions a library function may raise that the stdlib reports as a Stof runtime error (stdlib._invoke).
+_LIBRARY_FAILURES = (ValueError, OverflowError, ZeroDivisionError, TypeError, IndexError, KeyError)
+# Which library a method call on each receiver type resolves to (stof.md §2: obj→Obj, list→List, ...).
+_METHOD_LIBRARY_NAMES = ("Obj", "List", "Str", "Num", "Map", "Tup", "Set")
+
+
+def _entry_fits(entry: Any, nargs: int) -> bool:
+    """The call passes the arity check and needs no argument cast: calling ``entry.fn`` directly is the same."""
+    if entry is None or nargs < entry.min_args or (entry.max_args is not None and nargs > entry.max_args):
+        return False
+    return not any(c is not None for c in entry.casts[:nargs])
+
+
+def _library_failure(where: str, name: str, exc: BaseException) -> StofRuntimeError:
+    if isinstance(exc, RecursionError | MemoryError):
+        return StofRuntimeError(f"{where}.{name}: value too large or too deep", kind="BudgetExceeded")
+    return StofRuntimeError(f"{where}.{name}: {exc}", kind="Runtime")
+
+
+def method_site(
+    name: str, nargs: int, null_safe: bool, by_type: Mapping[type, tuple[str, Any]], general: Callable[..., Any]
+) -> Callable[..., Any]:
+    """One call site ``x.name(args)``: receiver types whose library function fits are called directly (what
+    ``call_method`` would do after its lookups and checks); anything else goes through ``call_method``."""
+    direct = {t: fn for t, (_, fn) in by_type.items()}
+    where_of = {t: where for t, (where, _) in by_type.items()}
+
+    def site(receiver: Any, *args: Any) -> Any:
+        fn = direct.get(type(receiver))
+        if fn is None:
+            return general(receiver, name, list(args), null_safe)
+        try:
+            return fn(receiver, *args)
+        except StofRuntimeError:
+            raise
+        except (RecursionError, MemoryError, *_LIBRARY_FAILURES) as exc:
+            raise _library_failure(where_of[type(receiver)], name, exc) from None
+
+    return site
+
+
+def library_site(lib: str, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """One call site ``Lib.name(args)`` of a library without receiver, resolved at compile time."""
+
+    def site(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except StofRuntimeError:
+            raise
+        except (RecursionError, MemoryError, *_LIBRARY_FAILURES) as exc:
+            raise _library_failure(lib, name, exc) from None
+
+    return site
+
+
 SUPPORT_NAMES: dict[str, Any] = {
     "_copy_host_result": _copy_host_result,
     "type": type,
@@ -131,6 +187,7 @@ def runtime_namespace() -> dict[str, Any]:
     ns["call_method"] = stdlib.call_method
     ns["call_library"] = stdlib.call_library
     ns["LIBRARIES"] = stdlib.LIBRARIES
+    ns["TABLES"] = stdlib.TABLES
     ns["MUTATING_METHODS"] = stdlib.MUTATING_METHODS
     for name in ("VOID", "Units", "StofMap", "StofSet", "Version"):
         ns[name] = getattr(values, name)
@@ -168,27 +225,40 @@ _BOOL = "bool"
 _STR = "str"
 
 
-def _iter_exprs(node: n.Node) -> Iterator[n.Node]:
-    """All nodes under ``node`` without descending into nested statements (the calls one statement makes)."""
-    stack = list(node.children())
+_POSITION_FIELDS = frozenset({"line", "col", "end_line", "end_col"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: n.Node) -> Iterator[n.Node]:
+    """``node.children()`` without ``dataclasses.fields`` on every call (code generation walks a lot)."""
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = _CHILD_FIELDS[type(node)] = tuple(
+            f.name for f in dataclass_fields(node) if f.name not in _POSITION_FIELDS
+        )
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, n.Node):
+            yield value
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, n.Node):
+                    yield item
+                elif isinstance(item, tuple):
+                    yield from (x for x in item if isinstance(x, n.Node))
+
+
+def _walk(node: n.Node) -> Iterator[n.Node]:
+    stack = [node]
     while stack:
-        child = stack.pop()
-        if isinstance(child, n.Stmt | n.SwitchCase):
-            continue
-        yield child
-        stack.extend(child.children())
-
-
-def _count_calls(node: n.Node | None) -> int:
-    if node is None:
-        return 0
-    own = 1 if isinstance(node, n.Call) else 0
-    return own + sum(1 for x in _iter_exprs(node) if isinstance(x, n.Call))
+        current = stack.pop()
+        yield current
+        stack.extend(_children(current))
 
 
 def body_mutates(body: n.Body, mutating_methods: frozenset[str]) -> bool:
     """Whether evaluating ``body`` can change a value it did not create (so the bindings need a copy)."""
-    for node in body.walk():
+    for node in _walk(body):
         if isinstance(node, n.Assign) and len(node.target) > 1:
             return True
         if isinstance(node, n.Call) and node.name in mutating_methods:
@@ -204,6 +274,12 @@ class CodeGenerator:
         self.trace = trace
         self.mutates = mutates
         self.libraries: frozenset[str] = frozenset(runtime.get("LIBRARIES", ()))
+        self.method_libraries: dict[type, str] = {}
+        if "Units" in runtime:
+            self.method_libraries = {
+                dict: "Obj", list: "List", str: "Str", int: "Num", float: "Num", runtime["Units"]: "Num",
+                runtime["StofMap"]: "Map", tuple: "Tup", runtime["StofSet"]: "Set",
+            }  # fmt: skip
         self.lines: list[str] = []
         self.level = 1
         self.constants: dict[str, Any] = {}
@@ -217,6 +293,8 @@ class CodeGenerator:
         self._tmp = itertools.count()
         self._token = itertools.count(1)
         self._name_uses: dict[str, int] = {}
+        self._calls: dict[int, int] = {}
+        self._folded: dict[int, Any] = {}
 
     # ------------------------------------------------------------ output
 
@@ -253,6 +331,12 @@ class CodeGenerator:
             name = f"_k{len(self._constant_ids)}"
             self._constant_ids[key] = name
             self.constants[name] = value
+        return name
+
+    def constant_object(self, value: Any) -> str:
+        """A name in the function's globals for a compile-time object (call-site dispatchers)."""
+        name = f"_site{len(self.constants)}"
+        self.constants[name] = value
         return name
 
     # ------------------------------------------------------------ scopes
@@ -322,9 +406,27 @@ class CodeGenerator:
             self.statements([stmt])
         self.pop_scope()
 
-    def tick(self, steps: int) -> None:
-        """Count ``steps`` budget steps (only inside loops: loop-free bodies are bounded by their size)."""
-        if steps <= 0 or self.loop_depth == 0:
+    def calls(self, node: n.Node | None) -> int:
+        """How many call sites ``node``'s expression has (nested statements excluded); memoized."""
+        if node is None:
+            return 0
+        key = id(node)
+        count = self._calls.get(key)
+        if count is None:
+            count = 1 if isinstance(node, n.Call) else 0
+            for child in _children(node):
+                if not isinstance(child, n.Stmt | n.SwitchCase):
+                    count += self.calls(child)
+            self._calls[key] = count
+        return count
+
+    def tick(self, *nodes: n.Node | None, extra: int = 0) -> None:
+        """Count a step per call site in ``nodes`` plus ``extra`` (only inside loops: a loop-free body is
+        bounded by its size)."""
+        if self.loop_depth == 0:
+            return
+        steps = extra + sum(self.calls(x) for x in nodes)
+        if steps <= 0:
             return
         self.uses_budget = True
         self.writeline(f"_tick -= {steps}")
@@ -343,15 +445,15 @@ class CodeGenerator:
         self.pop_scope()
 
     def stmt_ExprStmt(self, stmt: n.ExprStmt) -> None:
-        self.tick(_count_calls(stmt.expr))
+        self.tick(stmt.expr)
         code = self.expr(stmt.expr, top=stmt.returns)
         if stmt.returns:
             self.writeline(f"return {code}", stmt)
-        elif _count_calls(stmt.expr) or not isinstance(stmt.expr, n.Literal | n.Path | n.UnitLiteral):
+        elif not isinstance(stmt.expr, n.Literal | n.Path | n.UnitLiteral):
             self.writeline(code, stmt)
 
     def stmt_Return(self, stmt: n.Return) -> None:
-        self.tick(_count_calls(stmt.value))
+        self.tick(stmt.value)
         code = "VOID" if stmt.value is None else self.expr(stmt.value, top=True)
         self.writeline(f"return {code}", stmt)
 
@@ -363,7 +465,7 @@ class CodeGenerator:
         return f"({self.mark(node)}cast({code}, {names!r}, {type_.not_null!r}))"
 
     def stmt_Declare(self, stmt: n.Declare) -> None:
-        self.tick(_count_calls(stmt.value))
+        self.tick(stmt.value)
         code = "None" if stmt.value is None else self.expr(stmt.value)
         if stmt.type is not None:
             code = self.cast_code(code, stmt.type, stmt)
@@ -376,7 +478,7 @@ class CodeGenerator:
         self.writeline(f"{var.pyname} = {code}", stmt)
 
     def stmt_Assign(self, stmt: n.Assign) -> None:
-        self.tick(_count_calls(stmt.value))
+        self.tick(stmt.value)
         value = self.expr(stmt.value)
         root = self.lookup(stmt.target[0])
         combine = ASSIGN_FUNCS.get(stmt.op)
@@ -400,7 +502,7 @@ class CodeGenerator:
         self.writeline(f"{root.pyname} = {value}", stmt)
 
     def stmt_If(self, stmt: n.If) -> None:
-        self.tick(_count_calls(stmt.cond))
+        self.tick(stmt.cond)
         self.writeline(f"if {self.condition(stmt.cond)}:", stmt)
         self.indent()
         self.scoped_statement(stmt.then)
@@ -409,9 +511,9 @@ class CodeGenerator:
         while isinstance(other, n.If):
             self.writeline(f"elif {self.condition(other.cond)}:", other)
             self.indent()
-            if self.loop_depth and _count_calls(other.cond):
+            if self.loop_depth and self.calls(other.cond):
                 # elif cannot carry the tick statement: count the branch's condition calls inside it
-                self.tick(_count_calls(other.cond))
+                self.tick(other.cond)
             self.scoped_statement(other.then)
             self.outdent()
             other = other.otherwise
@@ -450,7 +552,7 @@ class CodeGenerator:
                     own_continue = True
                 return
             inner = isinstance(node, n.While | n.For | n.ForIn)
-            for child in node.children():
+            for child in _children(node):
                 visit(child, depth + 1 if inner else depth)
 
         visit(body, 0)
@@ -488,7 +590,7 @@ class CodeGenerator:
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             self.writeline(f"while {self.condition(stmt.cond)}:", stmt)
             self.indent()
-            self.tick(1 + _count_calls(stmt.cond))
+            self.tick(stmt.cond, extra=1)
             self.loop_body(ctx, stmt.body, outer_continue)
             self.outdent()
 
@@ -506,7 +608,7 @@ class CodeGenerator:
                 self.writeline(f"{started} = False")
             self.writeline("while True:", stmt)
             self.indent()
-            self.tick(1 + _count_calls(stmt.cond))
+            self.tick(stmt.cond, extra=1)
             if step_runs_first and stmt.step is not None:
                 self.writeline(f"if {started}:")
                 self.indent()
@@ -525,17 +627,17 @@ class CodeGenerator:
 
     def stmt_ForIn(self, stmt: n.ForIn) -> None:
         iterable, length, index = self.temp(), self.temp(), self.temp()
-        self.tick(_count_calls(stmt.iterable))
+        self.tick(stmt.iterable)
         self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
         self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
         used = {
-            x.names[0] for x in stmt.body.walk() if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
-        } | {x.target[0] for x in stmt.body.walk() if isinstance(x, n.Assign)}
+            x.names[0] for x in _walk(stmt.body) if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
+        } | {x.target[0] for x in _walk(stmt.body) if isinstance(x, n.Assign)}
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             self.writeline(f"for {index} in range({length}):", stmt)
             self.indent()
-            self.tick(1)
+            self.tick(extra=1)
             self.push_scope()
             implicit = {
                 "index": index,
@@ -584,7 +686,7 @@ class CodeGenerator:
 
     def stmt_Switch(self, stmt: n.Switch) -> None:
         subject = self.temp()
-        self.tick(_count_calls(stmt.subject))
+        self.tick(stmt.subject)
         self.writeline(f"{subject} = {self.expr(stmt.subject)}", stmt)
         keyword = "if"
         default: n.SwitchCase | None = None
@@ -661,6 +763,13 @@ class CodeGenerator:
 
     def fold(self, e: n.Expr) -> Any:
         """The value of a literal-only expression, computed now with the runtime's own operators."""
+        key = id(e)
+        value = self._folded.get(key, _UNSEEN)
+        if value is _UNSEEN:
+            value = self._folded[key] = self._fold(e)
+        return value
+
+    def _fold(self, e: n.Expr) -> Any:
         if isinstance(e, n.Literal):
             return e.value
         if isinstance(e, n.UnitLiteral):
@@ -717,10 +826,11 @@ class CodeGenerator:
         return f"({self.mark(e)}StofMap([{pairs}]))"
 
     def field_code(self, obj: str, name: str, node: n.Node) -> str:
+        # access.get_field: an object's field, null for anything that is not an object (host objects too)
         if obj.isidentifier():
-            return f"({obj}.get({name!r}) if type({obj}) is dict else get_field({obj}, {name!r}))"
+            return f"({obj}.get({name!r}) if type({obj}) is dict else None)"
         t = self.temp()
-        return f"({t}.get({name!r}) if type({t} := {obj}) is dict else get_field({t}, {name!r}))"
+        return f"({t}.get({name!r}) if type({t} := {obj}) is dict else None)"
 
     def expr_Path(self, e: n.Path) -> str:
         var = self.lookup(e.names[0])
@@ -734,19 +844,46 @@ class CodeGenerator:
     def expr_Attr(self, e: n.Attr) -> str:
         return self.field_code(self.expr(e.obj), e.name, e)
 
-    def expr_Call(self, e: n.Call) -> str:
-        args = "[" + ", ".join(self.expr(a) for a in e.args) + "]"
+    def library_call(self, lib: str, e: n.Call) -> str:
+        arg_codes = [self.expr(a) for a in e.args]
+        tables = self.runtime.get("TABLES") or {}
+        entry = (tables.get(lib) or {}).get(e.name)
+        if lib not in _METHOD_LIBRARY_NAMES and _entry_fits(entry, len(e.args)):
+            site = self.constant_object(library_site(lib, e.name, entry.fn))
+            return f"({self.mark(e)}{site}({', '.join(arg_codes)}))"
         safe = ", True" if e.null_safe else ""
+        return f"({self.mark(e)}call_library({lib!r}, {e.name!r}, [{', '.join(arg_codes)}]{safe}))"
+
+    def method_site(self, e: n.Call) -> str | None:
+        """A per-site dispatcher for ``x.name(args)``, or None when no receiver type can take the fast path."""
+        tables = self.runtime.get("TABLES") or {}
+        by_type: dict[type, tuple[str, Any]] = {}
+        for pytype, lib in self.method_libraries.items():
+            entry = (tables.get(lib) or {}).get(e.name)
+            if _entry_fits(entry, len(e.args)):
+                by_type[pytype] = (lib, entry.fn)
+        if not by_type or "call_method" not in self.runtime:
+            return None
+        site = method_site(e.name, len(e.args), e.null_safe, by_type, self.runtime["call_method"])
+        return self.constant_object(site)
+
+    def expr_Call(self, e: n.Call) -> str:
         receiver = e.receiver
         if receiver is None:
-            return f"({self.mark(e)}call_library('Std', {e.name!r}, {args}{safe}))"
+            return self.library_call("Std", e)
         if (
             isinstance(receiver, n.Path)
             and len(receiver.names) == 1
             and self.lookup(receiver.names[0]) is None
             and receiver.names[0] in self.libraries
         ):
-            return f"({self.mark(e)}call_library({receiver.names[0]!r}, {e.name!r}, {args}{safe}))"
+            return self.library_call(receiver.names[0], e)
+        args = "[" + ", ".join(self.expr(a) for a in e.args) + "]"
+        safe = ", True" if e.null_safe else ""
+        site = None if self.mutates else self.method_site(e)
+        if site is not None:
+            arg_codes = "".join(", " + self.expr(a) for a in e.args)
+            return f"({self.mark(e)}{site}({self.expr(receiver)}{arg_codes}))"
         if self.mutates:
             # the body may change what a host call returns: give it its own copy
             t = self.temp()
@@ -776,7 +913,7 @@ class CodeGenerator:
                 f"({t} {e.op} {right} if type({t} := {left}) is float or type({t}) is int"
                 f" else ({self.mark(e)}{fn}({t}, {right})))"
             )
-        if _count_calls(e.left) and _count_calls(e.right):
+        if self.calls(e.left) and self.calls(e.right):
             # both sides can have effects: Stof evaluates the right operand first
             return f"({self.mark(e)}_swapped_{fn}({right}, {left}))"
         return f"({self.mark(e)}{fn}({left}, {right}))"
@@ -850,7 +987,7 @@ class CodeGenerator:
         self.pop_scope()
         inner, self.lines, self.level = self.lines, saved_lines, saved_level
         assigned = sorted(
-            {v.pyname for x in n.Block(body=e.body).walk() if isinstance(x, n.Assign) and (v := self.lookup(x.target[0]))}
+            {v.pyname for x in _walk(n.Block(body=e.body)) if isinstance(x, n.Assign) and (v := self.lookup(x.target[0]))}
             | ({"_tick"} if self.uses_budget else set())
         )
         self.writeline(f"def {name}():")
@@ -862,6 +999,7 @@ class CodeGenerator:
 
 
 _NOT_CONSTANT: Any = object()
+_UNSEEN: Any = object()
 _PLAIN_COMPARABLE = frozenset({int, float, str})
 
 
@@ -880,7 +1018,7 @@ def compile_body(
     source = generator.generate(body)
     namespace: dict[str, Any] = {"__builtins__": {}}
     namespace.update(SUPPORT_NAMES)
-    namespace.update({k: v for k, v in rt.items() if k not in ("LIBRARIES", "MUTATING_METHODS")})
+    namespace.update({k: v for k, v in rt.items() if k not in ("LIBRARIES", "MUTATING_METHODS", "TABLES")})
     namespace["_PLAIN_COMPARABLE"] = _PLAIN_COMPARABLE
     for fn in ARITH_FUNCS.values():
         if fn in rt:

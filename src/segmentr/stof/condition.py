@@ -99,7 +99,22 @@ class Condition:
 
     def matches(self, bindings: Mapping[str, Any]) -> bool:
         """Whether the customer is in the segment: the value's truthiness (no value is false)."""
-        value = self.evaluate(bindings)
+        if self._compiled.mutates:
+            value = self.evaluate(bindings)
+            return value if type(value) is bool else self._truthy(value)
+        # the hot path of membership: `evaluate` inlined (one Python call less per customer)
+        customer = bindings.get("customer")
+        if "data" in bindings:
+            data = bindings["data"]
+        else:
+            data = customer.get("metadata") if type(customer) is dict else None
+        budget = Budget(self.max_steps, self.max_seconds) if self._uses_budget else None
+        try:
+            value = self._function(customer, data, bindings.get("policy"), budget)
+        except StofRuntimeError as error:
+            raise self._located(error, self._compiled) from None
+        except Exception as error:
+            raise self._internal(error, self._compiled) from error
         return value if type(value) is bool else self._truthy(value)
 
     def explain(self, bindings: Mapping[str, Any]) -> Explanation:
