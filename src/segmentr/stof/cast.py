@@ -6,7 +6,15 @@ from typing import Any
 
 from segmentr.stof.errors import StofRuntimeError
 from segmentr.stof.printing import to_str
-from segmentr.stof.units import UNDEFINED, common_unit, convert, parse_number_literal, saturate_i64
+from segmentr.stof.units import (
+    SUFFIXES,
+    UNDEFINED,
+    UNITS,
+    common_unit,
+    convert,
+    parse_number_literal,
+    saturate_i64,
+)
 from segmentr.stof.units import unit_from_type_name as _unit_of
 from segmentr.stof.values import VOID, StofMap, StofSet, Units, Version, is_host
 
@@ -163,7 +171,20 @@ def _matches(v: Any, name: str) -> bool:
     return typeof(v) == name.replace(" ", "") or typeof(v) == name
 
 
+# Type names that denote a unit (``ms``, ``second``, ``days``...) -> the canonical unit.
+_UNIT_TARGETS: dict[str, str] = {
+    name: unit
+    for name in (*(literal for literal, _ in SUFFIXES), "second", *UNITS)
+    if (unit := _unit_of(name)) is not None
+}
+
+
 def _cast_one(v: Any, name: str) -> Any:
+    unit = _UNIT_TARGETS.get(name)
+    if unit is not None:
+        if type(v) is Units and v.unit == unit:
+            return v
+        return _to_unit(v, unit)
     if name == "int":
         return _to_int(v)
     if name == "float":
@@ -180,9 +201,6 @@ def _cast_one(v: Any, name: str) -> Any:
         raise _cast_error(v, "bool")
     if name in ("unknown", "data"):
         return v
-    unit = _unit_of(name)
-    if unit is not None:
-        return _to_unit(v, unit)
     t = type(v)
     if name == "list":
         if t is list:

@@ -70,10 +70,10 @@ def _num_eq(a: Any, b: Any) -> bool:
             if base == UNDEFINED:
                 return a.value == b.value
             return convert(a.value, a.unit, base) == convert(b.value, b.unit, base)
-        return a.value == b  # a plain number is read in the unit
+        return a.value == float(b)  # a plain number is read in the unit
     if type(b) is Units:
-        return a == b.value
-    return a == b
+        return float(a) == b.value
+    return float(a) == float(b)  # Rust compares `int as f64` with the float
 
 
 def _is_num(v: Any) -> bool:
@@ -86,16 +86,16 @@ def eq(a: Any, b: Any) -> bool:
     maps and sets by content; objects by identity; a version equals a string that parses to it."""
     ta = type(a)
     tb = type(b)
+    if ta is tb and (ta is str or ta is int or ta is float or ta is bool):
+        return a == b
+    if a is None:
+        return b is None
     if ta is str:
-        if tb is str:
-            return a == b
         return tb is Version and _ver_eq_str(b, a)
     if ta is int or ta is float or ta is Units:
         if tb is int or tb is float or tb is Units:
             return _num_eq(a, b)
         return False
-    if a is None:
-        return b is None
     if ta is bool:
         return tb is bool and a == b
     if a is VOID:
@@ -142,10 +142,10 @@ def _num_values(a: Any, b: Any) -> tuple[float, float]:
                 if base != UNDEFINED:
                     return convert(a.value, a.unit, base), convert(b.value, b.unit, base)
             return a.value, b.value
-        return a.value, b
+        return a.value, float(b)
     if type(b) is Units:
-        return a, b.value
-    return a, b
+        return float(a), b.value
+    return float(a), float(b)  # Rust compares `int as f64` with the float
 
 
 def _num_int(v: Any) -> int:
@@ -176,8 +176,12 @@ def gt(a: Any, b: Any) -> bool:
     """Stof ``>``."""
     ta = type(a)
     tb = type(b)
-    if ta is int and tb is int:
+    if ta is tb and (ta is int or ta is float or ta is str):
         return a > b
+    if a is None:
+        return False
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        return float(a) > float(b)  # Rust compares `int as f64` with the float
     if ta is bool:
         ta, a = int, int(a)
     if ta is int or ta is float or ta is Units:
@@ -198,8 +202,12 @@ def lt(a: Any, b: Any) -> bool:
     """Stof ``<``: a null/void/list/tuple left operand is always less."""
     ta = type(a)
     tb = type(b)
-    if ta is int and tb is int:
+    if ta is tb and (ta is int or ta is float or ta is str):
         return a < b
+    if a is None:
+        return True
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        return float(a) < float(b)  # Rust compares `int as f64` with the float
     if ta is bool:
         ta, a = int, int(a)
     if ta is int or ta is float or ta is Units:
@@ -310,6 +318,8 @@ def num_arith(op: str, a: Any, b: Any) -> Any:
         return _int_arith(op, a, b)
     if ta is Units:
         if tb is Units:
+            if a.unit == b.unit:
+                return Units(_float_arith(op, a.value, b.value), a.unit)
             base = common_unit(a.unit, b.unit)
             if base == UNDEFINED or base is None:
                 return _float_arith(op, a.value, b.value)
@@ -346,7 +356,7 @@ def add(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
         s = a + b
-        return s if _I64_MIN <= s < 2**63 else wrap_i64(s)
+        return s if -9223372036854775808 <= s <= 9223372036854775807 else wrap_i64(s)
     if b is None or b is VOID:
         return a
     if ta is str:
@@ -415,7 +425,7 @@ def sub(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
         s = a - b
-        return s if _I64_MIN <= s < 2**63 else wrap_i64(s)
+        return s if -9223372036854775808 <= s <= 9223372036854775807 else wrap_i64(s)
     if b is None or b is VOID:
         return a
     if a is None or a is VOID:
@@ -550,7 +560,7 @@ def mul(a: Any, b: Any) -> Any:
     """Stof ``*``."""
     if type(a) is int and type(b) is int:
         p = a * b
-        return p if _I64_MIN <= p < 2**63 else wrap_i64(p)
+        return p if -9223372036854775808 <= p <= 9223372036854775807 else wrap_i64(p)
     if b is None or b is VOID:
         return a
     if a is None or a is VOID:

@@ -157,8 +157,22 @@ def is_time(unit: str | None) -> bool:
     return info is not None and info.category == "time"
 
 
+_COMMON_CACHE: dict[tuple[str, str], str] = {}
+
+
 def common_unit(a: str | None, b: str | None) -> str | None:
     """The unit two unit numbers are combined in (Stof ``Units::common``); ``undefined`` across categories."""
+    if a and b:
+        cached = _COMMON_CACHE.get((a, b))
+        if cached is None:
+            cached = _common_unit(a, b) or UNDEFINED
+            if a in UNITS and b in UNITS:
+                _COMMON_CACHE[(a, b)] = cached
+        return cached
+    return a or b
+
+
+def _common_unit(a: str | None, b: str | None) -> str | None:
     if not a:
         return b
     if not b:
@@ -225,6 +239,9 @@ def convert(value: float, from_unit: str | None, to_unit: str | None) -> float:
     """
     if not from_unit or not to_unit or to_unit == UNDEFINED or from_unit == to_unit:
         return value
+    factors = _RATIO_FACTORS.get((from_unit, to_unit))
+    if factors is not None:
+        return value * factors[0] / factors[1]
     src, dst = UNITS.get(from_unit), UNITS.get(to_unit)
     if src is None or dst is None or src.category != dst.category or src.category == UNDEFINED:
         raise ValueError(f"cannot convert {from_unit} to {to_unit}")
@@ -234,6 +251,14 @@ def convert(value: float, from_unit: str | None, to_unit: str | None) -> float:
         return _from_celsius(_to_celsius(value, from_unit), to_unit)
     return value * src.factor / dst.factor
 
+
+# (from, to) -> (from factor, to factor) for every pair of ratio units of one category (the fast path of convert)
+_RATIO_FACTORS: dict[tuple[str, str], tuple[float, float]] = {
+    (a.name, b.name): (a.factor, b.factor)
+    for a in UNITS.values()
+    for b in UNITS.values()
+    if a.category == b.category and a.category in ("time", "memory", "length", "mass")
+}
 
 # A Stof decimal literal (number.rs in 0.9.21): digits with `_`, optional fraction, optional exponent.
 _DECIMAL = re.compile(r"-?[0-9_]+(?:\.[0-9_]*)?(?:[eE][+-]?[0-9_]+)?")

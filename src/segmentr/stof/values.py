@@ -40,6 +40,9 @@ class _Void:
 VOID = _Void()
 
 
+_set_attr = object.__setattr__  # bound once: Units are built on hot paths
+
+
 class Units:
     """A number with a unit (always float-backed, as in Stof). ``unit`` is the canonical name (``days``, ``ms``)."""
 
@@ -48,8 +51,8 @@ class Units:
     unit: str
 
     def __init__(self, value: float, unit: str) -> None:
-        object.__setattr__(self, "value", float(value))
-        object.__setattr__(self, "unit", unit)
+        _set_attr(self, "value", value if type(value) is float else float(value))
+        _set_attr(self, "unit", unit)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Units is immutable")

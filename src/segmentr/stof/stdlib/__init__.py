@@ -114,10 +114,14 @@ def _cast_args(entry: LibFunction, args: list[Any] | tuple[Any, ...]) -> list[An
 def _invoke(
     where: str, name: str, entry: LibFunction, receiver: Any, args: list[Any] | tuple[Any, ...]
 ) -> Any:
-    _check_arity(where, name, entry, len(args))
-    args = _cast_args(entry, args)
+    fn, low, high, casts = entry
+    count = len(args)
+    if count < low or (high is not None and count > high):
+        _check_arity(where, name, entry, count)
+    if casts:
+        args = _cast_args(entry, args)
     try:
-        return entry.fn(receiver, *args)
+        return fn(*args) if receiver is _NO_RECEIVER else fn(receiver, *args)
     except StofRuntimeError:
         raise
     except (RecursionError, MemoryError):
@@ -126,6 +130,9 @@ def _invoke(
         ) from None
     except (ValueError, OverflowError, ZeroDivisionError, TypeError, IndexError, KeyError) as exc:
         raise StofRuntimeError(f"{where}.{name}: {exc}", kind="Runtime") from None
+
+
+_NO_RECEIVER = object()
 
 
 def _call_host(receiver: Any, name: str, args: list[Any] | tuple[Any, ...], null_safe: bool) -> Any:
@@ -169,18 +176,7 @@ def call_library(lib: str, name: str, args: list[Any] | tuple[Any, ...], null_sa
         raise _func_dne(lib, name)
     receiver_type = _RECEIVER_TYPES.get(lib)
     if receiver_type is None:
-        _check_arity(lib, name, entry, len(args))
-        cast_args = _cast_args(entry, args)
-        try:
-            return entry.fn(*cast_args)
-        except StofRuntimeError:
-            raise
-        except (RecursionError, MemoryError):
-            raise StofRuntimeError(
-                f"{lib}.{name}: value too large or too deep", kind="BudgetExceeded"
-            ) from None
-        except (ValueError, OverflowError, ZeroDivisionError, TypeError, IndexError, KeyError) as exc:
-            raise StofRuntimeError(f"{lib}.{name}: {exc}", kind="Runtime") from None
+        return _invoke(lib, name, entry, _NO_RECEIVER, args)
     if not args:
         raise StofRuntimeError(f"{lib}.{name} needs a receiver argument", kind="FuncArgs")
     receiver = args[0]
