@@ -1,0 +1,45 @@
+"""Every case of the shared Stof conformance corpus, one test each, run through the conformance runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from segmentr.stof.conformance import CaseResult, encode_result, load_cases, main, run_case, same
+
+CORPUS = Path("/work/shared/conformance/stof/cases.json")
+CASES: list[dict[str, Any]] = load_cases(CORPUS) if CORPUS.exists() else []
+
+
+@pytest.mark.skipif(not CASES, reason="shared conformance corpus not present")
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_case(case: dict[str, Any]) -> None:
+    result: CaseResult = run_case(case)
+    assert result.passed, result.describe()
+
+
+def test_result_comparison_tells_int_from_float_and_ignores_object_key_order() -> None:
+    assert not same(3, 3.0)
+    assert not same(0.0, -0.0)
+    assert same({"$obj": {"a": 1, "b": [1.5]}}, {"$obj": {"b": [1.5], "a": 1}})
+    assert encode_result(float("inf")) == {"$float": "inf"}
+
+
+def test_runner_reports_failures_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = {
+        "cases": [
+            {"id": "ok", "src": "1 + 2", "expect": 3, "truthy": True},
+            {"id": "wrong", "src": "1 + 2", "expect": 3.0, "truthy": True},
+            {"id": "policy", "src": "?policy.value('c', 'api') ?? 0",
+             "env": {"policy": {"$policy": {"value": [[["c", "api"], 45]]}}}, "expect": 45, "truthy": True},
+        ]
+    }
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps(corpus))
+    assert main([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL wrong" in out and "FAIL ok" not in out
+    assert out.strip().splitlines()[-1] == "2 passed, 1 failed"
