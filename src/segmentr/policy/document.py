@@ -210,6 +210,13 @@ def check_limit(check: _Checker, limit: dict[str, Any], path: str, credits: Mapp
         check.field(limit, "override_expires_on", path, "number", None)
 
 
+def limit_problems(limit: dict[str, Any], credits: Mapping[str, Any], path: str = "limit") -> list[str]:
+    """Validate one limit dict in place (defaults filled); the problems found, by path."""
+    check = _Checker()
+    check_limit(check, limit, path, credits)
+    return check.problems
+
+
 def _check_plan(check: _Checker, plan: dict[str, Any], path: str, credits: Mapping[str, Any]) -> None:
     check.field(plan, "label", path, "str", "")
     period = plan.get("period", "monthly")

@@ -9,7 +9,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import grants as grant_ops
-from .document import duration_ms, fill_customer, validate_document
+from .document import (
+    LIMIT_MODES,
+    PolicyDocumentError,
+    duration_ms,
+    fill_customer,
+    limit_problems,
+    validate_document,
+)
 from .events import (
     CUSTOMER_PLAN_CHANGED,
     CUSTOMER_REMOVED,
@@ -248,7 +255,10 @@ class Policy:
 
     def allow(self, id: str, entitlement: str, value: float | str = 0, event: Any = True, cap: Any = None,
               overhead: float | None = None, force: bool = False) -> bool:
-        """Meter `value` (negative decrements) if the limit allows it; sends the events of §3."""
+        """Meter `value` (negative decrements) if the limit allows it; sends the events of §3.
+
+        `cap` is accepted for Limitr's signature; caps (and the governor) are not enforced yet (policy.md "Later").
+        """
         return self._meter(id, entitlement, value, event, overhead, force, commit=True)
 
     def check(self, id: str, entitlement: str, value: float | str = 0, cap: Any = None, context: Any = None,
@@ -902,8 +912,6 @@ class Policy:
                                  increment: Any = None, resets: bool | None = None, reset_inc: Any = None,
                                  reset_sch: str | None = None) -> dict[str, Any] | None:
         """Replace the customer's limit for an entitlement; unset fields copy the current limit."""
-        from .document import LIMIT_MODES, PolicyDocumentError, _Checker, check_limit
-
         found = self._resolve_call(id, entitlement)
         if found is None:
             return None
@@ -919,10 +927,9 @@ class Policy:
             base["reset_inc"] = None
         if base.get("credit") not in self._c.credits or (mode is not None and mode not in LIMIT_MODES):
             return None
-        checker = _Checker()
-        check_limit(checker, base, "override", self._c.credits)
-        if checker.problems:
-            raise PolicyDocumentError(checker.problems)
+        problems = limit_problems(base, self._c.credits, f"overrides.{entitlement}")
+        if problems:
+            raise PolicyDocumentError(problems)
         if expires is not None:
             base["override_expires_on"] = duration_ms(expires)
         customer["overrides"][entitlement] = base
