@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from segmentr.stof import limits
-from segmentr.stof.errors import StofRuntimeError
+from segmentr.stof.errors import StofBudgetExceeded, StofRuntimeError
 from segmentr.stof.printing import to_str
 from segmentr.stof.units import UNDEFINED, common_unit, convert, scan_number
 from segmentr.stof.values import VOID, StofMap, StofSet, Units, Version, is_host, key_token
@@ -105,7 +105,10 @@ def eq(a: Any, b: Any) -> bool:
     if ta is list or ta is tuple:
         if tb is not ta or len(a) != len(b):
             return False
-        return all(eq(x, y) for x, y in zip(a, b))
+        try:
+            return all(eq(x, y) for x, y in zip(a, b))
+        except RecursionError:
+            raise StofBudgetExceeded("values nested too deeply to compare", budget="nesting") from None
     if ta is StofMap:
         if tb is not StofMap or len(a) != len(b):
             return False

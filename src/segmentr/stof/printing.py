@@ -7,6 +7,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from segmentr.stof.errors import StofBudgetExceeded
+from segmentr.stof.limits import MAX_NESTING
 from segmentr.stof.values import VOID, StofMap, StofSet, Units, Version, is_host
 
 
@@ -28,6 +30,13 @@ def format_float(x: float) -> str:
 
 def to_str(v: Any) -> str:
     """The top-level printed form of ``v`` (strings raw)."""
+    try:
+        return _to_str(v)
+    except RecursionError:
+        raise StofBudgetExceeded("value nested too deeply to print", budget="nesting") from None
+
+
+def _to_str(v: Any) -> str:
     t = type(v)
     if t is str:
         return v
@@ -68,7 +77,7 @@ def _inner(v: Any) -> str:
     """The in-container form: strings in double quotes (unescaped, as Stof does), everything else as at top."""
     if type(v) is str:
         return '"' + v + '"'
-    return to_str(v)
+    return _to_str(v)
 
 
 def to_inner_str(v: Any) -> str:
@@ -78,8 +87,8 @@ def to_inner_str(v: Any) -> str:
 
 def to_json(v: Any, depth: int = 0) -> Any:
     """``v`` as JSON-compatible Python data (how objects export: nested objects, lists, plain numbers)."""
-    if depth > 200:
-        return None
+    if depth > MAX_NESTING:
+        raise StofBudgetExceeded("value nested too deeply to print", budget="nesting")
     t = type(v)
     if t is dict:
         return {str(k): to_json(x, depth + 1) for k, x in v.items()}

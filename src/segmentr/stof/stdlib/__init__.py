@@ -128,7 +128,15 @@ def _invoke(
         raise StofRuntimeError(
             f"{where}.{name}: value too large or too deep", kind="BudgetExceeded"
         ) from None
-    except (ValueError, OverflowError, ZeroDivisionError, TypeError, IndexError, KeyError) as exc:
+    except (
+        ValueError,
+        OverflowError,
+        ZeroDivisionError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+    ) as exc:
         raise StofRuntimeError(f"{where}.{name}: {exc}", kind="Runtime") from None
 
 
