@@ -64,15 +64,26 @@ PUNCT = (
 )
 LITERAL_KEYWORDS = ("true", "false", "null")
 
-_TRIVIA = re.compile(r"(?:[ \t\r\n]+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
-_IDENT = re.compile(r"(?:[^\W\d_]|[_@])[\w@<>\-]*")
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.\-]*)?(?:\+[0-9A-Za-z][0-9A-Za-z.\-]*)?")
 _DECIMAL = re.compile(r"[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+\-]?[0-9_]+)?")
 _RADIX = re.compile(r"0(?:x[0-9A-Fa-f_]+|b[01_]+|o[0-7_]+)")
-_PUNCT = re.compile("|".join(re.escape(p) for p in sorted(set(PUNCT), key=len, reverse=True)))
 _DQ_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 _SQ_BODY = re.compile(r"[^'\\]*(?:\\.[^'\\]*)*", re.DOTALL)
 _TPL_TEXT = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.DOTALL)
+_MASTER = re.compile(
+    r"((?:[ \t\r\n]+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)+)?"
+    r"(?:(?P<ident>(?:[^\W\d_]|[_@])[\w@<>\-]*)"
+    r"|(?P<punct><<=|>>=|[=!<>]=|&&|\|\||\?\?|<<|>>|[+\-*/%&|^]=|=>|[()\[\]{},;:.?!+\-*/%&|^<>=])"
+    r"|(?P<digit>[0-9])"
+    r"|(?P<quote>[\"'`]|r\#\")"
+    r"|(?P<comment_open>/\*)"
+    r"|(?P<eof>\Z)"
+    r"|(?P<other>.))",
+    re.DOTALL,
+)
+_BRACKETS = frozenset("()[]{}")
+_LITERAL_PREFIXES = ("true", "false", "null")
+_OPENER_OF = {")": "(", "]": "[", "}": "{"}
 _ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -158,6 +169,8 @@ class _Lexer:
         self.line_start = 0
         self.tokens: list[Token] = []
         self.diags: list[Diagnostic] = []
+        self.openers: list[int] = []
+        self.match: dict[int, int] = {}
 
     def _advance_lines(self, start: int, end: int) -> None:
         count = self.src.count("\n", start, end)
@@ -183,78 +196,110 @@ class _Lexer:
 
     def run(self) -> list[Token]:
         src, n = self.src, self.n
+        tokens = self.tokens
+        append = tokens.append
+        master = _MASTER.match
+        openers = self.openers
         # stack of brace depths of open template interpolations
         tpl_depth: list[int] = []
+        pos = 0
+        line, line_start = 1, 0
         while True:
-            start = self.pos
-            m = _TRIVIA.match(src, start)
+            m = master(src, pos)
+            group = m.lastgroup
+            start = m.start(group)  # type: ignore[arg-type]
             end = m.end()
-            nl = False
-            if end > start:
-                chunk_has_nl = src.find("\n", start, end) != -1
-                nl = chunk_has_nl or src.find("/", start, end) != -1
-                self._advance_lines(start, end)
-            sp = end > start
-            self.pos = pos = end
-            if pos >= n:
-                if tpl_depth:
-                    pass  # reported by the template scanner when it never finds its closing backtick
-                self._token("eof", pos, pos, nl, sp)
-                return self.tokens
-            c = src[pos]
-            if c == "/" and src.startswith("/*", pos):
-                self._error(pos, n, "unterminated block comment: '/*' has no closing '*/'")
-                self._advance_lines(pos, n)
-                self.pos = n
-                continue
-            if c.isdigit():
-                self._number(pos, nl, sp)
-                continue
-            if c == '"' or c == "'":
-                self._string(pos, c, nl, sp)
-                continue
-            if c == "r" and src.startswith('r#"', pos):
-                close = src.find('"#', pos + 3)
-                if close == -1:
-                    self._error(pos, n, "unterminated raw string literal: 'r#\"' has no closing '\"#'")
-                    self._advance_lines(pos, n)
-                    self.pos = n
+            nl = sp = False
+            if start != pos:
+                sp = True
+                if src.find("\n", pos, start) != -1:
+                    nl = True
+                    line += src.count("\n", pos, start)
+                    line_start = src.rfind("\n", pos, start) + 1
+                elif src.find("/", pos, start) != -1:
+                    nl = True
+            if group == "ident":
+                if end - start > 4 and src[start] in "tfn" and src.startswith(_LITERAL_PREFIXES, start):
+                    self.line, self.line_start = line, line_start
+                    self._ident(start, end, nl, sp)
+                    pos = self.pos
                     continue
-                body = src[pos + 3:close]
-                if self._too_long(body, pos, close + 2):
-                    continue
-                self._token("str", pos, close + 2, nl, sp, body)
-                self.pos = close + 2
+                col = start - line_start + 1
+                append(Token("id", m.group(group), start, end, line, col, line, col + end - start, nl, sp))
+                pos = end
                 continue
-            if c == "`":
-                self._template(pos, nl, sp, tpl_depth)
-                continue
-            im = _IDENT.match(src, pos)
-            if im is not None:
-                self._ident(pos, im.end(), nl, sp)
-                continue
-            pm = _PUNCT.match(src, pos)
-            if pm is not None:
-                text = pm.group()
-                if tpl_depth:
-                    if text == "{":
-                        tpl_depth[-1] += 1
-                    elif text == "}":
-                        if tpl_depth[-1] == 0:
+            if group == "punct":
+                text = m.group(group)
+                if text in _BRACKETS:
+                    if tpl_depth and (text == "{" or text == "}"):
+                        if text == "{":
+                            tpl_depth[-1] += 1
+                        elif tpl_depth[-1] == 0:
                             tpl_depth.pop()
-                            self._token("tpl_close", pos, pos + 1, nl, sp)
-                            self.pos = pos + 1
-                            self._template_text(pos + 1, tpl_depth)
+                            self._close_bracket("tpl_open", len(tokens))
+                            col = start - line_start + 1
+                            append(Token("tpl_close", text, start, end, line, col, line, col + 1, nl, sp))
+                            self.line, self.line_start = line, line_start
+                            self._template_text(end, tpl_depth)
+                            pos, line, line_start = self.pos, self.line, self.line_start
                             continue
-                        tpl_depth[-1] -= 1
-                if text in ("#", "$", "~", "\\", "@"):
-                    self._token("err", pos, pos + 1, nl, sp, f"unexpected character {text!r}")
-                else:
-                    self._token(text, pos, pm.end(), nl, sp)
-                self.pos = pm.end()
+                        else:
+                            tpl_depth[-1] -= 1
+                    if text in "([{":
+                        openers.append(len(tokens))
+                    else:
+                        self._close_bracket(_OPENER_OF[text], len(tokens))
+                col = start - line_start + 1
+                append(Token(text, text, start, end, line, col, line, col + end - start, nl, sp))
+                pos = end
                 continue
-            self._token("err", pos, pos + 1, nl, sp, f"unexpected character {c!r}")
-            self.pos = pos + 1
+            self.line, self.line_start, self.pos = line, line_start, start
+            if group == "digit":
+                self._number(start, nl, sp)
+            elif group == "quote":
+                c = src[start]
+                if c == "`":
+                    self._template(start, nl, sp, tpl_depth)
+                elif c == "r":
+                    self._raw_string(start, nl, sp)
+                else:
+                    self._string(start, c, nl, sp)
+            elif group == "eof":
+                self.pos = n
+                self._token("eof", n, n, nl, sp)
+                return tokens
+            elif group == "comment_open":
+                self._error(start, n, "unterminated block comment: '/*' has no closing '*/'")
+                self._advance_lines(start, n)
+                self.pos = n
+            else:
+                text = src[start]
+                self._token("err", start, start + 1, nl, sp, f"unexpected character {text!r}")
+                self.pos = start + 1
+            pos, line, line_start = self.pos, self.line, self.line_start
+
+    def _close_bracket(self, opener_kind: str, index: int) -> None:
+        """Pair the closer at ``index`` with the nearest open ``opener_kind``; openers skipped stay unmatched."""
+        openers, tokens = self.openers, self.tokens
+        for j in range(len(openers) - 1, max(-1, len(openers) - 64), -1):
+            if tokens[openers[j]].kind == opener_kind:
+                self.match[openers[j]] = index
+                self.match[index] = openers[j]
+                del openers[j:]
+                return
+
+    def _raw_string(self, pos: int, nl: bool, sp: bool) -> None:
+        close = self.src.find('"#', pos + 3)
+        if close == -1:
+            self._error(pos, pos + 3, "unterminated raw string literal: 'r#\"' has no closing '\"#'")
+            self._advance_lines(pos, self.n)
+            self.pos = self.n
+            return
+        body = self.src[pos + 3:close]
+        if self._too_long(body, pos, close + 2):
+            return
+        self._token("str", pos, close + 2, nl, sp, body)
+        self.pos = close + 2
 
     def _too_long(self, body: str, start: int, end: int) -> bool:
         if len(body) > MAX_STRING_BYTES // 4 and len(body.encode("utf-8", "surrogatepass")) > MAX_STRING_BYTES:
@@ -306,6 +351,7 @@ class _Lexer:
             self.pos = end + 1
             return
         # "${"
+        self.openers.append(len(self.tokens))
         self._token("tpl_open", end, end + 2, False, False)
         tpl_depth.append(0)
         self.pos = end + 2
@@ -371,32 +417,11 @@ class _Lexer:
         self.pos = end
 
 
-def _match_brackets(tokens: list[Token]) -> dict[int, int]:
-    """Index of each bracket token -> index of its partner (absent when unbalanced)."""
-    pairs = {")": "(", "]": "[", "}": "{"}
-    stack: list[int] = []
-    match: dict[int, int] = {}
-    for i, tok in enumerate(tokens):
-        k = tok.kind
-        if k in ("(", "[", "{", "tpl_open"):
-            stack.append(i)
-        elif k in (")", "]", "}", "tpl_close"):
-            want = "tpl_open" if k == "tpl_close" else pairs[k]
-            # close the nearest matching opener; openers skipped over stay unmatched
-            for j in range(len(stack) - 1, max(-1, len(stack) - 64), -1):
-                if tokens[stack[j]].kind == want:
-                    match[stack[j]] = i
-                    match[i] = stack[j]
-                    del stack[j:]
-                    break
-    return match
-
-
 def tokenize(source: str) -> LexResult:
     """Lex ``source``. Never raises: lexical errors are returned as diagnostics (and ``err`` tokens)."""
     lexer = _Lexer(source)
     tokens = lexer.run()
-    return LexResult(source, tokens, _match_brackets(tokens), lexer.diags)
+    return LexResult(source, tokens, lexer.match, lexer.diags)
 
 
 __all__ = ["LITERAL_KEYWORDS", "UNIT_SUFFIXES", "LexResult", "Token", "decode_escapes", "tokenize", "unit_suffix"]

@@ -1182,7 +1182,11 @@ class _Parser:
 
 def parse(source: str) -> n.Body:
     """Parse a condition body. Raises ``StofSyntaxError`` with every error found (positions 1-based)."""
-    lexed = tokenize(source)
+    return parse_lexed(tokenize(source))
+
+
+def parse_lexed(lexed: LexResult) -> n.Body:
+    """``parse`` for an already lexed source (the checker also reads the tokens)."""
     parser = _Parser(lexed)
     old_limit = sys.getrecursionlimit()
     if old_limit < 20_000:
@@ -1213,4 +1217,4 @@ def _merge(lexical: list[Diagnostic], syntactic: list[Diagnostic]) -> list[Diagn
     return out
 
 
-__all__ = ["BINARY_PRECEDENCE", "parse"]
+__all__ = ["BINARY_PRECEDENCE", "parse", "parse_lexed"]

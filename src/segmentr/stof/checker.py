@@ -1,0 +1,455 @@
+"""Stof checker: the editor's real-time validation. Syntax errors, plus warnings for the silent traps of Stof.
+
+Warnings never change what evaluation does (spec/stof.md §7, product.md §3 "Validation"); each has a short
+``code``: ``unreachable``, ``return-no-semicolon``, ``keyword-as-name``, ``unknown-unit``, ``days-vs-ms``,
+``nullable-iterable``, ``mixed-logic``, ``null-compare``, ``int-division``, ``unknown-field``,
+``unknown-method``, ``arity``, ``unknown-entitlement``. ``check`` never raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+from segmentr.stof import nodes as n
+from segmentr.stof.errors import Diagnostic, StofSyntaxError
+from segmentr.stof.lexer import LexResult, tokenize
+from segmentr.stof.parser import parse_lexed
+
+CUSTOMER_FIELDS = frozenset({
+    "id", "plan", "type", "label", "meters", "grants", "metadata", "cloud_created", "cloud_updated", "overrides",
+    "refs", "alt_ids", "caps",
+})
+# policy method -> (min args, max args), the Limitr signatures (spec/policy.md §2)
+POLICY_METHODS: dict[str, tuple[int, int]] = {
+    "entitlement": (2, 2), "limit": (2, 3), "limit_obj": (2, 2), "value": (2, 4), "remaining": (2, 4),
+    "credit_remaining": (2, 2), "resets": (2, 2), "plan": (1, 2), "plan_for": (1, 2), "default_plan": (0, 0),
+    "customer_local_margin_breakdown": (1, 1), "local_margin_breakdown": (2, 3), "cost": (2, 2),
+    "check": (2, 6), "meter_obj": (2, 2), "allowance": (2, 2), "rate": (2, 3), "acceleration": (2, 3),
+    "projected_exhaustion": (2, 3), "credit": (1, 1), "credit_for": (1, 2), "credit_exchange": (2, 3),
+    "check_increment": (2, 4), "check_decrement": (2, 4), "customer": (1, 1), "customer_metadata": (1, 1),
+    "customer_refs": (1, 1), "plan_period": (1, 1), "plan_trial_period": (1, 1),
+    "plan_sub_entitlement_name": (1, 1), "estimate": (2, 6), "held": (2, 3),
+}
+# policy methods whose second argument names an entitlement
+ENTITLEMENT_ARG_METHODS = frozenset({
+    "entitlement", "limit", "limit_obj", "value", "remaining", "resets", "cost", "check", "meter_obj",
+    "allowance", "rate", "acceleration", "projected_exhaustion", "check_increment", "check_decrement",
+    "estimate", "held",
+})
+_COMPARE_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_TIME_UNITS = frozenset({"days", "hr", "min", "s"})
+_EPOCH_FIELDS = frozenset({"cloud_created", "cloud_updated"})
+_UNIT_HINTS = {
+    "h": "hr", "hour": "hr", "hrs": "hr", "d": "days", "w": "7days", "week": "7days", "weeks": "7days",
+    "ec": "s", "ecs": "s", "econd": "s", "onth": "30days", "onths": "30days", "o": "30days", "year": "365days",
+    "years": "365days", "y": "365days", "b": "MB (memory units are upper-case)", "ins": "min",
+}
+_LOOP_KEYWORDS = frozenset({"if", "while", "for", "switch", "catch"})
+
+PathKey = tuple[str, ...]
+
+
+def _diag(node: n.Node, message: str, code: str) -> Diagnostic:
+    return Diagnostic("warning", node.line, node.col, node.end_line, node.end_col, message, code)
+
+
+def _path_text(names: Iterable[str]) -> str:
+    return ".".join(names)
+
+
+def _null_facts(cond: n.Expr) -> set[PathKey]:
+    """Paths that ``cond`` being true proves non-null: conjuncts ``P != null``, ``null != P`` or a bare ``P``."""
+    facts: set[PathKey] = set()
+    stack = [cond]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, n.Logical) and e.op == "&&":
+            stack.extend((e.left, e.right))
+        elif isinstance(e, n.Binary) and e.op == "!=":
+            for a, b in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(a, n.Path) and isinstance(b, n.Literal) and b.value is None:
+                    facts.add(tuple(a.names))
+        elif isinstance(e, n.Path):
+            facts.add(tuple(e.names))
+        elif isinstance(e, n.Binary) and e.op in (">", ">=") and isinstance(e.left, n.Path):
+            facts.add(tuple(e.left.names))  # `P > x` is false for a null P
+    # a proven path proves its prefixes too (customer.meters.api != null => customer.meters != null)
+    for key in list(facts):
+        for i in range(1, len(key)):
+            facts.add(key[:i])
+    return facts
+
+
+def _null_exit_facts(stmt: n.Stmt) -> set[PathKey]:
+    """``if (P == null) return …;``: after it, P is non-null."""
+    if not isinstance(stmt, n.If) or stmt.otherwise is not None or not _always_exits(stmt.then):
+        return set()
+    cond = stmt.cond
+    facts: set[PathKey] = set()
+    for part in _disjuncts(cond):
+        if isinstance(part, n.Binary) and part.op == "==":
+            for a, b in ((part.left, part.right), (part.right, part.left)):
+                if isinstance(a, n.Path) and isinstance(b, n.Literal) and b.value is None:
+                    facts.add(tuple(a.names))
+        elif isinstance(part, n.Unary) and part.op == "!" and isinstance(part.operand, n.Path):
+            facts.add(tuple(part.operand.names))
+    return facts
+
+
+def _disjuncts(e: n.Expr) -> list[n.Expr]:
+    if isinstance(e, n.Logical) and e.op == "||":
+        return [*_disjuncts(e.left), *_disjuncts(e.right)]
+    return [e]
+
+
+def _always_exits(stmt: n.Stmt) -> bool:
+    if isinstance(stmt, n.Return | n.Break | n.Continue):
+        return True
+    if isinstance(stmt, n.ExprStmt):
+        return stmt.returns
+    if isinstance(stmt, n.Block):
+        return any(_always_exits(s) for s in stmt.body)
+    return False
+
+
+def _is_time_now(e: n.Expr) -> bool:
+    return (isinstance(e, n.Call) and isinstance(e.receiver, n.Path) and e.receiver.names == ["Time"]
+            and e.name in ("now", "start_of_day", "start_of_week", "start_of_month", "start_of_year",
+                           "add_days", "add_months"))
+
+
+def _is_float_literal(e: n.Expr) -> bool:
+    return isinstance(e, n.Literal) and type(e.value) is float
+
+
+def _is_plain_number(e: n.Expr) -> bool:
+    return isinstance(e, n.Literal) and type(e.value) in (int, float)
+
+
+class _Scope:
+    """What the walker knows at a point: local names, days-valued variables, paths proven non-null."""
+
+    __slots__ = ("days_vars", "guards", "locals")
+
+    def __init__(self, locals_: frozenset[str], days_vars: frozenset[str], guards: frozenset[PathKey]) -> None:
+        self.locals = locals_
+        self.days_vars = days_vars
+        self.guards = guards
+
+    def with_guards(self, facts: set[PathKey]) -> _Scope:
+        if not facts:
+            return self
+        return _Scope(self.locals, self.days_vars, self.guards | facts)
+
+
+class _Walker:
+    def __init__(self, source: str, entitlements: set[str] | None) -> None:
+        self.source = source
+        self.entitlements = entitlements
+        self.out: list[Diagnostic] = []
+        self.line_starts = [0]
+        pos = source.find("\n")
+        while pos != -1:
+            self.line_starts.append(pos + 1)
+            pos = source.find("\n", pos + 1)
+
+    # ---------------------------------------------------------------- statements
+
+    def block(self, stmts: list[n.Stmt], scope: _Scope) -> _Scope:
+        locals_, days_vars, guards = set(scope.locals), set(scope.days_vars), set(scope.guards)
+        for i, stmt in enumerate(stmts):
+            current = _Scope(frozenset(locals_), frozenset(days_vars), frozenset(guards))
+            self.statement(stmt, current)
+            if isinstance(stmt, n.Declare):
+                locals_.add(stmt.name)
+                days_vars.discard(stmt.name)
+                if stmt.value is not None and self.is_days_offset(stmt.value, current) and not (
+                        stmt.type is not None and any(t in ("ms", "int", "float") for t in stmt.type.names)):
+                    days_vars.add(stmt.name)
+            elif isinstance(stmt, n.Assign) and len(stmt.target) == 1:
+                guards.difference_update({g for g in guards if g[0] == stmt.target[0]})
+            guards |= _null_exit_facts(stmt)
+            if (isinstance(stmt, n.Return) or (isinstance(stmt, n.ExprStmt) and stmt.returns)) and i + 1 < len(stmts):
+                self.unreachable(stmt, stmts[i + 1])
+                break
+        return _Scope(frozenset(locals_), frozenset(days_vars), frozenset(guards))
+
+    def unreachable(self, returning: n.Stmt, first_dropped: n.Stmt) -> None:
+        if isinstance(returning, n.ExprStmt) and isinstance(returning.expr, n.Path) and len(
+                returning.expr.names) == 1 and returning.expr.names[0] in ("return", *_LOOP_KEYWORDS):
+            return  # reported as return-no-semicolon / keyword-as-name at the cause
+        line = returning.line
+        self.out.append(_diag(first_dropped, "this statement never runs: the expression statement on line "
+                                             f"{line} has no ';', so it already returned its value (Stof ignores "
+                                             "the rest)", "unreachable"))
+
+    def statement(self, stmt: n.Stmt, scope: _Scope) -> None:
+        if isinstance(stmt, n.ExprStmt):
+            self.expr_statement(stmt, scope)
+        elif isinstance(stmt, n.Declare):
+            if stmt.value is not None:
+                self.expr(stmt.value, scope)
+        elif isinstance(stmt, n.Assign):
+            self.expr(stmt.value, scope)
+        elif isinstance(stmt, n.Return):
+            if stmt.value is not None:
+                self.expr(stmt.value, scope)
+        elif isinstance(stmt, n.Block):
+            self.block(stmt.body, scope)
+        elif isinstance(stmt, n.If):
+            self.expr(stmt.cond, scope)
+            self.statement(stmt.then, scope.with_guards(_null_facts(stmt.cond)))
+            if stmt.otherwise is not None:
+                self.statement(stmt.otherwise, scope)
+        elif isinstance(stmt, n.While):
+            self.expr(stmt.cond, scope)
+            self.statement(stmt.body, scope.with_guards(_null_facts(stmt.cond)))
+        elif isinstance(stmt, n.For):
+            inner = scope
+            if stmt.init is not None:
+                inner = self.block([stmt.init], scope)
+            if stmt.cond is not None:
+                self.expr(stmt.cond, inner)
+            if stmt.step is not None:
+                self.statement(stmt.step, inner)
+            self.statement(stmt.body, inner)
+        elif isinstance(stmt, n.ForIn):
+            self.for_in(stmt, scope)
+        elif isinstance(stmt, n.Switch):
+            self.expr(stmt.subject, scope)
+            for case in stmt.cases:
+                for value in case.values:
+                    self.expr(value, scope)
+                self.statement(case.body, scope)
+        elif isinstance(stmt, n.Try):
+            self.statement(stmt.body, scope)
+            self.statement(stmt.handler, scope)
+
+    def expr_statement(self, stmt: n.ExprStmt, scope: _Scope) -> None:
+        e = stmt.expr
+        if stmt.returns and isinstance(e, n.Path) and len(e.names) == 1 and e.names[0] not in scope.locals:
+            word = e.names[0]
+            if word == "return":
+                self.out.append(_diag(stmt, "'return' without ';' is read as a variable named 'return' (null), "
+                                            "which is returned at once; write 'return value;'",
+                                      "return-no-semicolon"))
+                return
+            if word in _LOOP_KEYWORDS:
+                self.out.append(_diag(stmt, f"'{word}' is not followed by '(' so Stof reads it as a variable "
+                                            f"(null) and returns it at once; write {word} (condition) …",
+                                      "keyword-as-name"))
+                return
+        self.expr(e, scope)
+
+    def for_in(self, stmt: n.ForIn, scope: _Scope) -> None:
+        self.expr(stmt.iterable, scope)
+        base = stmt.iterable
+        while isinstance(base, n.Call) and isinstance(base.receiver, n.Call):
+            base = base.receiver
+        if (isinstance(base, n.Call) and not base.null_safe and isinstance(base.receiver, n.Path)
+                and self.nullable_root(base.receiver.names, scope)
+                and tuple(base.receiver.names) not in scope.guards):
+            path = _path_text(base.receiver.names)
+            self.out.append(_diag(stmt.iterable, f"{path} can be null: then {path}.{base.name}() is a runtime error "
+                                                 "and the condition does not match; guard it (if ("
+                                                 f"{path} != null) …) or write ?{path}.{base.name}()",
+                                  "nullable-iterable"))
+        inner = _Scope(scope.locals | {stmt.name, "index", "first", "last", "length", "iterable"},
+                       scope.days_vars - {stmt.name}, scope.guards)
+        self.statement(stmt.body, inner)
+
+    # ---------------------------------------------------------------- expressions
+
+    def expr(self, root: n.Expr, scope: _Scope) -> None:
+        stack: list[tuple[n.Node, _Scope]] = [(root, scope)]
+        while stack:
+            e, sc = stack.pop()
+            if isinstance(e, n.Logical):
+                self.mixed_logic(e)
+                stack.append((e.left, sc))
+                stack.append((e.right, sc.with_guards(_null_facts(e.left)) if e.op == "&&" else sc))
+                continue
+            if isinstance(e, n.Ternary):
+                stack.append((e.cond, sc))
+                stack.append((e.then, sc.with_guards(_null_facts(e.cond))))
+                stack.append((e.otherwise, sc))
+                continue
+            if isinstance(e, n.Binary) and e.op in _COMPARE_OPS:
+                self.comparison(e, sc)
+            elif isinstance(e, n.Path):
+                self.path(e, sc)
+            elif isinstance(e, n.Call):
+                self.call(e, sc)
+            elif isinstance(e, n.BlockExpr):
+                self.block(e.body, sc)
+                continue
+            for child in e.children():
+                if isinstance(child, n.Stmt):
+                    self.statement(child, sc)
+                else:
+                    stack.append((child, sc))
+
+    def nullable_root(self, names: list[str], scope: _Scope) -> bool:
+        root = names[0]
+        if root in scope.locals:
+            return False
+        return (root == "customer" and len(names) >= 2) or root == "data"
+
+    def path(self, e: n.Path, scope: _Scope) -> None:
+        names = e.names
+        if names[0] == "customer" and len(names) >= 2 and "customer" not in scope.locals:
+            field = names[1]
+            if field not in CUSTOMER_FIELDS:
+                self.out.append(_diag(e, f"customer has no field {field!r} (fields: "
+                                         f"{', '.join(sorted(CUSTOMER_FIELDS))}); custom data is under "
+                                         f"customer.metadata.{field} (also written data.{field})",
+                                      "unknown-field"))
+
+    def call(self, e: n.Call, scope: _Scope) -> None:
+        receiver = e.receiver
+        if not (isinstance(receiver, n.Path) and receiver.names == ["policy"] and "policy" not in scope.locals):
+            return
+        arity = POLICY_METHODS.get(e.name)
+        if arity is None:
+            self.out.append(_diag(e, f"the policy has no method {e.name!r}"
+                                     + (" (with a leading '?' the call just gives null)" if e.null_safe else ""),
+                                  "unknown-method"))
+            return
+        low, high = arity
+        count = len(e.args)
+        if not low <= count <= high:
+            expected = str(low) if low == high else f"{low} to {high}"
+            self.out.append(_diag(e, f"policy.{e.name} takes {expected} argument{'s' if high != 1 else ''}, "
+                                     f"not {count}: the call is a runtime error", "arity"))
+        if (self.entitlements is not None and e.name in ENTITLEMENT_ARG_METHODS and count >= 2
+                and isinstance(e.args[1], n.Literal) and isinstance(e.args[1].value, str)
+                and e.args[1].value not in self.entitlements):
+            name = e.args[1].value
+            self.out.append(_diag(e.args[1], f"no plan has an entitlement named {name!r}", "unknown-entitlement"))
+
+    def is_days_offset(self, e: n.Expr, scope: _Scope) -> bool:
+        """``Time.now() - 7days``-like: a time offset computed in a unit bigger than ms (spec §6.8)."""
+        if isinstance(e, n.Path) and len(e.names) == 1:
+            return e.names[0] in scope.days_vars
+        if isinstance(e, n.Binary) and e.op in ("-", "+"):
+            for a, b in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(b, n.UnitLiteral) and b.unit in _TIME_UNITS and (
+                        _is_time_now(a) or self.is_days_offset(a, scope)):
+                    return True
+        return False
+
+    def is_epoch_number(self, e: n.Expr, scope: _Scope) -> bool:
+        if _is_plain_number(e):
+            return True
+        if isinstance(e, n.Path):
+            root = e.names[0]
+            if root in scope.locals:
+                return False
+            return root in ("customer", "data") and len(e.names) >= 2
+        if isinstance(e, n.Cast):
+            return any(t in ("int", "float") for t in e.type.names)
+        return False
+
+    def comparison(self, e: n.Binary, scope: _Scope) -> None:
+        for a, b in ((e.left, e.right), (e.right, e.left)):
+            if self.is_days_offset(a, scope) and self.is_epoch_number(b, scope):
+                self.out.append(_diag(e, "a time offset like Time.now() - 7days is in days, so the plain number "
+                                         "(epoch ms) it is compared with is read as days and this is almost always "
+                                         "true: declare it as ms first (const ts: ms = Time.now() - 7days;) and "
+                                         "compare with ts", "days-vs-ms"))
+                break
+        if e.op in ("<", "<=") and isinstance(e.left, n.Path):
+            names = e.left.names
+            key = tuple(names)
+            nullable = names[0] not in scope.locals and (
+                names[0] == "data" or (names[0] == "customer" and len(names) >= 3 and names[1] == "metadata")
+                or (names[0] == "customer" and len(names) == 2 and names[1] in _EPOCH_FIELDS))
+            if nullable and key not in scope.guards:
+                path = _path_text(names)
+                self.out.append(_diag(e, f"{path} may be null, and in Stof null {e.op} anything is true: guard it "
+                                         f"({path} != null && {path} {e.op} …)", "null-compare"))
+        for a, b in ((e.left, e.right), (e.right, e.left)):
+            if (isinstance(a, n.Binary) and a.op == "/" and not self.has_float(a)
+                    and isinstance(b, n.Literal) and type(b.value) is float and b.value != int(b.value)):
+                self.out.append(_diag(a, "integer division truncates (85 / 100 is 0), so comparing it with a "
+                                         "fraction is misleading: make one side a float (85.0 / 100, or "
+                                         "(x as float) / y)", "int-division"))
+                break
+
+    def has_float(self, e: n.Binary) -> bool:
+        for side in (e.left, e.right):
+            if _is_float_literal(side) or isinstance(side, n.UnitLiteral):
+                return True
+            if isinstance(side, n.Cast) and "float" in side.type.names:
+                return True
+        return False
+
+    def mixed_logic(self, e: n.Logical) -> None:
+        left = e.left
+        if isinstance(left, n.Logical) and left.op != e.op and not self.parenthesized(left):
+            self.out.append(_diag(e, f"'&&' and '||' have the same precedence in Stof and run left to right: this "
+                                     f"is (… {left.op} …) {e.op} …; add parentheses to say what you mean",
+                                  "mixed-logic"))
+
+    def offset(self, line: int, col: int) -> int:
+        return self.line_starts[line - 1] + col - 1 if 0 < line <= len(self.line_starts) else -1
+
+    def parenthesized(self, e: n.Node) -> bool:
+        src = self.source
+        start, end = self.offset(e.line, e.col), self.offset(e.end_line, e.end_col)
+        if start < 0 or end < 0:
+            return False
+        before = src[:start].rstrip()
+        after = src[end:].lstrip()
+        return before.endswith("(") and after.startswith(")")
+
+
+def _unknown_units(lexed: LexResult) -> list[Diagnostic]:
+    """A number immediately followed by letters that are not (the rest of) a unit: ``2h``, ``3weeks``, ``2sec``."""
+    out: list[Diagnostic] = []
+    toks = lexed.tokens
+    for i in range(1, len(toks)):
+        tok = toks[i]
+        prev = toks[i - 1]
+        if tok.kind != "id" or tok.sp or prev.kind != "num":
+            continue
+        unit = prev.value[1] if isinstance(prev.value, tuple) else None
+        stray = lexed.source[tok.start:tok.full_end if tok.full_end >= 0 else tok.end]
+        hint = _UNIT_HINTS.get(stray)
+        read = f"{prev.text} followed by the name {stray!r}"
+        message = (f"{prev.text}{stray} is not a number with a unit: Stof reads it as {read}"
+                   + (f" (the unit {unit!r} matched first)" if unit else "")
+                   + (f"; did you mean {hint}?" if hint else "; time units are days, hr, min, s, ms"))
+        out.append(Diagnostic("warning", prev.line, prev.col, tok.end_line, tok.end_col, message, "unknown-unit"))
+    return out
+
+
+def check(source: str, *, entitlements: set[str] | None = None) -> list[Diagnostic]:
+    """Errors (what ``parse`` rejects) or, for a valid source, warnings about likely mistakes. Never raises."""
+    try:
+        lexed = tokenize(source)
+        try:
+            body = parse_lexed(lexed)
+        except StofSyntaxError as error:
+            return list(error.diagnostics)
+    except Exception:  # the checker must never break the editor
+        return []
+    warnings: list[Diagnostic] = []
+    with contextlib.suppress(Exception):  # a checker bug must cost a warning, never the editor
+        warnings.extend(_unknown_units(lexed))
+    with contextlib.suppress(Exception):
+        walker = _Walker(source, entitlements)
+        walker.block([*body.body, *body.dropped], _Scope(frozenset(), frozenset(), frozenset()))
+        warnings.extend(walker.out)
+    seen: set[tuple[int, int, str]] = set()
+    unique: list[Diagnostic] = []
+    for d in sorted(warnings, key=lambda d: (d.line, d.column)):
+        key = (d.line, d.column, d.code)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+__all__ = ["CUSTOMER_FIELDS", "POLICY_METHODS", "check"]
