@@ -112,7 +112,9 @@ def _stream_matches(
     plan: _Plan, source: CustomerSource, env: str, tally: _Tally, *, after: str | None = None
 ) -> Iterator[str]:
     policy = source.policy(env)
-    for batch in source.stream(env, BATCH_SIZE, after=after):
+    # `after` only when paging, so a source without keyset streaming still serves first pages and counts
+    batches = source.stream(env, BATCH_SIZE) if after is None else source.stream(env, BATCH_SIZE, after=after)
+    for batch in batches:
         for customer_id, matched, error in evaluate_many(plan.condition, batch, policy):
             tally.note(error)
             if matched:

@@ -80,7 +80,7 @@ class _Translator:
             raise _Untranslatable
         if statement.type is None or statement.type.names != ["ms"] or statement.type.not_null:
             raise _Untranslatable
-        bound = _now_minus(statement.value)
+        bound = _now_minus(statement.value, declared_ms=True)
         if bound is None:
             raise _Untranslatable
         self.times[statement.name] = bound
@@ -202,14 +202,15 @@ class _Translator:
         raise _Untranslatable
 
 
-def _now_minus(expr: nodes.Expr) -> NowMinus | None:
-    """``Time.now() - <n><time unit> as ms`` (the cast may also come from a ``: ms`` declaration)."""
+def _now_minus(expr: nodes.Expr, *, declared_ms: bool = False) -> NowMinus | None:
+    """``(Time.now() - <n><time unit> as ms)``; with ``declared_ms`` (a ``: ms`` declaration casts) the ``as ms``
+    may be left out. Without any cast the value stays in the larger unit and means something else."""
     if isinstance(expr, nodes.Cast):
         if expr.type.names != ["ms"] or expr.type.not_null:
             return None
         expr = expr.expr
-        if isinstance(expr, nodes.Cast):
-            return None
+    elif not declared_ms:
+        return None
     if not (isinstance(expr, nodes.Binary) and expr.op == "-"):
         return None
     now, amount = expr.left, expr.right
