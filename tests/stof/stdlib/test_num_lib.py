@@ -23,7 +23,8 @@ U = Units
         (5, "bin", [], "101"), (8, "oct", [], "10"), (-7, "abs", [], 7), (U(-2, "s"), "abs", [], U(2, "s")),
         (U(1, "days"), "has_units", [], True), (3, "has_units", [], False), (U(90, "min"), "to_units", ["hr"], U(1.5, "hr")),
         (U(7, "days"), "remove_units", [], 7.0), (U(1, "days"), "is_time", [], True), (10, "len", [], 10),
-        (10, "at", [3], 3), (-4, "signum", [], -1), (2.5, "fract", [], 0.5), (4, "sqrt", [], 2.0),
+        (10, "at", [3], 3), (10, "at", [20], 10), (U(10, "kg"), "to_units", [U(1, "g")], U(10000, "g")),
+        (1, "asin", [], U(math.pi / 2, "rad")), (14, "nan", [], False), (2, "exp2", [], 4.0), (-4, "signum", [], -1), (2.5, "fract", [], 0.5), (4, "sqrt", [], 2.0),
         (1.5, "to_string", [], "1.5"), (3.7, "max", [9, 1], 9),
     ],
 )  # fmt: skip

@@ -22,7 +22,7 @@ S = "Hello, world!"
         ("  hi  ", "trim_end", [], "  hi"), ("hello", "replace", ["l"], "heo"), ("hello", "substring", [2], "llo"),
         ("hello", "first", [], "h"), ("hello", "last", [], "o"), ("ünïcode", "upper", [], "ÜNÏCODE"),
         ("Straße", "upper", [], "STRASSE"), ("abc", "contains", [""], True), ("a b", "split", [], ["a", "b"]),
-        ("abc", "matches", ["^b"], False), ("abc", "matches", ["b"], True), ("a1b22", "find_matches", ["[0-9]+"], ["1", "22"]),
+        ("abc", "matches", ["^b"], False), ("abc", "matches", ["b"], True), ("a1b22", "find_matches", ["[0-9]+"], [("1", 1, 2), ("22", 3, 5)]),
         ("é", "len", [], 2), ("x", "contains", [1], False), ("a", "push", ["b"], "ab"), ("", "len", [], 0),
     ],
 )  # fmt: skip

@@ -142,9 +142,13 @@ def _radix(fmt: str) -> Callable[[Any], str]:
 
 
 def _to_units(v: Any, unit: Any) -> Any:
+    """Cast to a unit given by name (``'hr'``) or by another unit number (``1hr``)."""
     from segmentr.stof.cast import cast
 
-    return cast(v, (unit,))
+    name = unit.unit if type(unit) is Units else unit
+    if type(name) is not str:
+        raise StofRuntimeError("to_units takes a unit name or a unit number", kind="FuncArgs")
+    return cast(v, (name,))
 
 
 def _is(cat: str) -> Callable[[Any], bool]:
@@ -164,8 +168,21 @@ def _trig(f: Callable[[float], float]) -> Callable[[Any], Any]:
     return apply
 
 
-def _atan2(v: Any, other: Any) -> float:
-    return math.atan2(float(v.value if type(v) is Units else v), float(other))
+def _radians(f: Callable[[float], float]) -> Callable[[Any], Any]:
+    """Inverse trigonometric functions return radians."""
+    plain = _trig(f)
+    return lambda v: Units(plain(v), "rad")
+
+
+def _atan2(v: Any, other: Any) -> Units:
+    x = float(other.value if type(other) is Units else other)
+    return Units(math.atan2(float(v.value if type(v) is Units else v), x), "rad")
+
+
+def _num_at(v: Any, i: int) -> int:
+    """``(10).at(5)`` is 5, ``(10).at(20)`` is 10 (iteration over a single-value range)."""
+    n = _num_len(v)
+    return i if i < n else n
 
 
 def _checked(v: Any) -> Any:
@@ -191,10 +208,14 @@ NUM: dict[str, LibFunction] = {
     "sin": lib(_trig(math.sin)),
     "cos": lib(_trig(math.cos)),
     "tan": lib(_trig(math.tan)),
-    "asin": lib(_trig(math.asin)),
-    "acos": lib(_trig(math.acos)),
-    "atan": lib(_trig(math.atan)),
-    "atan2": lib(_atan2, 1, 1, "float"),
+    "asin": lib(_radians(math.asin)),
+    "acos": lib(_radians(math.acos)),
+    "atan": lib(_radians(math.atan)),
+    "atan2": lib(_atan2, 1, 1),
+    "asinh": lib(_trig(math.asinh)),
+    "acosh": lib(_trig(math.acosh)),
+    "atanh": lib(_trig(math.atanh)),
+    "exp2": lib(lambda v: _map_float(v, lambda x: math.pow(2.0, x))),
     "sinh": lib(_trig(math.sinh)),
     "cosh": lib(_trig(math.cosh)),
     "tanh": lib(_trig(math.tanh)),
@@ -206,22 +227,22 @@ NUM: dict[str, LibFunction] = {
     "bin": lib(_radix("b")),
     "has_units": lib(lambda v: type(v) is Units),
     "remove_units": lib(lambda v: v.value if type(v) is Units else v),
-    "to_units": lib(_to_units, 1, 1, "str"),
+    "to_units": lib(_to_units, 1, 1),
     "is_time": lib(_is("time")),
     "is_memory": lib(_is("memory")),
     "is_length": lib(_is("length")),
     "is_mass": lib(_is("mass")),
     "is_temp": lib(_is("temperature")),
     "is_angle": lib(_is("angle")),
-    "is_nan": lib(
+    "nan": lib(
         lambda v: (
             type(v) is not int
             and (v.value if type(v) is Units else v) != (v.value if type(v) is Units else v)
         )
     ),
-    "is_inf": lib(lambda v: type(v) is not int and math.isinf(v.value if type(v) is Units else v)),
+    "inf": lib(lambda v: type(v) is not int and math.isinf(v.value if type(v) is Units else v)),
     "len": lib(_num_len),
-    "at": lib(lambda v, i: i, 1, 1, "int"),
+    "at": lib(_num_at, 1, 1, "int"),
 }
 
 __all__ = ["NUM", "flatten", "maximum", "minimum", "round_half_away"]

@@ -41,15 +41,14 @@ def _throw(message: Any = None) -> None:
     raise StofRuntimeError(to_str(message) if message is not None else "thrown", kind="Thrown")
 
 
-def _assert(value: Any, message: Any = None) -> None:
+def _assert(value: Any = False) -> None:
     if not truthy(value):
-        raise StofRuntimeError(
-            to_str(message) if message is not None else "assertion failed", kind="AssertFailed"
-        )
+        raise StofRuntimeError(f"assertion failed: {to_str(value)}", kind="AssertFailed")
 
 
-def _assert_not(value: Any, message: Any = None) -> None:
-    _assert(not truthy(value), message)
+def _assert_not(value: Any = True) -> None:
+    if truthy(value):
+        raise StofRuntimeError(f"assertion failed: not {to_str(value)}", kind="AssertNotFailed")
 
 
 def _assert_eq(a: Any, b: Any) -> None:
@@ -60,6 +59,15 @@ def _assert_eq(a: Any, b: Any) -> None:
 def _assert_neq(a: Any, b: Any) -> None:
     if eq(a, b):
         raise StofRuntimeError(f"{to_str(a)} == {to_str(b)}", kind="AssertNotEqFailed")
+
+
+def _stringify(fmt: str = "json", context: Any = None) -> str:
+    """Only the json format exists here; a non-object context exports nothing."""
+    if fmt != "json":
+        raise StofRuntimeError(f"format {fmt!r} is not available", kind="FormatDne")
+    if type(context) is not dict:
+        return "{}"
+    return to_str(context)
 
 
 def _copy_value(v: Any) -> Any:
@@ -83,11 +91,18 @@ STD: dict[str, LibFunction] = {
     "min": lib(minimum, 0, None),
     "copy": lib(_copy_value, 1, 1),
     "throw": lib(_throw, 0, 1),
-    "assert": lib(_assert, 1, 2),
-    "assert_not": lib(_assert_not, 1, 2),
+    "assert": lib(_assert, 0, 1),
+    "assert_not": lib(_assert_not, 0, 1),
+    "stringify": lib(_stringify, 0, 2, "str"),
+    "sleep": lib(lambda duration: None, 1, 1, "ms"),  # never actually sleeps inside a condition
+    "log_debug": lib(lambda *args: None, 0, None),
+    "log_info": lib(lambda *args: None, 0, None),
+    "log_warn": lib(lambda *args: None, 0, None),
+    "log_error": lib(lambda *args: None, 0, None),
+    "log_trace": lib(lambda *args: None, 0, None),
     "assert_eq": lib(_assert_eq, 2, 2),
     "assert_neq": lib(_assert_neq, 2, 2),
-    "pln": lib(lambda *args: None, 0, None),  # printing is not a condition's business: a no-op
+    "pln": lib(lambda *args: None, 0, None),  # output is not a condition's business: printing is a no-op
     "dbg": lib(lambda *args: None, 0, None),
     "err": lib(lambda *args: None, 0, None),
 }

@@ -113,6 +113,20 @@ def _push(s: str, other: str) -> str:
     return s + other
 
 
+def _find_matches(s: str, pattern: str) -> list[tuple[str, int, int]]:
+    """Every match as (content, start, end), offsets in UTF-8 bytes."""
+    found = []
+    for match in compile_safe(pattern).finditer(_subject(s)):
+        if s.isascii():
+            start, end = match.start(), match.end()
+        else:
+            start = len(s[: match.start()].encode())
+            end = start + len(match.group().encode())
+        found.append((match.group(), start, end))
+        limits.check_items(len(found))
+    return found
+
+
 def _first(s: str) -> Any:
     return s[0] if s else None
 
@@ -140,7 +154,7 @@ STR: dict[str, LibFunction] = {
     "lower": lib(lambda s: s.lower()),
     "push": lib(_push, 1, 1, "str"),
     "matches": lib(lambda s, p: compile_safe(p).search(_subject(s)) is not None, 1, 1, "str"),
-    "find_matches": lib(lambda s, p: [m.group() for m in compile_safe(p).finditer(_subject(s))], 1, 1, "str"),
+    "find_matches": lib(_find_matches, 1, 1, "str"),
 }
 
 __all__ = ["MAX_PATTERN_CHARS", "MAX_SUBJECT_CHARS", "STR", "compile_safe"]
