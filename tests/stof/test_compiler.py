@@ -291,3 +291,14 @@ def test_unexpected_python_exception_becomes_internal_error() -> None:
     with pytest.raises(StofRuntimeError) as info:
         run(ret(call(path("policy"), "boom")), policy=Broken())
     assert info.value.kind == "Internal"
+
+
+def test_long_chains_compile_despite_pythons_bracket_limit() -> None:
+    terms = 400
+    chain = path("customer", "a")
+    either = binary("==", path("customer", "a"), lit("x"))
+    for _ in range(terms - 1):
+        chain = binary("+", chain, path("customer", "a"))
+        either = n.Logical(op="||" if _ % 3 else "&&", left=either, right=binary("==", path("customer", "a"), lit(1)))
+    assert run(ret(chain), customer={"a": 1}) == terms
+    assert run(ret(either), customer={"a": 1}) is True

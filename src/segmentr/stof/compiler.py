@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
@@ -36,7 +37,10 @@ ARITH_FUNCS = {
 ASSIGN_FUNCS = {op + "=": fn for op, fn in ARITH_FUNCS.items()}
 # Exact for every int or float operand: a literal int up to 2**53 converts to f64 without loss.
 EXACT_INT_LITERAL = 2**53
-TICK_CHUNK = 1024
+# Stof expression levels per generated statement (each level is at most ~4 Python bracket levels; Python's
+# parser allows 200): deeper subexpressions move into helper functions.
+HOIST_DEPTH = 24
+GENERATOR_RECURSION_LIMIT = 20_000
 
 
 class _LoopJump(Exception):
@@ -294,6 +298,8 @@ class CodeGenerator:
         self._token = itertools.count(1)
         self._name_uses: dict[str, int] = {}
         self._calls: dict[int, int] = {}
+        self._depth = 0
+        self._statement_starts: list[tuple[list[str], int, int]] = []
         self._folded: dict[int, Any] = {}
 
     # ------------------------------------------------------------ output
@@ -433,8 +439,20 @@ class CodeGenerator:
         self.writeline("if _tick <= 0: _tick = _budget.refill(_tick)")
 
     def statement(self, stmt: n.Stmt) -> None:
+        # where helper functions for this statement's expressions go: just before the statement
+        self._statement_starts.append((self.lines, len(self.lines), self.level))
         method = getattr(self, "stmt_" + type(stmt).__name__)
         method(stmt)
+        self._statement_starts.pop()
+
+    def hoist(self, code: str) -> str:
+        """Move a deeply nested subexpression into a local helper function defined before the statement:
+        Python's parser allows only 200 levels of brackets in one statement."""
+        name = f"_deep{next(self._tmp)}"
+        lines, index, level = self._statement_starts[-1]
+        pad = "    " * level
+        lines[index:index] = [f"{pad}def {name}():", f"{pad}    return {code}"]
+        return f"{name}()"
 
     def stmt_Empty(self, stmt: n.Empty) -> None:
         pass
@@ -738,9 +756,20 @@ class CodeGenerator:
         if folded is not _NOT_CONSTANT:
             return self.constant(folded)
         if top and self.trace and isinstance(e, n.Logical):
-            return self.logical(e, traced=True)
+            return self.nested(lambda: self.logical(e, traced=True))
         method = getattr(self, "expr_" + type(e).__name__)
-        return method(e)
+        return self.nested(lambda: method(e))
+
+    def nested(self, generate: Callable[[], str]) -> str:
+        """Generate one level deeper; every HOIST_DEPTH levels the code moves into a helper function."""
+        self._depth += 1
+        try:
+            code = generate()
+        finally:
+            self._depth -= 1
+        if self._depth and self._depth % HOIST_DEPTH == 0 and self._statement_starts:
+            code = self.hoist(code)
+        return code
 
     def kind(self, e: n.Expr) -> str | None:
         """The Python type an expression certainly has, when known statically."""
@@ -950,16 +979,25 @@ class CodeGenerator:
         return self.logical(e, traced=False)
 
     def logical(self, e: n.Logical, *, traced: bool) -> str:
+        # a chain of one operator is one flat Python `and`/`or` (no nesting per operand)
+        operands: list[n.Expr] = [e.right]
+        left = e.left
+        while isinstance(left, n.Logical) and left.op == e.op:
+            operands.append(left.right)
+            left = left.left
+        operands.append(left)
+        operands.reverse()
+
         def operand(x: n.Expr) -> str:
             if isinstance(x, n.Logical):
-                return self.logical(x, traced=traced)
+                return self.nested(lambda: self.logical(x, traced=traced))
             code = self.expr(x)
             if traced:
                 code = self.traced(x, code)
             return self.truth(code, x)
 
-        word = "and" if e.op == "&&" else "or"
-        return f"({operand(e.left)} {word} {operand(e.right)})"
+        word = " and " if e.op == "&&" else " or "
+        return "(" + word.join(operand(x) for x in operands) + ")"
 
     def expr_Nullish(self, e: n.Nullish) -> str:
         t = self.temp()
@@ -1015,7 +1053,19 @@ def compile_body(
     mutating = frozenset(rt.get("MUTATING_METHODS", ()))
     mutates = body_mutates(body, mutating)
     generator = CodeGenerator(rt, trace=trace, mutates=mutates)
-    source = generator.generate(body)
+    # the generator recurses a few frames per nesting level of the condition (the parser allows 200 levels
+    # and long left-nested operator chains); Python-to-Python calls need no C stack in 3.11
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, GENERATOR_RECURSION_LIMIT))
+    try:
+        source = generator.generate(body)
+    except RecursionError as exc:
+        raise StofSyntaxError(
+            [Diagnostic("error", body.line or 1, body.col or 1, body.line or 1, (body.col or 1) + 1,
+                        "condition nested too deeply to compile", "too-complex")]
+        ) from exc
+    finally:
+        sys.setrecursionlimit(limit)
     namespace: dict[str, Any] = {"__builtins__": {}}
     namespace.update(SUPPORT_NAMES)
     namespace.update({k: v for k, v in rt.items() if k not in ("LIBRARIES", "MUTATING_METHODS", "TABLES")})
