@@ -179,6 +179,7 @@ class _Parser:
             if tok.kind == "}" and not top:
                 return out
             start = self.pos
+            depth = self.depth
             try:
                 if tok.kind == "}":
                     raise self.error(tok, "unbalanced '}': no matching '{'")
@@ -187,6 +188,7 @@ class _Parser:
                 if self.speculative:
                     raise
                 self.diags.append(failure.diagnostic)
+                self.depth = depth
                 self.recover(start)
 
     def recover(self, start: int) -> None:
@@ -275,14 +277,15 @@ class _Parser:
             self.pos = memo[1]
             return memo[0]
         self.speculative += 1
+        depth = self.depth
         try:
             try:
                 result: n.Stmt = self.block_statement()
             except _Fail:
-                self.pos = start
+                self.pos, self.depth = start, depth
                 result = self.expression_statement()
         except _Fail as failure:
-            self.pos = start
+            self.pos, self.depth = start, depth
             self.block_memo[start] = failure
             if self.speculative > 1:
                 raise
@@ -357,10 +360,11 @@ class _Parser:
             _span(stmt, kw, last)
             return stmt
         self.speculative += 1
+        depth = self.depth
         try:
             value = self.expr()
         except _Fail:
-            self.pos = start
+            self.pos, self.depth = start, depth
             return None
         finally:
             self.speculative -= 1
@@ -695,10 +699,11 @@ class _Parser:
             save = self.pos
             self.pos += 1
             self.speculative += 1
+            depth = self.depth
             try:
                 right = self.expr()
             except _Fail:
-                self.pos = save
+                self.pos, self.depth = save, depth
             else:
                 nullish = n.Nullish(left=node, right=right)
                 _span(nullish, node, right)
@@ -710,6 +715,7 @@ class _Parser:
             save = self.pos
             self.pos += 1
             self.speculative += 1
+            depth = self.depth
             try:
                 then = self.expr()
                 if toks[self.pos].kind != ":":
@@ -717,7 +723,7 @@ class _Parser:
                 self.pos += 1
                 otherwise = self.expr()
             except _Fail:
-                self.pos = save  # not a conditional: `a ?b` is `a` then the statement `?b` (reference backtracks)
+                self.pos, self.depth = save, depth  # not a conditional: `a ?b` is `a` then the statement `?b` (reference backtracks)
             else:
                 ternary = n.Ternary(cond=node, then=then, otherwise=otherwise)
                 _span(ternary, node, otherwise)
@@ -752,10 +758,11 @@ class _Parser:
         save = self.pos
         self.pos += 1
         self.speculative += 1
+        depth = self.depth
         try:
             operand = self.expr()
         except _Fail:
-            self.pos = save  # `typeof;` is the variable `typeof`
+            self.pos, self.depth = save, depth  # `typeof;` is the variable `typeof`
             return None
         finally:
             self.speculative -= 1
@@ -792,35 +799,36 @@ class _Parser:
             left = node
 
     def unary(self) -> n.Expr:
+        """Prefix ``!`` (any count) and ``-`` (``-`` glued to a number is part of the literal), iteratively."""
         toks = self.toks
-        tok = toks[self.pos]
-        k = tok.kind
-        if k == "!":
-            bangs = 0
-            while toks[self.pos].kind == "!":
-                bangs += 1
+        prefixes: list[Token] = []
+        while True:
+            tok = toks[self.pos]
+            k = tok.kind
+            if k == "!":
+                prefixes.append(tok)
                 self.pos += 1
-            operand = self.unary()
-            node = operand
-            for _ in range(bangs):
-                node = n.Unary(op="!", operand=node)
-                _span(node, tok, operand)
-            return node
-        if k == "-" or k == "+":
-            nxt = toks[self.pos + 1]
-            if nxt.kind == "num" and not nxt.sp:
-                self.pos += 2
-                value, unit = nxt.value  # type: ignore[misc]
-                literal = self.number_literal(-value if k == "-" else value, unit)
-                _span(literal, tok, nxt)
-                return self.chain(literal, False)
-            if k == "-":
-                self.pos += 1
-                operand = self.unary()
-                node = n.Unary(op="-", operand=operand)
-                _span(node, tok, operand)
-                return node
-        return self.atom()
+                continue
+            if k == "-" or k == "+":
+                nxt = toks[self.pos + 1]
+                if nxt.kind == "num" and not nxt.sp:
+                    self.pos += 2
+                    value, unit = nxt.value  # type: ignore[misc]
+                    node = self.number_literal(-value if k == "-" else value, unit)
+                    _span(node, tok, nxt)
+                    node = self.chain(node, False)
+                    break
+                if k == "-":
+                    prefixes.append(tok)
+                    self.pos += 1
+                    continue
+            node = self.atom()
+            break
+        for prefix in reversed(prefixes):
+            wrapped = n.Unary(op=prefix.kind, operand=node)
+            _span(wrapped, prefix, node)
+            node = wrapped
+        return node
 
     @staticmethod
     def number_literal(value: int | float, unit: str | None) -> n.Expr:
@@ -891,6 +899,9 @@ class _Parser:
             return self.path_chain(False, first=tok)
         if k == "err":
             raise self.error(tok, str(tok.value))
+        if k in (")", "]", "}") and self.pos not in self.match:
+            opener = {")": "(", "]": "[", "}": "{"}[k]
+            raise self.error(tok, f"unbalanced {k!r}: no matching {opener!r}")
         if k == "=>":
             raise self.error(tok, "arrow functions are not supported in conditions")
         if k == "|":
@@ -986,7 +997,6 @@ class _Parser:
     def call_args(self) -> tuple[list[n.Expr], Token]:
         toks = self.toks
         open_index = self.pos
-        self.enter(toks[open_index])
         self.pos += 1
         args: list[n.Expr] = []
         if toks[self.pos].kind != ")":
@@ -1002,13 +1012,11 @@ class _Parser:
                     continue
                 break
         last = self.expect_close(open_index)
-        self.depth -= 1
         return args, last
 
     def index_args(self) -> tuple[list[n.Expr], Token]:
         toks = self.toks
         open_index = self.pos
-        self.enter(toks[open_index])
         self.pos += 1
         if toks[self.pos].kind == "eof":
             raise self.unbalanced(open_index)
@@ -1017,14 +1025,12 @@ class _Parser:
             self.pos += 1
             args.append(self.expr())
         last = self.expect_close(open_index)
-        self.depth -= 1
         return args, last
 
     def paren_or_tuple(self) -> n.Expr:
         toks = self.toks
         open_index = self.pos
         first = toks[open_index]
-        self.enter(first)
         self.pos += 1
         if toks[self.pos].kind == "eof":
             raise self.unbalanced(open_index)
@@ -1039,12 +1045,10 @@ class _Parser:
                     raise self.unbalanced(open_index)
                 items.append(self.expr())
             last = self.expect_close(open_index)
-            self.depth -= 1
             node: n.Expr = n.TupleLiteral(items=items)
             _span(node, first, last)
             return node
         self.expect_close(open_index)
-        self.depth -= 1
         return inner
 
     def collection(self, first: Token) -> n.Expr:
@@ -1056,7 +1060,6 @@ class _Parser:
         toks = self.toks
         open_index = self.pos
         first = toks[open_index]
-        self.enter(first)
         self.pos += 1
         items: list[n.Expr] = []
         while toks[self.pos].kind != "]":
@@ -1072,7 +1075,6 @@ class _Parser:
                 raise self.missing("',' or ']'", "a list item")
         last = toks[self.pos]
         self.pos += 1
-        self.depth -= 1
         node = n.ListLiteral(items=items)
         _span(node, first, last)
         return node
@@ -1087,27 +1089,24 @@ class _Parser:
             empty = n.SetLiteral(items=[])
             _span(empty, first, toks[open_index + 1])
             return empty
-        self.enter(first)
+        depth = self.depth
+        self.speculative += 1
         try:
-            self.speculative += 1
-            try:
-                return self.set_or_map(open_index, is_map=False)
-            except _Fail:
-                self.pos = open_index
-            try:
-                return self.set_or_map(open_index, is_map=True)
-            except _Fail:
-                self.pos = open_index
-            finally:
-                self.speculative -= 1
-            self.pos = open_index + 1
-            body = self.statements(top=False)
-            last = self.expect_close(open_index)
-            block = n.BlockExpr(body=body)
-            _span(block, first, last)
-            return block
+            return self.set_or_map(open_index, is_map=False)
+        except _Fail:
+            self.pos, self.depth = open_index, depth
+        try:
+            return self.set_or_map(open_index, is_map=True)
+        except _Fail:
+            self.pos, self.depth = open_index, depth
         finally:
-            self.depth -= 1
+            self.speculative -= 1
+        self.pos = open_index + 1
+        body = self.statements(top=False)
+        last = self.expect_close(open_index)
+        block = n.BlockExpr(body=body)
+        _span(block, first, last)
+        return block
 
     def set_or_map(self, open_index: int, is_map: bool) -> n.Expr:
         toks = self.toks
@@ -1149,7 +1148,6 @@ class _Parser:
                 parts.append(text)
             elif tok.kind == "tpl_open":
                 open_index = self.pos
-                self.enter(tok)
                 self.pos += 1
                 if toks[self.pos].kind in ("tpl_close", "eof"):
                     raise self.error(tok, "empty '${}' in a template string")
@@ -1159,7 +1157,6 @@ class _Parser:
                         raise self.unbalanced(open_index)
                     raise self.missing("'}'", "the template expression")
                 self.pos += 1
-                self.depth -= 1
             elif tok.kind == "tpl_end":
                 self.pos += 1
                 break
@@ -1199,6 +1196,9 @@ def parse_lexed(lexed: LexResult) -> n.Body:
     except RecursionError:
         d = Diagnostic("error", 1, 1, 1, 2, "nesting too deep", "syntax")
         body, errors = n.Body(body=[]), [*parser.diags, d]
+    if any(d.message.startswith("unterminated") for d in lexed.diagnostics):
+        # the unterminated literal swallowed the rest: complaints about the missing end are its echo
+        errors = [d for d in errors if "end of the condition" not in d.message and "no matching" not in d.message]
     diagnostics = _merge(lexed.diagnostics, errors)
     if diagnostics:
         raise StofSyntaxError(diagnostics)
