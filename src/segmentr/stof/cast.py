@@ -7,6 +7,7 @@ from typing import Any
 from segmentr.stof.errors import StofRuntimeError
 from segmentr.stof.printing import to_str
 from segmentr.stof.units import (
+    RATIO_FACTORS,
     SUFFIXES,
     UNDEFINED,
     UNITS,
@@ -267,7 +268,16 @@ def cast(v: Any, names: tuple[str, ...] | list[str], not_null: bool = False) -> 
             raise StofRuntimeError("null value for a not-null type", kind="Cast")
         return None
     if len(names) == 1:
-        return _cast_one(v, names[0])
+        name = names[0]
+        if type(v) is Units:  # the hot `const ts: ms = Time.now() - 7days;`
+            unit = _UNIT_TARGETS.get(name)
+            if unit is not None:
+                if v.unit == unit:
+                    return v
+                factors = RATIO_FACTORS.get((v.unit, unit))
+                if factors is not None:
+                    return Units(v.value * factors[0] / factors[1], unit)
+        return _cast_one(v, name)
     for name in names:
         if _matches(v, name):
             return v

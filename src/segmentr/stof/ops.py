@@ -12,7 +12,7 @@ from typing import Any
 from segmentr.stof import limits
 from segmentr.stof.errors import StofBudgetExceeded, StofRuntimeError
 from segmentr.stof.printing import to_str
-from segmentr.stof.units import UNDEFINED, common_unit, convert, scan_number
+from segmentr.stof.units import RATIO_FACTORS, UNDEFINED, common_unit, convert, scan_number
 from segmentr.stof.values import VOID, StofMap, StofSet, Units, Version, is_host, key_token
 
 _I64_MIN = -(2**63)
@@ -314,6 +314,9 @@ def _float_arith(op: str, x: float, y: float) -> float:
     return _fmod(x, y)
 
 
+_SAME = (1.0, 1.0)  # x * 1.0 / 1.0 == x exactly
+
+
 def num_arith(op: str, a: Any, b: Any) -> Any:
     """``a op b`` for two numbers (int, float, Units), as Stof's Num does it."""
     ta, tb = type(a), type(b)
@@ -321,9 +324,17 @@ def num_arith(op: str, a: Any, b: Any) -> Any:
         return _int_arith(op, a, b)
     if ta is Units:
         if tb is Units:
-            if a.unit == b.unit:
-                return Units(_float_arith(op, a.value, b.value), a.unit)
-            base = common_unit(a.unit, b.unit)
+            au, bu = a.unit, b.unit
+            if au == bu:
+                return Units(_float_arith(op, a.value, b.value), au)
+            base = common_unit(au, bu)
+            fa = RATIO_FACTORS.get((au, base)) if au != base else _SAME
+            fb = RATIO_FACTORS.get((bu, base)) if bu != base else _SAME
+            if fa is not None and fb is not None:  # time, memory, length, mass: plain ratios
+                return Units(
+                    _float_arith(op, a.value * fa[0] / fa[1], b.value * fb[0] / fb[1]),
+                    base,  # type: ignore[arg-type]
+                )
             if base == UNDEFINED or base is None:
                 return _float_arith(op, a.value, b.value)
             x = convert(a.value, a.unit, base)

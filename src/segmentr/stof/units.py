@@ -239,7 +239,7 @@ def convert(value: float, from_unit: str | None, to_unit: str | None) -> float:
     """
     if not from_unit or not to_unit or to_unit == UNDEFINED or from_unit == to_unit:
         return value
-    factors = _RATIO_FACTORS.get((from_unit, to_unit))
+    factors = RATIO_FACTORS.get((from_unit, to_unit))
     if factors is not None:
         return value * factors[0] / factors[1]
     src, dst = UNITS.get(from_unit), UNITS.get(to_unit)
@@ -253,7 +253,7 @@ def convert(value: float, from_unit: str | None, to_unit: str | None) -> float:
 
 
 # (from, to) -> (from factor, to factor) for every pair of ratio units of one category (the fast path of convert)
-_RATIO_FACTORS: dict[tuple[str, str], tuple[float, float]] = {
+RATIO_FACTORS: dict[tuple[str, str], tuple[float, float]] = {
     (a.name, b.name): (a.factor, b.factor)
     for a in UNITS.values()
     for b in UNITS.values()
@@ -344,6 +344,7 @@ def parse_quantity(text: str) -> tuple[float, str | None] | None:
 
 
 __all__ = [
+    "RATIO_FACTORS",
     "SUFFIXES",
     "UNDEFINED",
     "UNITS",
