@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 from fixtures import SEED_CONDITIONS, TARGET_RATIO, TIMED_CUSTOMER_ID, make_customers, make_policy
 from peers import floor
-from stof_eval import LARGE_CONDITION
-
 from segmentr.stof import check, parse
 from segmentr.stof.condition import Condition
+from stof_eval import LARGE_CONDITION
 
 
 def best_per_call_ns(fn: Callable[[], Any], repeats: int, inner: int) -> float:
@@ -63,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     customer = customers[TIMED_CUSTOMER_ID]
     policy, policy_kind = make_policy(customers)
     print(f"policy: {policy_kind}; customer: {TIMED_CUSTOMER_ID}; best of {repeats} batches")
-    header = f"{'condition':<24}{'compile':>10}{'check':>10}{'eval':>10}{'floor':>10}{'ratio':>8}{'target':>8}"
+    header = (
+        f"{'condition':<24}{'compile':>10}{'check':>10}{'eval':>10}{'floor':>10}{'ratio':>8}{'target':>8}"
+    )
     print(header)
     print("-" * len(header))
     worst_ok = True
@@ -88,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     large_compile = best_per_call_ns(lambda: compile_fresh(LARGE_CONDITION), repeats, slow_inner) / 1000
     large_check = time_check(LARGE_CONDITION, repeats, slow_inner)
-    print(f"\n{len(LARGE_CONDITION.encode())} byte condition: compile {large_compile:.0f}us (target <= 1000us), "
-          f"check {large_check:.0f}us (target <= 2000us)")
+    print(
+        f"\n{len(LARGE_CONDITION.encode())} byte condition: compile {large_compile:.0f}us (target <= 1000us), "
+        f"check {large_check:.0f}us (target <= 2000us)"
+    )
     print("all evaluation ratios within target" if worst_ok else "some evaluation ratios above target")
     return 0
 

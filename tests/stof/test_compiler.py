@@ -37,10 +37,12 @@ def do(expr: n.Expr) -> n.ExprStmt:
     return n.ExprStmt(expr=expr, returns=False)
 
 
-def let(name: str, value: n.Expr | None, *, const: bool = False, type_: list[str] | None = None,
-        line: int = 1) -> n.Declare:
-    return n.Declare(name=name, value=value, const=const, type=n.TypeRef(names=type_) if type_ else None,
-                     line=line, col=1)
+def let(
+    name: str, value: n.Expr | None, *, const: bool = False, type_: list[str] | None = None, line: int = 1
+) -> n.Declare:
+    return n.Declare(
+        name=name, value=value, const=const, type=n.TypeRef(names=type_) if type_ else None, line=line, col=1
+    )
 
 
 def assign(target: str, value: n.Expr, op: str = "=", line: int = 1) -> n.Assign:
@@ -142,8 +144,13 @@ def test_for_in_implicit_variables_and_the_last_quirk() -> None:
     loop = n.ForIn(
         name="v",
         iterable=n.ListLiteral(items=[lit("a"), lit("b"), lit("c")]),
-        body=do(call(path("r"), "push_back", n.TupleLiteral(items=[path("v"), path("index"), path("first"),
-                                                                    path("last")]))),
+        body=do(
+            call(
+                path("r"),
+                "push_back",
+                n.TupleLiteral(items=[path("v"), path("index"), path("first"), path("last")]),
+            )
+        ),
     )
     result = run(let("r", n.ListLiteral(items=[])), loop, ret(path("r")))
     assert result == [("a", 0, True, False), ("b", 1, False, False), ("c", 2, False, True)]
@@ -183,8 +190,9 @@ def test_labelled_break_and_continue_cross_inner_loops() -> None:
     outer = n.ForIn(name="i", iterable=lit(4), body=inner, label="outer")
     assert run(let("count", lit(0)), outer, ret(path("count"))) == 4
     inner_break = n.ForIn(name="j", iterable=lit(3), body=n.Break(label="outer"))
-    outer = n.ForIn(name="i", iterable=lit(4), body=block(assign("count", lit(1), op="+="), inner_break),
-                    label="outer")
+    outer = n.ForIn(
+        name="i", iterable=lit(4), body=block(assign("count", lit(1), op="+="), inner_break), label="outer"
+    )
     assert run(let("count", lit(0)), outer, ret(path("count"))) == 1
 
 
@@ -230,7 +238,9 @@ def test_fast_paths_agree_with_general_operators() -> None:
 
 
 def test_units_constant_folding_stays_exact() -> None:
-    result = run(ret(binary("-", n.UnitLiteral(value=1.0, unit="days"), n.UnitLiteral(value=12.0, unit="hr"))))
+    result = run(
+        ret(binary("-", n.UnitLiteral(value=1.0, unit="days"), n.UnitLiteral(value=12.0, unit="hr")))
+    )
     assert result == Units(0.5, "days")
 
 
@@ -253,8 +263,11 @@ def test_null_safe_call_on_null_is_null_and_plain_call_fails() -> None:
 
 def test_arithmetic_evaluates_the_right_operand_first() -> None:
     push = lambda v: call(path("order"), "push_back", lit(v))  # noqa: E731
-    stmts = (let("order", n.ListLiteral(items=[])), do(binary("+", push("left"), push("right"))),
-             ret(path("order")))
+    stmts = (
+        let("order", n.ListLiteral(items=[])),
+        do(binary("+", push("left"), push("right"))),
+        ret(path("order")),
+    )
     assert run(*stmts) == ["right", "left"]
 
 
@@ -299,6 +312,8 @@ def test_long_chains_compile_despite_pythons_bracket_limit() -> None:
     either = binary("==", path("customer", "a"), lit("x"))
     for _ in range(terms - 1):
         chain = binary("+", chain, path("customer", "a"))
-        either = n.Logical(op="||" if _ % 3 else "&&", left=either, right=binary("==", path("customer", "a"), lit(1)))
+        either = n.Logical(
+            op="||" if _ % 3 else "&&", left=either, right=binary("==", path("customer", "a"), lit(1))
+        )
     assert run(ret(chain), customer={"a": 1}) == terms
     assert run(ret(either), customer={"a": 1}) is True

@@ -91,7 +91,9 @@ def test_mutating_body_never_changes_the_callers_data() -> None:
 
 def test_mutating_a_host_result_does_not_reach_the_host() -> None:
     policy = Policy({})
-    condition = stof.compile("const e = policy.entitlement('c', 'api');\ne.items.push_back(3);\ne.items.len()")
+    condition = stof.compile(
+        "const e = policy.entitlement('c', 'api');\ne.items.push_back(3);\ne.items.len()"
+    )
     assert condition.evaluate({"policy": policy}) == 3
     assert condition.evaluate({"policy": policy}) == 3
 
@@ -105,7 +107,7 @@ def test_compile_is_cached_by_source() -> None:
 
 
 def test_python_source_is_one_function_without_user_code() -> None:
-    condition = stof.compile('customer.plan == "__import__(\'os\')"')
+    condition = stof.compile("customer.plan == \"__import__('os')\"")
     source = condition.python_source
     assert source.startswith("def _condition(")
     assert "'__import__(\\'os\\')'" in source or "\"__import__('os')\"" in source

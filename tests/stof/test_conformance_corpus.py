@@ -33,8 +33,13 @@ def test_runner_reports_failures_and_counts(tmp_path: Path, capsys: pytest.Captu
         "cases": [
             {"id": "ok", "src": "1 + 2", "expect": 3, "truthy": True},
             {"id": "wrong", "src": "1 + 2", "expect": 3.0, "truthy": True},
-            {"id": "policy", "src": "?policy.value('c', 'api') ?? 0",
-             "env": {"policy": {"$policy": {"value": [[["c", "api"], 45]]}}}, "expect": 45, "truthy": True},
+            {
+                "id": "policy",
+                "src": "?policy.value('c', 'api') ?? 0",
+                "env": {"policy": {"$policy": {"value": [[["c", "api"], 45]]}}},
+                "expect": 45,
+                "truthy": True,
+            },
         ]
     }
     path = tmp_path / "cases.json"

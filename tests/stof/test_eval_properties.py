@@ -18,10 +18,38 @@ strings = st.text(alphabet="abcXYZ 019.-_", max_size=6).map(lambda s: "'" + s + 
 unit_numbers = st.tuples(st.integers(min_value=0, max_value=10**6), st.sampled_from(UNITS)).map(
     lambda p: f"{p[0]}{p[1]}"
 )
-atoms = st.one_of(ints, floats, strings, unit_numbers, st.just("null"), st.just("true"), st.just("false"),
-                  st.sampled_from(["customer.n", "customer.s", "customer.u", "data.missing"]))
+atoms = st.one_of(
+    ints,
+    floats,
+    strings,
+    unit_numbers,
+    st.just("null"),
+    st.just("true"),
+    st.just("false"),
+    st.sampled_from(["customer.n", "customer.s", "customer.u", "data.missing"]),
+)
 
-BINARY = ["+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "??", "&", "|", "^", "<<", ">>"]
+BINARY = [
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "&&",
+    "||",
+    "??",
+    "&",
+    "|",
+    "^",
+    "<<",
+    ">>",
+]
 TYPES = ["int", "float", "str", "bool", "ms", "days", "KB", "int | null"]
 METHODS = ["len()", "abs()", "round()", "floor()", "to_string()", "has_units()", "upper()", "trim()"]
 

@@ -18,7 +18,9 @@ def test_each_top_level_operand_is_traced_with_position_text_and_value() -> None
 
 
 def test_short_circuit_skips_operands_in_the_trace() -> None:
-    explanation = stof.compile('customer.plan == "free" && customer.type == "org"').explain({"customer": CUSTOMER})
+    explanation = stof.compile('customer.plan == "free" && customer.type == "org"').explain(
+        {"customer": CUSTOMER}
+    )
     assert [s.source for s in explanation.steps] == ['customer.plan == "free"']
 
 

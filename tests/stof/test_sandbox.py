@@ -12,8 +12,10 @@ from segmentr.stof.condition import Condition
 from segmentr.stof.sandbox import Budget
 
 
-@pytest.mark.parametrize("source", ["loop {}", "while (true) {}", "for (let i = 0; true; i += 1) {}",
-                                    "let n = 0;\nloop { n += 1; }"])
+@pytest.mark.parametrize(
+    "source",
+    ["loop {}", "while (true) {}", "for (let i = 0; true; i += 1) {}", "let n = 0;\nloop { n += 1; }"],
+)
 def test_endless_loops_end_within_the_budget(source: str) -> None:
     started = time.perf_counter()
     with pytest.raises(StofBudgetExceeded):

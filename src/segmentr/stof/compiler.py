@@ -82,7 +82,9 @@ def _swap(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     return swapped
 
 
-def _assign_path(root: Any, names: tuple[str, ...], value: Any, combine: Callable[[Any, Any], Any] | None) -> None:
+def _assign_path(
+    root: Any, names: tuple[str, ...], value: Any, combine: Callable[[Any, Any], Any] | None
+) -> None:
     """``root.a.b = value`` (or ``op=``): walk object fields, creating missing child objects."""
     target = root
     for name in names[:-1]:
@@ -122,7 +124,11 @@ def _library_failure(where: str, name: str, exc: BaseException) -> StofRuntimeEr
 
 
 def method_site(
-    name: str, nargs: int, null_safe: bool, by_type: Mapping[type, tuple[str, Any]], general: Callable[..., Any]
+    name: str,
+    nargs: int,
+    null_safe: bool,
+    by_type: Mapping[type, tuple[str, Any]],
+    general: Callable[..., Any],
 ) -> Callable[..., Any]:
     """One call site ``x.name(args)``: receiver types whose library function fits are called directly (what
     ``call_method`` would do after its lookups and checks); anything else goes through ``call_method``."""
@@ -560,7 +566,9 @@ class CodeGenerator:
         def visit(node: n.Node, depth: int) -> None:
             nonlocal outer_break, outer_continue, own_continue
             if isinstance(node, n.Break | n.Continue):
-                targets_me = (node.label is None and depth == 0) or (label is not None and node.label == label)
+                targets_me = (node.label is None and depth == 0) or (
+                    label is not None and node.label == label
+                )
                 if targets_me and depth > 0:
                     if isinstance(node, n.Break):
                         outer_break = True
@@ -649,7 +657,9 @@ class CodeGenerator:
         self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
         self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
         used = {
-            x.names[0] for x in _walk(stmt.body) if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
+            x.names[0]
+            for x in _walk(stmt.body)
+            if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
         } | {x.target[0] for x in _walk(stmt.body) if isinstance(x, n.Assign)}
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
@@ -820,8 +830,10 @@ class CodeGenerator:
             except Exception:
                 return _NOT_CONSTANT  # let the error happen at evaluation, with its position
             units = self.runtime.get("Units")
-            immutable = value is None or type(value) in (bool, int, float, str) or (
-                units is not None and type(value) is units
+            immutable = (
+                value is None
+                or type(value) in (bool, int, float, str)
+                or (units is not None and type(value) is units)
             )
             if type(value) is str and len(value) > 1024:
                 return _NOT_CONSTANT
@@ -1001,7 +1013,9 @@ class CodeGenerator:
 
     def expr_Nullish(self, e: n.Nullish) -> str:
         t = self.temp()
-        return f"({t} if ({t} := {self.expr(e.left)}) is not None and {t} is not VOID else {self.expr(e.right)})"
+        return (
+            f"({t} if ({t} := {self.expr(e.left)}) is not None and {t} is not VOID else {self.expr(e.right)})"
+        )
 
     def expr_Ternary(self, e: n.Ternary) -> str:
         cond = self.truth(self.expr(e.cond), e.cond)
@@ -1025,7 +1039,11 @@ class CodeGenerator:
         self.pop_scope()
         inner, self.lines, self.level = self.lines, saved_lines, saved_level
         assigned = sorted(
-            {v.pyname for x in _walk(n.Block(body=e.body)) if isinstance(x, n.Assign) and (v := self.lookup(x.target[0]))}
+            {
+                v.pyname
+                for x in _walk(n.Block(body=e.body))
+                if isinstance(x, n.Assign) and (v := self.lookup(x.target[0]))
+            }
             | ({"_tick"} if self.uses_budget else set())
         )
         self.writeline(f"def {name}():")
@@ -1061,8 +1079,17 @@ def compile_body(
         source = generator.generate(body)
     except RecursionError as exc:
         raise StofSyntaxError(
-            [Diagnostic("error", body.line or 1, body.col or 1, body.line or 1, (body.col or 1) + 1,
-                        "condition nested too deeply to compile", "too-complex")]
+            [
+                Diagnostic(
+                    "error",
+                    body.line or 1,
+                    body.col or 1,
+                    body.line or 1,
+                    (body.col or 1) + 1,
+                    "condition nested too deeply to compile",
+                    "too-complex",
+                )
+            ]
         ) from exc
     finally:
         sys.setrecursionlimit(limit)
@@ -1079,7 +1106,17 @@ def compile_body(
     except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
         line, col = body.line or 1, body.col or 1
         raise StofSyntaxError(
-            [Diagnostic("error", line, col, line, col + 1, f"condition too complex to compile ({exc})", "too-complex")]
+            [
+                Diagnostic(
+                    "error",
+                    line,
+                    col,
+                    line,
+                    col + 1,
+                    f"condition too complex to compile ({exc})",
+                    "too-complex",
+                )
+            ]
         ) from exc
     exec(code, namespace)  # the namespace holds only runtime names; no builtins
     return Compiled(

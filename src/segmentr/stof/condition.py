@@ -14,6 +14,7 @@ from .explain import Explanation, TraceStep, print_value, source_text
 from .sandbox import Budget
 
 _FILENAME = "<stof>"
+_ABSENT: Any = object()
 
 
 class Condition:
@@ -26,6 +27,7 @@ class Condition:
     __slots__ = (
         "_compiled",
         "_function",
+        "_mutates",
         "_runtime",
         "_traced",
         "_truthy",
@@ -52,6 +54,7 @@ class Condition:
         self._compiled: Compiled = compile_body(body, runtime=runtime, filename=_FILENAME)
         self._function = self._compiled.function
         self._uses_budget = self._compiled.uses_budget
+        self._mutates = self._compiled.mutates
         self._traced: Compiled | None = None
         namespace = self._function.__globals__
         self._truthy: Callable[[Any], bool] = namespace["truthy"]
@@ -99,18 +102,21 @@ class Condition:
 
     def matches(self, bindings: Mapping[str, Any]) -> bool:
         """Whether the customer is in the segment: the value's truthiness (no value is false)."""
-        if self._compiled.mutates:
+        if self._mutates:
             value = self.evaluate(bindings)
             return value if type(value) is bool else self._truthy(value)
         # the hot path of membership: `evaluate` inlined (one Python call less per customer)
         customer = bindings.get("customer")
-        if "data" in bindings:
-            data = bindings["data"]
-        else:
+        data = bindings.get("data", _ABSENT)
+        if data is _ABSENT:
             data = customer.get("metadata") if type(customer) is dict else None
-        budget = Budget(self.max_steps, self.max_seconds) if self._uses_budget else None
         try:
-            value = self._function(customer, data, bindings.get("policy"), budget)
+            value = self._function(
+                customer,
+                data,
+                bindings.get("policy"),
+                Budget(self.max_steps, self.max_seconds) if self._uses_budget else None,
+            )
         except StofRuntimeError as error:
             raise self._located(error, self._compiled) from None
         except Exception as error:
@@ -121,7 +127,9 @@ class Condition:
         """Evaluate with a trace of every top-level ``&&``/``||`` operand and ``if`` condition."""
         traced = self._traced
         if traced is None:
-            traced = self._traced = compile_body(self.body, runtime=self._runtime, trace=True, filename=_FILENAME)
+            traced = self._traced = compile_body(
+                self.body, runtime=self._runtime, trace=True, filename=_FILENAME
+            )
         recorded: list[tuple[int, Any]] = []
 
         def trace(index: int, value: Any) -> Any:
@@ -171,10 +179,15 @@ class Condition:
     def _internal(self, error: Exception, compiled: Compiled) -> StofRuntimeError:
         line, column = self._position(error.__traceback__, compiled)
         if isinstance(error, RecursionError | MemoryError):
-            return StofBudgetExceeded(f"value too deeply nested or too large ({type(error).__name__})",
-                                      budget="nesting", line=line, column=column)
-        return StofRuntimeError(f"internal error: {type(error).__name__}: {error}", kind="Internal",
-                                line=line, column=column)
+            return StofBudgetExceeded(
+                f"value too deeply nested or too large ({type(error).__name__})",
+                budget="nesting",
+                line=line,
+                column=column,
+            )
+        return StofRuntimeError(
+            f"internal error: {type(error).__name__}: {error}", kind="Internal", line=line, column=column
+        )
 
 
 __all__ = ["Condition"]

@@ -183,7 +183,9 @@ def run_case(case: dict[str, Any]) -> CaseResult:
         actual = {"error": "parse"}
     except StofRuntimeError as error:
         # an Internal error is our bug: it never counts as the reference's runtime error
-        actual = {"error": "internal", "detail": str(error)} if error.kind == "Internal" else {"error": "runtime"}
+        actual = (
+            {"error": "internal", "detail": str(error)} if error.kind == "Internal" else {"error": "runtime"}
+        )
     return CaseResult(case["id"], source, case.get("expect"), actual, case.get("truthy"), actual_truthy)
 
 
