@@ -371,8 +371,10 @@ class PostgresPredicateSQL(PredicateSQL):
         for key in reversed(keys):
             document = {key: document}
         contained = self.document.op("@>")(cast(_param(json.dumps(document)), JSONB))
-        # containment finds the rows through the GIN index; the kind check makes it exact (no array/element match)
-        return func.coalesce(and_(contained, self.json_kind_is(keys, _kind_of(value))), false())
+        # containment finds the rows through the GIN index; the kind check makes it exact (no array/element match).
+        # Kept bare (no coalesce) so the planner can use the index; still two-valued: NULL metadata is false
+        # first, and when containment holds the key exists, so the kind test is never NULL.
+        return and_(self.metadata.is_not(None), contained, self.json_kind_is(keys, _kind_of(value)))
 
     def json_number(self, keys: tuple[str, ...], against: int | float) -> ColumnElement:
         return cast(self._text(keys), Numeric if isinstance(against, int) else Double)
