@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Connection, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from segmentr.store.errors import AlreadyExists, InvalidData, NotFound
@@ -207,7 +207,7 @@ def update_customer(
 
 
 def write_state(
-    *, session: Session, environment_id: int, state: dict[str, Any], fields: Mapping[str, Any]
+    *, session: Session | Connection, environment_id: int, state: dict[str, Any], fields: Mapping[str, Any]
 ) -> None:
     """Write the given fields and ``cloud_updated`` of one customer (no checks: callers decided)."""
     values = {EDITABLE[key]: value for key, value in fields.items()}

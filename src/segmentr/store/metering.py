@@ -1,7 +1,8 @@
 """Atomic meter updates: lock the customer row, run the policy engine on its state, write it back, commit.
 
 SQLite takes the write lock up front (``BEGIN IMMEDIATE``); PostgreSQL locks the row (``SELECT … FOR UPDATE``).
-Two processes metering the same customer therefore serialise, and no update is lost.
+Two processes metering the same customer therefore serialise, and no update is lost. The hot path is Core
+statements built once: one SELECT (state and live policy version together), the engine call, one UPDATE.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from segmentr.policy.engine import Policy
 from segmentr.store.customers import (
@@ -22,13 +22,25 @@ from segmentr.store.customers import (
     write_state,
 )
 from segmentr.store.db import IMMEDIATE, busy_retry, translate_errors
+from segmentr.store.tables import PolicyVersionRow
 
-__all__ = ["METER_OPERATIONS", "run_on_customer"]
+__all__ = ["PolicyLoader", "run_on_customer"]
 
 T = TypeVar("T")
+# (connection, environment id, live version or None) -> the loaded Policy
+PolicyLoader = Callable[[Connection, int, int | None], Policy]
 
-METER_OPERATIONS = frozenset({"allow", "check", "increment", "decrement", "check_increment", "check_decrement"})
 _C = CUSTOMER_TABLE.c
+_VERSIONS = PolicyVersionRow.__table__.c
+_LIVE_VERSION = (
+    select(func.max(_VERSIONS.version)).where(_VERSIONS.environment_id == bindparam("environment_id")).scalar_subquery()
+)
+_LOCKED_STATE = (
+    select(*CUSTOMER_COLUMNS, _LIVE_VERSION.label("policy_version"))
+    .where(_C.environment_id == bindparam("environment_id"), _C.id == bindparam("customer_id"))
+    .with_for_update(of=CUSTOMER_TABLE)
+)
+_VERSION_ONLY = select(_LIVE_VERSION)
 
 
 def _fingerprint(state: dict[str, Any]) -> dict[str, str]:
@@ -40,32 +52,30 @@ def run_on_customer(
     engine: Engine,
     environment_id: int,
     customer_id: str,
-    policy_for: Callable[[Session], Policy],
+    policy_for: PolicyLoader,
     call: Callable[[Policy], T],
     now: Callable[[], int],
 ) -> T:
     """Run ``call`` on the live policy bound to this one customer, atomically; persist what it changed."""
+    params = {"environment_id": environment_id, "customer_id": customer_id}
 
     def attempt() -> T:
         with engine.connect() as connection:
             connection = connection.execution_options(**{IMMEDIATE: True})
-            with connection.begin(), Session(bind=connection) as session:
-                policy = policy_for(session)
-                row = session.execute(
-                    select(*CUSTOMER_COLUMNS)
-                    .where(_C.environment_id == environment_id, _C.id == customer_id)
-                    .with_for_update()
-                ).first()
+            with connection.begin():
+                row = connection.execute(_LOCKED_STATE, params).first()
                 if row is None:  # the engine answers for unknown customers (false, no events)
-                    return call(policy.with_customers({}))
-                state = customer_from_row(row)
+                    version = connection.execute(_VERSION_ONLY, params).scalar()
+                    return call(policy_for(connection, environment_id, version).with_customers({}))
+                state = customer_from_row(row[:-1])
+                policy = policy_for(connection, environment_id, row[-1])
                 before = _fingerprint(state)
                 result = call(policy.with_customers({customer_id: state}))
                 after = _fingerprint(state)
                 changed = {key: state.get(key) for key in EDITABLE if before[key] != after[key]}
                 if changed:
                     state["cloud_updated"] = now()
-                    write_state(session=session, environment_id=environment_id, state=state, fields=changed)
+                    write_state(session=connection, environment_id=environment_id, state=state, fields=changed)
                 return result
 
     with translate_errors():

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from segmentr.policy.engine import Policy
@@ -21,6 +21,7 @@ __all__ = [
     "list_policy_versions",
     "live_version",
     "load_policy",
+    "policy_document",
     "put_policy",
     "split_document",
 ]
@@ -74,6 +75,18 @@ def get_policy_version(*, session: Session, environment_id: int, version: int | 
     return PolicyVersion(
         environment_id=row.environment_id, version=row.version, document=row.document, created_at=row.created_at
     )
+
+
+def policy_document(reader: Session | Connection, environment_id: int, version: int) -> dict[str, Any]:
+    """One stored document (by session or bare connection: metering reads it inside its own transaction)."""
+    document = reader.execute(
+        select(PolicyVersionRow.document).where(
+            PolicyVersionRow.environment_id == environment_id, PolicyVersionRow.version == version
+        )
+    ).scalar()
+    if document is None:
+        raise NotFound(f"no policy version {version}")
+    return dict(document)
 
 
 def list_policy_versions(*, session: Session, environment_id: int) -> list[int]:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from segmentr.policy.engine import Policy
@@ -225,16 +225,17 @@ class Store:
         """The environment's live policy (highest version), loaded once per version in this process."""
         environment_id = self._env_id(env)
         with self.session() as session:
-            return self._live_policy_in(session, environment_id)
+            version = policies.live_version(session=session, environment_id=environment_id)
+            return self._policy_at(session, environment_id, version)
 
-    def _live_policy_in(self, session: Session, environment_id: int) -> Policy:
-        version = policies.live_version(session=session, environment_id=environment_id)
-        if version is None:
+    def _policy_at(self, reader: Session | Connection, environment_id: int, version: int | None) -> Policy:
+        """The policy of a known version from the cache, reading the document only on a miss."""
+        if version is None:  # no policy yet: an empty one (everything unknown, nothing allowed)
             return self._policies.get((environment_id, 0), lambda: policies.load_policy({}, self._policy_clock))
 
         def load() -> Policy:
-            stored = policies.get_policy_version(session=session, environment_id=environment_id, version=version)
-            return policies.load_policy(stored.document, self._policy_clock)
+            document = policies.policy_document(reader, environment_id, version)
+            return policies.load_policy(document, self._policy_clock)
 
         return self._policies.get((environment_id, version), load)
 
@@ -332,7 +333,7 @@ class Store:
             engine=self.engine,
             environment_id=environment_id,
             customer_id=customer_id,
-            policy_for=lambda session: self._live_policy_in(session, environment_id),
+            policy_for=self._policy_at,
             call=call,
             now=self.now,
         )

@@ -72,7 +72,13 @@ def list_workspaces(*, session: Session) -> list[Workspace]:
 
 def default_workspace(*, session: Session) -> Workspace | None:
     """The oldest workspace (the one ``segmentr init`` creates), or None before init."""
-    row = session.scalars(select(WorkspaceRow).order_by(WorkspaceRow.created_at, WorkspaceRow.id).limit(1)).first()
+    # Creation order: the environments' serial ids follow it, even when two workspaces share a millisecond.
+    row = session.scalars(
+        select(WorkspaceRow)
+        .join(EnvironmentRow, EnvironmentRow.workspace_id == WorkspaceRow.id)
+        .order_by(EnvironmentRow.id)
+        .limit(1)
+    ).first()
     return _workspace(row) if row else None
 
 
