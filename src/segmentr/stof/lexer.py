@@ -187,7 +187,9 @@ class _Lexer:
         return tok
 
     def _error(self, start: int, end: int, message: str) -> None:
-        line, col = self.line, start - self.line_start + 1
+        # computed from the offset: the error may point back before the current line (an open template)
+        line = self.src.count("\n", 0, start) + 1
+        col = start - (self.src.rfind("\n", 0, start) + 1) + 1
         end_line, end_col = line, col + max(1, end - start)
         if "\n" in self.src[start:end]:
             end_line = line + self.src.count("\n", start, end)

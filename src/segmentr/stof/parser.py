@@ -1196,6 +1196,9 @@ def parse_lexed(lexed: LexResult) -> n.Body:
     except RecursionError:
         d = Diagnostic("error", 1, 1, 1, 2, "nesting too deep", "syntax")
         body, errors = n.Body(body=[]), [*parser.diags, d]
+    finally:
+        if old_limit < 20_000:
+            sys.setrecursionlimit(old_limit)
     if any(d.message.startswith("unterminated") for d in lexed.diagnostics):
         # the unterminated literal swallowed the rest: complaints about the missing end are its echo
         errors = [d for d in errors if "end of the condition" not in d.message and "no matching" not in d.message]
