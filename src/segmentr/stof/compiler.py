@@ -1029,7 +1029,8 @@ class CodeGenerator:
         return f"({self.mark(e)}{fn}({self.expr(e.expr)}))"
 
     def expr_BlockExpr(self, e: n.BlockExpr) -> str:
-        # A nested function keeps the block's own `return`; outer locals it assigns are `nonlocal`.
+        # A nested function keeps the block's own `return`; outer locals it assigns are `nonlocal`. It is
+        # defined just before the statement being generated, like the helpers of `hoist`.
         name = f"_block{next(self._tmp)}"
         saved_lines, saved_level = self.lines, self.level
         self.lines, self.level = [], 1
@@ -1038,19 +1039,20 @@ class CodeGenerator:
         self.writeline("return VOID")
         self.pop_scope()
         inner, self.lines, self.level = self.lines, saved_lines, saved_level
-        assigned = sorted(
-            {
-                v.pyname
-                for x in _walk(n.Block(body=e.body))
-                if isinstance(x, n.Assign) and (v := self.lookup(x.target[0]))
-            }
-            | ({"_tick"} if self.uses_budget else set())
-        )
-        self.writeline(f"def {name}():")
+        assigned = {
+            var.pyname
+            for x in _walk(n.Block(body=e.body))
+            if isinstance(x, n.Assign) and (var := self.lookup(x.target[0])) is not None
+        }
+        if self.uses_budget:
+            assigned.add("_tick")
+        lines, index, level = self._statement_starts[-1] if self._statement_starts else (self.lines, 0, 1)
+        pad = "    " * level
+        definition = [f"{pad}def {name}():"]
         if assigned:
-            self.writeline(f"    nonlocal {', '.join(assigned)}")
-        for line in inner:
-            self.lines.append("    " * self.level + line)
+            definition.append(f"{pad}    nonlocal {', '.join(sorted(assigned))}")
+        definition.extend(pad + line for line in inner)
+        lines[index:index] = definition
         return f"({self.mark(e)}{name}())"
 
 
