@@ -317,3 +317,14 @@ def test_long_chains_compile_despite_pythons_bracket_limit() -> None:
         )
     assert run(ret(chain), customer={"a": 1}) == terms
     assert run(ret(either), customer={"a": 1}) is True
+
+
+def test_block_expression_returns_its_own_value_and_sees_outer_variables() -> None:
+    inner = n.BlockExpr(body=[assign("x", lit(7)), n.Return(value=lit("five"))])
+    stmts = (
+        let("x", lit(1)),
+        n.If(cond=lit(True), then=let("y", inner), otherwise=block()),
+        let("z", n.BlockExpr(body=[n.Return(value=path("x"))])),
+        ret(path("z")),
+    )
+    assert run(*stmts) == 7
