@@ -110,11 +110,25 @@ _LIBRARY_FAILURES = (ValueError, OverflowError, ZeroDivisionError, TypeError, In
 _METHOD_LIBRARY_NAMES = ("Obj", "List", "Str", "Num", "Map", "Tup", "Set")
 
 
-def _entry_fits(entry: Any, nargs: int) -> bool:
-    """The call passes the arity check and needs no argument cast: calling ``entry.fn`` directly is the same."""
+def _entry_fits(entry: Any, args: list[Any], cast: Callable[..., Any] | None) -> bool:
+    """The call passes the arity check and every argument cast is a no-op (none declared, or the argument is a
+    constant the cast returns unchanged, like ``0`` for ``int``): calling ``entry.fn`` directly is the same.
+    ``args`` holds each argument's folded constant, or ``_NOT_CONSTANT``."""
+    nargs = len(args)
     if entry is None or nargs < entry.min_args or (entry.max_args is not None and nargs > entry.max_args):
         return False
-    return not any(c is not None for c in entry.casts[:nargs])
+    for names, value in zip(entry.casts[:nargs], args):
+        if names is None:
+            continue
+        if value is _NOT_CONSTANT or cast is None or type(value) not in (int, str, bool):
+            return False
+        try:
+            converted = cast(value, names)
+        except Exception:
+            return False
+        if type(converted) is not type(value) or converted != value:
+            return False
+    return True
 
 
 def _library_failure(where: str, name: str, exc: BaseException) -> StofRuntimeError:
@@ -889,19 +903,25 @@ class CodeGenerator:
         arg_codes = [self.expr(a) for a in e.args]
         tables = self.runtime.get("TABLES") or {}
         entry = (tables.get(lib) or {}).get(e.name)
-        if lib not in _METHOD_LIBRARY_NAMES and _entry_fits(entry, len(e.args)):
+        if lib not in _METHOD_LIBRARY_NAMES and _entry_fits(
+            entry, self.folded_args(e), self.runtime.get("cast")
+        ):
             site = self.constant_object(library_site(lib, e.name, entry.fn))
             return f"({self.mark(e)}{site}({', '.join(arg_codes)}))"
         safe = ", True" if e.null_safe else ""
         return f"({self.mark(e)}call_library({lib!r}, {e.name!r}, [{', '.join(arg_codes)}]{safe}))"
 
+    def folded_args(self, e: n.Call) -> list[Any]:
+        return [self.fold(a) for a in e.args]
+
     def method_site(self, e: n.Call) -> str | None:
         """A per-site dispatcher for ``x.name(args)``, or None when no receiver type can take the fast path."""
         tables = self.runtime.get("TABLES") or {}
+        folded = self.folded_args(e)
         by_type: dict[type, tuple[str, Any]] = {}
         for pytype, lib in self.method_libraries.items():
             entry = (tables.get(lib) or {}).get(e.name)
-            if _entry_fits(entry, len(e.args)):
+            if _entry_fits(entry, folded, self.runtime.get("cast")):
                 by_type[pytype] = (lib, entry.fn)
         if not by_type or "call_method" not in self.runtime:
             return None
