@@ -181,6 +181,9 @@ SUPPORT_NAMES: dict[str, Any] = {
     "_copy_host_result": _copy_host_result,
     "type": type,
     "range": range,
+    "len": len,
+    "list": list,
+    "tuple": tuple,
     "dict": dict,
     "str": str,
     "int": int,
@@ -911,6 +914,12 @@ class CodeGenerator:
         safe = ", True" if e.null_safe else ""
         return f"({self.mark(e)}call_library({lib!r}, {e.name!r}, [{', '.join(arg_codes)}]{safe}))"
 
+    def library_function(self, pytype: type, e: n.Call) -> Any:
+        """The library function ``x.name(...)`` resolves to for a receiver of ``pytype``, or None."""
+        lib = self.method_libraries.get(pytype)
+        entry = ((self.runtime.get("TABLES") or {}).get(lib) or {}).get(e.name) if lib else None
+        return entry.fn if entry is not None else None
+
     def folded_args(self, e: n.Call) -> list[Any]:
         return [self.fold(a) for a in e.args]
 
@@ -944,6 +953,15 @@ class CodeGenerator:
         site = None if self.mutates else self.method_site(e)
         if site is not None:
             arg_codes = "".join(", " + self.expr(a) for a in e.args)
+            inline_len = [t.__name__ for t in (list, tuple, dict) if self.library_function(t, e) is len]
+            if e.name == "len" and not e.args and inline_len:
+                # List/Tup/Obj `len` is Python's len, which cannot fail on those types
+                t = self.temp()
+                first, *rest = inline_len
+                test = " or ".join(
+                    [f"type({t} := {self.expr(receiver)}) is {first}"] + [f"type({t}) is {x}" for x in rest]
+                )
+                return f"(len({t}) if {test} else ({self.mark(e)}{site}({t})))"
             return f"({self.mark(e)}{site}({self.expr(receiver)}{arg_codes}))"
         if self.mutates:
             # the body may change what a host call returns: give it its own copy
