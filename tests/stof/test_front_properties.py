@@ -80,7 +80,8 @@ def test_check_token_soup(source: str, entitlements: set[str]) -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.sampled_from(["(", "[", "{", "!", "-", "typeof ", "a ?? ", "if (x) ", "`${"]), st.integers(150, 3000))
+@given(st.sampled_from(["(", "[", "{", "!", "-", "typeof ", "a ?? ", "if (x) ", "`${", "x && ", "data.x < 1 || ", "x;\n"]),
+       st.integers(150, 3000))
 def test_deep_or_long_inputs_end_cleanly_and_fast(prefix: str, count: int) -> None:
     source = prefix * count + "1"
     started = time.perf_counter()

@@ -58,11 +58,17 @@ def _path_text(names: Iterable[str]) -> str:
     return ".".join(names)
 
 
+_FACT_BUDGET = 64  # nodes looked at per condition: keeps long `a && b && …` chains linear
+
+
 def _null_facts(cond: n.Expr) -> set[PathKey]:
-    """Paths that ``cond`` being true proves non-null: conjuncts ``P != null``, ``null != P`` or a bare ``P``."""
+    """Paths that ``cond`` being true proves non-null: conjuncts ``P != null``, ``null != P``, ``P > x`` or a bare
+    ``P`` (the last conjuncts of a very long chain only)."""
     facts: set[PathKey] = set()
     stack = [cond]
-    while stack:
+    budget = _FACT_BUDGET
+    while stack and budget:
+        budget -= 1
         e = stack.pop()
         if isinstance(e, n.Logical) and e.op == "&&":
             stack.extend((e.left, e.right))
@@ -158,18 +164,26 @@ class _Walker:
 
     def block(self, stmts: list[n.Stmt], scope: _Scope) -> _Scope:
         locals_, days_vars, guards = set(scope.locals), set(scope.days_vars), set(scope.guards)
+        current = scope
         for i, stmt in enumerate(stmts):
-            current = _Scope(frozenset(locals_), frozenset(days_vars), frozenset(guards))
             self.statement(stmt, current)
+            changed = False
             if isinstance(stmt, n.Declare):
                 locals_.add(stmt.name)
                 days_vars.discard(stmt.name)
                 if stmt.value is not None and self.is_days_offset(stmt.value, current) and not (
                         stmt.type is not None and any(t in ("ms", "int", "float") for t in stmt.type.names)):
                     days_vars.add(stmt.name)
-            elif isinstance(stmt, n.Assign) and len(stmt.target) == 1:
+                changed = True
+            elif isinstance(stmt, n.Assign) and len(stmt.target) == 1 and guards:
                 guards.difference_update({g for g in guards if g[0] == stmt.target[0]})
-            guards |= _null_exit_facts(stmt)
+                changed = True
+            exit_facts = _null_exit_facts(stmt)
+            if exit_facts:
+                guards |= exit_facts
+                changed = True
+            if changed:  # rebuilt only on change: long runs of plain statements stay linear
+                current = _Scope(frozenset(locals_), frozenset(days_vars), frozenset(guards))
             if (isinstance(stmt, n.Return) or (isinstance(stmt, n.ExprStmt) and stmt.returns)) and i + 1 < len(stmts):
                 self.unreachable(stmt, stmts[i + 1])
                 break
@@ -400,9 +414,13 @@ class _Walker:
         start, end = self.offset(e.line, e.col), self.offset(e.end_line, e.end_col)
         if start < 0 or end < 0:
             return False
-        before = src[:start].rstrip()
-        after = src[end:].lstrip()
-        return before.endswith("(") and after.startswith(")")
+        i = start - 1
+        while i >= 0 and src[i] in " \t\r\n":
+            i -= 1
+        j = end
+        while j < len(src) and src[j] in " \t\r\n":
+            j += 1
+        return i >= 0 and src[i] == "(" and j < len(src) and src[j] == ")"
 
 
 def _unknown_units(lexed: LexResult) -> list[Diagnostic]:

@@ -81,6 +81,9 @@ _MASTER = re.compile(
     r"|(?P<other>.))",
     re.DOTALL,
 )
+_G_QUOTE, _G_IDENT, _G_COMMENT_OPEN, _G_PUNCT, _G_DIGIT, _G_EOF = (
+    _MASTER.groupindex[name] for name in ("quote", "ident", "comment_open", "punct", "digit", "eof")
+)
 _BRACKETS = frozenset("()[]{}")
 _LITERAL_PREFIXES = ("true", "false", "null")
 _OPENER_OF = {")": "(", "]": "[", "}": "{"}
@@ -208,11 +211,13 @@ class _Lexer:
         line, line_start = 1, 0
         while True:
             m = master(src, pos)
-            group = m.lastgroup
-            start = m.start(group)  # type: ignore[arg-type]
+            group = m.lastindex
+            start = m.end(1)
             end = m.end()
             nl = sp = False
-            if start != pos:
+            if start == -1:
+                start = pos
+            else:
                 sp = True
                 if src.find("\n", pos, start) != -1:
                     nl = True
@@ -220,18 +225,18 @@ class _Lexer:
                     line_start = src.rfind("\n", pos, start) + 1
                 elif src.find("/", pos, start) != -1:
                     nl = True
-            if group == "ident":
+            if group == _G_IDENT:
                 if end - start > 4 and src[start] in "tfn" and src.startswith(_LITERAL_PREFIXES, start):
                     self.line, self.line_start = line, line_start
                     self._ident(start, end, nl, sp)
                     pos = self.pos
                     continue
                 col = start - line_start + 1
-                append(Token("id", m.group(group), start, end, line, col, line, col + end - start, nl, sp))
+                append(Token("id", src[start:end], start, end, line, col, line, col + end - start, nl, sp))
                 pos = end
                 continue
-            if group == "punct":
-                text = m.group(group)
+            if group == _G_PUNCT:
+                text = src[start:end]
                 if text in _BRACKETS:
                     if tpl_depth and (text == "{" or text == "}"):
                         if text == "{":
@@ -256,9 +261,9 @@ class _Lexer:
                 pos = end
                 continue
             self.line, self.line_start, self.pos = line, line_start, start
-            if group == "digit":
+            if group == _G_DIGIT:
                 self._number(start, nl, sp)
-            elif group == "quote":
+            elif group == _G_QUOTE:
                 c = src[start]
                 if c == "`":
                     self._template(start, nl, sp, tpl_depth)
@@ -266,11 +271,11 @@ class _Lexer:
                     self._raw_string(start, nl, sp)
                 else:
                     self._string(start, c, nl, sp)
-            elif group == "eof":
+            elif group == _G_EOF:
                 self.pos = n
                 self._token("eof", n, n, nl, sp)
                 return tokens
-            elif group == "comment_open":
+            elif group == _G_COMMENT_OPEN:
                 self._error(start, n, "unterminated block comment: '/*' has no closing '*/'")
                 self._advance_lines(start, n)
                 self.pos = n
