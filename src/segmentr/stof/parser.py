@@ -236,7 +236,9 @@ class _Parser:
             assignment = self.try_assignment()
             if assignment is not None:
                 return assignment
-        elif k in _CONTINUATION_OPS:
+        elif k in _CONTINUATION_OPS and not (k in ("+", "&") and not toks[self.pos + 1].sp
+                                             and toks[self.pos + 1].kind in ("num", "id")):
+            # (`+1` is a number and `&x` a reference: both may start a statement)
             if tok.nl and self.pos > 0:
                 raise self.error(tok, f"an operator cannot start a line: put {tok.text!r} at the end of the "
                                       "previous line")
@@ -890,6 +892,9 @@ class _Parser:
             return self.chain(self.collection(tok), False)
         if k == "?":
             if not self.adjacent_name(self.pos + 1):
+                if self.pos and not tok.nl and toks[self.pos - 1].kind not in (";", "{", "}"):
+                    raise self.error(tok, "incomplete conditional: write 'condition ? then : otherwise' (the ':' "
+                                          "part is missing)")
                 raise self.error(tok, "'?' must be directly followed by a name: write ?customer.plan.len(), "
                                       "not '? customer'")
             self.pos += 1
