@@ -188,7 +188,7 @@ class Store:
             )
         if import_customers and records:
             importing.import_customer_records(
-                engine=self.engine, environment_id=environment_id, customers=records, now=self.now()
+                engine=self.engine, rows=importing.rows_from_customers(environment_id, records, self.now())
             )
         return version
 
@@ -296,12 +296,12 @@ class Store:
         position = [0]
         started = time.perf_counter()
         try:
-            records = importing.read_customers(stream, name=name, fmt=fmt, position=position)
+            rows = importing.read_customer_rows(
+                stream, name=name, environment_id=environment_id, now=self.now(), fmt=fmt, position=position
+            )
             count = importing.import_customer_records(
                 engine=self.engine,
-                environment_id=environment_id,
-                customers=records,
-                now=self.now(),
+                rows=rows,
                 batch_size=batch_size,
                 on_batch=(lambda done: progress(done, position[0], size)) if progress else None,
             )
@@ -317,12 +317,13 @@ class Store:
         """Bulk-upsert customer dicts (e.g. from the sample generator)."""
         environment_id = self._env_id(env)
         now = self.now()
-        normalised = (customer_repo.normalise_customer(record) for record in records)
         if not keep_timestamps:
-            normalised = ({**c, "cloud_created": None, "cloud_updated": None} for c in normalised)
+            records = ({**record, "cloud_created": None, "cloud_updated": None} for record in records)
         return importing.import_customer_records(
-            engine=self.engine, environment_id=environment_id, customers=normalised, now=now,
-            batch_size=batch_size, on_batch=on_batch,
+            engine=self.engine,
+            rows=importing.rows_from_customers(environment_id, records, now),
+            batch_size=batch_size,
+            on_batch=on_batch,
         )
 
     # ------------------------------------------------------------------ metering (atomic)
