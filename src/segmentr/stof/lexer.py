@@ -85,6 +85,10 @@ _G_QUOTE, _G_IDENT, _G_COMMENT_OPEN, _G_PUNCT, _G_DIGIT, _G_EOF = (
     _MASTER.groupindex[name] for name in ("quote", "ident", "comment_open", "punct", "digit", "eof")
 )
 _BRACKETS = frozenset("()[]{}")
+_PLAIN_INT = re.compile(r"[0-9]+")
+_F64_EXACT = 2**53  # above this the reference's trip through f64 changes the value
+# characters after a run of digits that make it more than a plain int (unit letters, '.', '_', exponent, radix)
+_NUMBER_CONTINUATION = frozenset("._eExbo") | frozenset(c for suffix, _ in UNIT_SUFFIXES for c in suffix[:1])
 _LITERAL_PREFIXES = ("true", "false", "null")
 _OPENER_OF = {")": "(", "]": "[", "}": "{"}
 _ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
@@ -329,7 +333,12 @@ class _Lexer:
         raw = bm.group()
         if self._too_long(raw, pos, close + 1):
             return
-        self._token("str", pos, close + 1, nl, sp, decode_escapes(raw, quote))
+        if "\n" in raw:
+            self._token("str", pos, close + 1, nl, sp, decode_escapes(raw, quote))
+        else:
+            col = pos - self.line_start + 1
+            self.tokens.append(Token("str", src[pos:close + 1], pos, close + 1, self.line, col, self.line,
+                                     col + close + 1 - pos, nl, sp, decode_escapes(raw, quote)))
         self.pos = close + 1
 
     def _template(self, pos: int, nl: bool, sp: bool, tpl_depth: list[int]) -> None:
@@ -388,6 +397,19 @@ class _Lexer:
 
     def _number(self, pos: int, nl: bool, sp: bool) -> None:
         src = self.src
+        dm = _PLAIN_INT.match(src, pos)
+        end = dm.end()
+        if end >= self.n or src[end] not in _NUMBER_CONTINUATION:
+            # the common case: plain digits, no unit, no '.', '_', exponent or radix
+            text = dm.group()
+            value = int(text)
+            if value > _F64_EXACT:
+                value = number_value(text)
+            col = pos - self.line_start + 1
+            self.tokens.append(Token("num", text, pos, end, self.line, col, self.line, col + end - pos, nl, sp,
+                                     (value, None)))
+            self.pos = end
+            return
         vm = _VERSION.match(src, pos)
         if vm is not None:
             self._token("ver", pos, vm.end(), nl, sp, vm.group())

@@ -673,8 +673,10 @@ class _Parser:
                 raise memo
             self.pos = memo[1]
             return memo[0]
-        tok = self.toks[start]
-        self.enter(tok)
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.depth -= 1
+            self.enter(self.toks[start])
         try:
             node = self._expr()
         except _Fail as failure:
@@ -925,9 +927,14 @@ class _Parser:
         while True:
             tok = toks[self.pos]
             if tok.kind == "." and not tok.sp:
-                if self.adjacent_name(self.pos + 1):
-                    name, self.pos = self.name_at(self.pos + 1)
-                    names.append(name)
+                nxt = toks[self.pos + 1]
+                if nxt.kind == "id" and not nxt.sp:
+                    if nxt.full_end < 0:  # the common case, inlined
+                        names.append(nxt.text)
+                        self.pos += 2
+                    else:
+                        name, self.pos = self.name_at(self.pos + 1)
+                        names.append(name)
                     name_ends.append(self.pos - 1)
                     continue
                 raise self.error(toks[self.pos + 1], f"expected a name after '.', found {_describe(toks[self.pos + 1])}")
