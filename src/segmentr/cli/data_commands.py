@@ -1,0 +1,133 @@
+"""`segmentr init`, `segmentr import policy|customers`, `segmentr generate customers`: the database and its data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from segmentr.cli import app
+from segmentr.sample import generate_customers, sample_policy
+from segmentr.store import NoPolicy, Store, StoreError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+import_app = typer.Typer(no_args_is_help=True, help="Import a policy or customers into an environment.")
+generate_app = typer.Typer(no_args_is_help=True, help="Generate sample data.")
+app.add_typer(import_app, name="import")
+app.add_typer(generate_app, name="generate")
+
+EnvOption = Annotated[str, typer.Option("--env", help="The environment: test or live.")]
+
+
+def _check_env(env: str) -> str:
+    if env not in ("test", "live"):
+        err.print(f"[red]error:[/red] unknown environment {env!r}: use test or live")
+        raise typer.Exit(1)
+    return env
+
+
+@contextmanager
+def open_store(*, migrate: bool = False) -> Iterator[Store]:
+    """The store at SEGMENTR_DATABASE_URL (default: the embedded SQLite file); store errors exit 1, cleanly."""
+    try:
+        with Store() as store:
+            if migrate:
+                store.init()
+            elif not store.is_migrated():
+                err.print("[red]error:[/red] the database is not initialised: run `segmentr init` first")
+                raise typer.Exit(1)
+            yield store
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@app.command("init")
+def init_command() -> None:
+    """Create or migrate the database; make the default workspace, its owner and both environments."""
+    with open_store(migrate=True) as store:
+        workspace = store.default_workspace()
+        owner = next((m for m in store.members(workspace.id) if m.role == "owner"), None)
+        out.print(f"[green]✓[/green] database ready: {store.url}")
+        out.print(f"  workspace {workspace.name} ({workspace.id}), environments test and live")
+        if owner is not None:
+            out.print(f"  owner {owner.email}")
+
+
+@import_app.command("policy")
+def import_policy_command(
+    file: Annotated[Path, typer.Argument(help="A Limitr policy document, JSON or YAML.")],
+    env: EnvOption,
+) -> None:
+    """Validate a policy file with the policy engine and store it as the environment's next version."""
+    _check_env(env)
+    with open_store() as store:
+        version = store.import_policy(env, file)
+        out.print(f"[green]✓[/green] policy imported into {env} as version {version}")
+
+
+@import_app.command("customers")
+def import_customers_command(
+    file: Annotated[Path, typer.Argument(help="Customers as JSON lines (.jsonl), a JSON array (.json) or CSV.")],
+    env: EnvOption,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl, json or csv (default: from the file).")
+    ] = None,
+) -> None:
+    """Import (upsert) customers in Limitr's format; cloud_created/cloud_updated are kept when given."""
+    _check_env(env)
+    with open_store() as store:
+        size = file.stat().st_size if file.is_file() else None
+        columns = (TextColumn("importing customers"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]}"))
+        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
+            task = progress.add_task("import", total=size, n="")
+
+            def report(done: int, read: int, total: int | None) -> None:
+                progress.update(task, completed=read, n=f"{done:,} customers")
+
+            result = store.import_customers(env, file, fmt=fmt, progress=report)
+        out.print(
+            f"[green]✓[/green] {result.count:,} customers imported into {env} "
+            f"in {result.seconds:.1f}s ({result.per_second:,.0f}/s)"
+        )
+
+
+@generate_app.command("customers")
+def generate_customers_command(
+    count: Annotated[int, typer.Argument(min=1, help="How many customers.")],
+    env: EnvOption,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same customers.")] = 42,
+) -> None:
+    """Generate realistic sample customers for the sample policy (imported first if the env has none)."""
+    _check_env(env)
+    with open_store() as store:
+        try:
+            store.policy_version(env)
+        except NoPolicy:
+            version = store.put_policy(env, sample_policy())
+            out.print(f"[green]✓[/green] sample policy imported into {env} as version {version}")
+        started = time.perf_counter()
+        columns = (TextColumn("generating customers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("generate", total=count)
+            written = store.import_customer_dicts(
+                env,
+                generate_customers(count, seed=seed, now_ms=store.now()),
+                on_batch=lambda done: progress.update(task, completed=done),
+            )
+        out.print(f"[green]✓[/green] {written:,} customers generated into {env} in {time.perf_counter() - started:.1f}s")
