@@ -140,3 +140,11 @@ def test_unexpected_character_is_an_error_token() -> None:
 def test_a_ten_megabyte_string_is_rejected_cleanly() -> None:
     result = tokenize('"' + "x" * 10_000_000 + '"')
     assert [d.message for d in result.diagnostics] == ["string literal too long (over 1000000 bytes)"]
+
+
+def test_unit_suffixes_agree_with_the_runtime_table() -> None:
+    from segmentr.stof import units
+
+    for suffix, _ in units.SUFFIXES:
+        for text in (f"1{suffix}", f"1{suffix}x", f"1{suffix}s"):
+            assert unit_suffix(text, 1) == units.parse_unit_suffix(text, 1), text

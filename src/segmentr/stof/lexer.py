@@ -21,38 +21,12 @@ import re
 from dataclasses import dataclass
 
 from segmentr.stof.errors import Diagnostic
+from segmentr.stof.units import SUFFIXES
 
 MAX_STRING_BYTES = 1_000_000
 
-# suffix -> canonical unit, in the reference's first-match order (src/parser/number.rs `units`)
-UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("radians", "rad"), ("rad", "rad"), ("degrees", "deg"), ("deg", "deg"),
-    ("pradians", "prad"), ("prad", "prad"), ("pdegrees", "pdeg"), ("pdeg", "pdeg"),
-    ("km", "km"), ("kilometers", "km"), ("hm", "hm"), ("hectometers", "hm"),
-    ("dcm", "dcm"), ("decameters", "dcm"), ("dm", "dm"), ("decimeters", "dm"),
-    ("cm", "cm"), ("centimeters", "cm"), ("mm", "mm"), ("millimeters", "mm"),
-    ("um", "um"), ("micrometers", "um"), ("nm", "nm"), ("nanometers", "nm"),
-    ("yd", "yd"), ("yards", "yd"), ("ft", "ft"), ("feet", "ft"), ("inches", "in"), ("in", "in"),
-    ("days", "days"), ("day", "days"), ("hr", "hr"), ("hours", "hr"),
-    ("minutes", "min"), ("min", "min"), ("ms", "ms"), ("milliseconds", "ms"),
-    ("us", "us"), ("microseconds", "us"), ("ns", "ns"), ("nanoseconds", "ns"),
-    ("Gt", "Gt"), ("gigatonnes", "Gt"), ("Mt", "Mt"), ("megatonnes", "Mt"),
-    ("kg", "kg"), ("kilograms", "kg"), ("mg", "mg"), ("milligrams", "mg"),
-    ("ug", "ug"), ("micrograms", "ug"), ("ng", "ng"), ("nanograms", "ng"), ("pg", "pg"), ("picograms", "pg"),
-    ("tons", "Ton"), ("Ton", "Ton"), ("lbs", "lb"), ("lb", "lb"), ("oz", "oz"), ("ounces", "oz"),
-    ("bits", "bits"), ("bit", "bits"), ("bytes", "bytes"), ("byte", "bytes"),
-    ("KB", "KB"), ("kilobytes", "KB"), ("KiB", "KiB"), ("kibibytes", "KiB"),
-    ("MB", "MB"), ("megabytes", "MB"), ("MiB", "MiB"), ("mebibytes", "MiB"),
-    ("GB", "GB"), ("gigabytes", "GB"), ("GiB", "GiB"), ("gibibytes", "GiB"),
-    ("TB", "TB"), ("terabytes", "TB"), ("TiB", "TiB"), ("tebibytes", "TiB"),
-    ("PB", "PB"), ("petabytes", "PB"), ("PiB", "PiB"), ("pebibytes", "PiB"),
-    ("EB", "EB"), ("exabytes", "EB"), ("EiB", "EiB"), ("exbibytes", "EiB"),
-    ("ZB", "ZB"), ("zettabytes", "ZB"), ("ZiB", "ZiB"), ("zebibytes", "ZiB"),
-    ("YB", "YB"), ("yottabytes", "YB"), ("YiB", "YiB"), ("yobibytes", "YiB"),
-    ("K", "K"), ("kelvin", "K"), ("C", "C"), ("celsius", "C"), ("F", "F"), ("fahrenheit", "F"),
-    ("grams", "g"), ("g", "g"), ("tonnes", "t"), ("t", "t"), ("seconds", "s"), ("s", "s"),
-    ("miles", "mi"), ("mi", "mi"), ("meters", "m"), ("m", "m"),
-)
+# suffix -> canonical unit in the reference's first-match order: the runtime's table is the one source of truth
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = tuple(SUFFIXES)
 _UNITS_BY_FIRST: dict[str, tuple[tuple[str, str], ...]] = {}
 for _suffix, _canon in UNIT_SUFFIXES:
     _UNITS_BY_FIRST[_suffix[0]] = (*_UNITS_BY_FIRST.get(_suffix[0], ()), (_suffix, _canon))

@@ -17,11 +17,7 @@ from typing import ClassVar
 from segmentr.stof import nodes as n
 from segmentr.stof.errors import Diagnostic, StofSyntaxError
 from segmentr.stof.lexer import LexResult, Token, tokenize
-
-try:  # the runtime's limits module fixes the nesting budget; until it exists, the same default
-    from segmentr.stof.limits import MAX_NESTING  # type: ignore[import-not-found, unused-ignore]
-except ImportError:  # pragma: no cover - depends on the back end's progress
-    MAX_NESTING = 200
+from segmentr.stof.limits import MAX_NESTING
 
 # binary operator -> precedence level (higher binds tighter); && and || share one level (spec §2)
 BINARY_PRECEDENCE: dict[str, int] = {
