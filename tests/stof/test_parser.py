@@ -342,3 +342,8 @@ def test_long_inputs_stay_fast_and_clean() -> None:
     assert len(parse("1 + " * 20_000 + "1").body) == 1
     assert errors('"' + "x" * 10_000_000 + '"')[0][2] == "string literal too long (over 1000000 bytes)"
     assert parse("!" * 50_000 + "x").body
+
+
+def test_foreign_operators_get_a_hint() -> None:
+    assert errors("customer.plan === 'x'") == [(1, 15, "'===' is not a Stof operator: use '=='")]
+    assert errors("2 * 2 ** 2") == [(1, 7, "'**' is not a Stof operator: use (x).pow(y)")]

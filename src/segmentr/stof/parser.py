@@ -912,6 +912,12 @@ class _Parser:
         if k == "eof":
             prev = toks[self.pos - 1] if self.pos else tok
             raise self.error_after(prev, "expected an expression, found the end of the condition")
+        prev = toks[self.pos - 1] if self.pos else None
+        if prev is not None and not tok.sp:
+            if k == "=" and prev.kind in ("==", "!="):
+                raise self.error(prev, f"'{prev.kind}=' is not a Stof operator: use '{prev.kind}'")
+            if k == "*" and prev.kind == "*":
+                raise self.error(prev, "'**' is not a Stof operator: use (x).pow(y)")
         raise self.error(tok, f"expected an expression, found {_describe(tok)}")
 
     def path_chain(self, null_safe: bool, first: Token | None = None) -> n.Expr:
