@@ -347,3 +347,19 @@ def test_long_inputs_stay_fast_and_clean() -> None:
 def test_foreign_operators_get_a_hint() -> None:
     assert errors("customer.plan === 'x'") == [(1, 15, "'===' is not a Stof operator: use '=='")]
     assert errors("2 * 2 ** 2") == [(1, 7, "'**' is not a Stof operator: use (x).pow(y)")]
+
+
+def test_positions_inside_a_dotted_call() -> None:
+    call = only_expr("  customer.meters.fields().len()")
+    assert isinstance(call, n.Call) and isinstance(call.receiver, n.Call)
+    receiver_path = call.receiver.receiver
+    assert isinstance(receiver_path, n.Path)
+    assert (receiver_path.line, receiver_path.col, receiver_path.end_col) == (1, 3, 18)
+    assert (call.receiver.col, call.receiver.end_col) == (3, 27)
+    assert (call.col, call.end_col) == (3, 33)
+
+
+def test_literal_keyword_prefix_names() -> None:
+    assert same(parse("nullable").body, [n.ExprStmt(expr=lit(None), returns=True)])  # `null` then `able`
+    assert same(parse("nullable.x = 1;").body, [n.Assign(target=["nullable", "x"], op="=", value=lit(1))])
+    assert same(only_expr("true.x"), n.Attr(obj=lit(True), name="x"))

@@ -47,7 +47,7 @@ _TPL_TEXT = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.DOTALL)
 _MASTER = re.compile(
     r"((?:[ \t\r\n]+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)+)?"
     r"(?:(?P<quote>[\"'`]|r\#\")"
-    r"|(?P<ident>(?:[^\W\d_]|[_@])[\w@<>\-]*)"
+    r"|(?P<ident>(?:[^\W\d_]|[_@])[\w@<>\-]*(?:\.(?:[^\W\d_]|[_@])[\w@<>\-]*)*)"
     r"|(?P<comment_open>/\*)"
     r"|(?P<punct><<=|>>=|[=!<>]=|&&|\|\||\?\?|<<|>>|[+\-*/%&|^]=|=>|[()\[\]{},;:.?!+\-*/%&|^<>=])"
     r"|(?P<digit>[0-9])"
@@ -60,6 +60,7 @@ _G_QUOTE, _G_IDENT, _G_COMMENT_OPEN, _G_PUNCT, _G_DIGIT, _G_EOF = (
 )
 _BRACKETS = frozenset("()[]{}")
 _PLAIN_INT = re.compile(r"[0-9]+")
+_IDENT_START = re.compile(r"[^\W\d]|@")
 _F64_EXACT = 2**53  # above this the reference's trip through f64 changes the value
 # characters after a run of digits that make it more than a plain int (unit letters, '.', '_', exponent, radix)
 _NUMBER_CONTINUATION = frozenset("._eExbo") | frozenset(c for suffix, _ in UNIT_SUFFIXES for c in suffix[:1])
@@ -204,13 +205,22 @@ class _Lexer:
                 elif src.find("/", pos, start) != -1:
                     nl = True
             if group == _G_IDENT:
-                if end - start > 4 and src[start] in "tfn" and src.startswith(_LITERAL_PREFIXES, start):
-                    self.line, self.line_start = line, line_start
-                    self._ident(start, end, nl, sp)
-                    pos = self.pos
-                    continue
+                text = src[start:end]
+                if src[start] in "tfn" and src.startswith(_LITERAL_PREFIXES, start):
+                    # a literal keyword (alone or as a prefix) never starts a dotted path token
+                    dot = text.find(".")
+                    word_end = end if dot == -1 else start + dot
+                    if word_end - start > 4 or text[:word_end - start] in LITERAL_KEYWORDS:
+                        self.line, self.line_start = line, line_start
+                        self._ident(start, word_end, nl, sp)
+                        pos = self.pos
+                        continue
                 col = start - line_start + 1
-                append(Token("id", src[start:end], start, end, line, col, line, col + end - start, nl, sp))
+                if "." in text:  # `a.b.c` glued: one path token (names in .value) instead of five tokens
+                    append(Token("path", text, start, end, line, col, line, col + end - start, nl, sp,
+                                 tuple(text.split("."))))
+                else:
+                    append(Token("id", text, start, end, line, col, line, col + end - start, nl, sp))
                 pos = end
                 continue
             if group == _G_PUNCT:
@@ -358,16 +368,22 @@ class _Lexer:
         return 0
 
     def _ident(self, pos: int, end: int, nl: bool, sp: bool) -> None:
+        """The name ``src[pos:end]``, split after each leading literal keyword (``nullable`` -> ``null``,
+        ``able``); every split keyword token remembers where the whole name ends."""
         src = self.src
-        if src[pos] in "tfn" and end - pos > 4:
-            for kw in LITERAL_KEYWORDS:
-                if src.startswith(kw, pos) and end - pos > len(kw):
-                    tok = self._token("id", pos, pos + len(kw), nl, sp)
-                    tok.full_end = end
-                    self.pos = pos + len(kw)
-                    return
-        self._token("id", pos, end, nl, sp)
-        self.pos = end
+        while True:
+            kw = next((k for k in LITERAL_KEYWORDS if end - pos > len(k) and src.startswith(k, pos)), None)
+            if kw is None:
+                self._token("id", pos, end, nl, sp)
+                self.pos = end
+                return
+            tok = self._token("id", pos, pos + len(kw), nl, sp)
+            tok.full_end = end
+            pos += len(kw)
+            nl = sp = False
+            if not _IDENT_START.match(src, pos):
+                self.pos = pos  # `true-1`, `null5`: the rest is lexed as usual
+                return
 
     def _number(self, pos: int, nl: bool, sp: bool) -> None:
         src = self.src

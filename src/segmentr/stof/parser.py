@@ -57,7 +57,7 @@ def _describe(tok: Token) -> str:
         return "a string"
     if tok.kind in ("num", "ver"):
         return f"the number {tok.text}"
-    if tok.kind == "id":
+    if tok.kind == "id" or tok.kind == "path":
         return f"the name {tok.text!r}"
     if tok.kind == "tpl_close":
         return "'}'"
@@ -101,7 +101,7 @@ class _Parser:
         tok = self.toks[self.pos]
         prev = self.toks[self.pos - 1] if self.pos else tok
         message = f"expected {expected} after {after_what}, found {_describe(tok)}"
-        if tok.kind == "id" and not tok.sp and prev.kind == "num":
+        if tok.kind in ("id", "path") and not tok.sp and prev.kind == "num":
             message = (f"expected {expected} after {after_what}: {tok.text!r} is not a unit, so the number "
                        f"{prev.text} is followed by a stray name (Stof has no 'h', 'd', 'w', 'sec', 'month' units;"
                        f" use e.g. hr, days, s)")
@@ -135,9 +135,24 @@ class _Parser:
             j += 1
         return self.src[tok.start:tok.full_end], j
 
+    def names_at(self, index: int) -> tuple[list[str], int, list[tuple[int, int]]]:
+        """The name(s) at ``index`` (an ``id`` or a dotted ``path`` token), the next index, and where each ends."""
+        tok = self.toks[index]
+        if tok.kind == "path":
+            names = list(tok.value)  # type: ignore[call-overload]
+            ends = []
+            col = tok.col - 1
+            for name in names:
+                col += len(name) + 1
+                ends.append((tok.line, col))
+            return names, index + 1, ends
+        name, nxt = self.name_at(index)
+        last = self.toks[nxt - 1]
+        return [name], nxt, [(last.end_line, last.end_col)]
+
     def adjacent_name(self, index: int) -> bool:
         tok = self.toks[index]
-        return tok.kind == "id" and not tok.sp
+        return (tok.kind == "id" or tok.kind == "path") and not tok.sp
 
     def enter(self, tok: Token) -> None:
         self.depth += 1
@@ -232,8 +247,12 @@ class _Parser:
             assignment = self.try_assignment()
             if assignment is not None:
                 return assignment
+        elif k == "path":
+            assignment = self.try_assignment()
+            if assignment is not None:
+                return assignment
         elif k in _CONTINUATION_OPS and not (k in ("+", "&") and not toks[self.pos + 1].sp
-                                             and toks[self.pos + 1].kind in ("num", "id")):
+                                             and toks[self.pos + 1].kind in ("num", "id", "path")):
             # (`+1` is a number and `&x` a reference: both may start a statement)
             if tok.nl and self.pos > 0:
                 raise self.error(tok, f"an operator cannot start a line: put {tok.text!r} at the end of the "
@@ -331,11 +350,10 @@ class _Parser:
     def try_assignment(self) -> n.Stmt | None:
         toks = self.toks
         first = toks[self.pos]
-        name, i = self.name_at(self.pos)
-        names = [name]
+        names, i, _ = self.names_at(self.pos)
         while toks[i].kind == "." and not toks[i].sp and self.adjacent_name(i + 1):
-            name, i = self.name_at(i + 1)
-            names.append(name)
+            more, i, _ = self.names_at(i + 1)
+            names.extend(more)
         op = toks[i]
         if op.kind not in ASSIGN_OPS:
             return None
@@ -490,12 +508,11 @@ class _Parser:
     def for_step(self) -> n.Stmt:
         toks = self.toks
         first = toks[self.pos]
-        if first.kind == "id":
-            name, i = self.name_at(self.pos)
-            names = [name]
+        if first.kind == "id" or first.kind == "path":
+            names, i, _ = self.names_at(self.pos)
             while toks[i].kind == "." and not toks[i].sp and self.adjacent_name(i + 1):
-                name, i = self.name_at(i + 1)
-                names.append(name)
+                more, i, _ = self.names_at(i + 1)
+                names.extend(more)
             if toks[i].kind in ASSIGN_OPS:
                 op = toks[i].kind
                 self.pos = i + 1
@@ -866,6 +883,12 @@ class _Parser:
                                       "Stof reads '_' as a digit separator here; reach it through a path "
                                       f"(e.g. data.{text}) or rename it")
             return self.path_chain(False)
+        if k == "path":
+            if tok.text.startswith("_"):
+                raise self.error(tok, f"a name cannot start with '_' at the start of an expression ({tok.text!r}): "
+                                      "Stof reads '_' as a digit separator here; reach it through a path "
+                                      f"(e.g. data.{tok.text}) or rename it")
+            return self.path_chain(False)
         if k == "num":
             self.pos += 1
             value, unit = tok.value  # type: ignore[misc]
@@ -923,29 +946,22 @@ class _Parser:
     def path_chain(self, null_safe: bool, first: Token | None = None) -> n.Expr:
         toks = self.toks
         start_tok = toks[self.pos]
-        name, self.pos = self.name_at(self.pos)
-        names = [name]
-        name_ends = [self.pos - 1]
+        names, self.pos, ends = self.names_at(self.pos)
         while True:
             tok = toks[self.pos]
             if tok.kind == "." and not tok.sp:
-                nxt = toks[self.pos + 1]
-                if nxt.kind == "id" and not nxt.sp:
-                    if nxt.full_end < 0:  # the common case, inlined
-                        names.append(nxt.text)
-                        self.pos += 2
-                    else:
-                        name, self.pos = self.name_at(self.pos + 1)
-                        names.append(name)
-                    name_ends.append(self.pos - 1)
+                if self.adjacent_name(self.pos + 1):
+                    more, self.pos, more_ends = self.names_at(self.pos + 1)
+                    names.extend(more)
+                    ends.extend(more_ends)
                     continue
                 raise self.error(toks[self.pos + 1], f"expected a name after '.', found {_describe(toks[self.pos + 1])}")
             # `x?.y` inside the first path: the '?' is stripped (not null-safe, spec §2)
             if (tok.kind == "?" and not tok.sp and toks[self.pos + 1].kind == "." and not toks[self.pos + 1].sp
                     and self.adjacent_name(self.pos + 2)):
-                name, self.pos = self.name_at(self.pos + 2)
-                names.append(name)
-                name_ends.append(self.pos - 1)
+                more, self.pos, more_ends = self.names_at(self.pos + 2)
+                names.extend(more)
+                ends.extend(more_ends)
                 continue
             break
         begin = first or start_tok
@@ -956,7 +972,8 @@ class _Parser:
             receiver: n.Expr | None = None
             if len(names) > 1:
                 receiver = n.Path(names=names[:-1])
-                _span(receiver, begin, toks[name_ends[-2]])
+                receiver.line, receiver.col = begin.line, begin.col
+                receiver.end_line, receiver.end_col = ends[-2]
             node = n.Call(receiver=receiver, name=names[-1], args=args, null_safe=null_safe)
             _span(node, begin, last)
         else:
@@ -986,7 +1003,13 @@ class _Parser:
                 if not self.adjacent_name(self.pos + 1):
                     raise self.error(toks[self.pos + 1],
                                      f"expected a name after '.', found {_describe(toks[self.pos + 1])}")
-                name, self.pos = self.name_at(self.pos + 1)
+                names, self.pos, ends = self.names_at(self.pos + 1)
+                for hop, (end_line, end_col) in zip(names[:-1], ends):  # `f().a.b()`: field hops, then the call
+                    hop_attr = n.Attr(obj=node, name=hop)
+                    hop_attr.line, hop_attr.col = node.line, node.col
+                    hop_attr.end_line, hop_attr.end_col = end_line, end_col
+                    node = hop_attr
+                name = names[-1]
                 call_tok = toks[self.pos]
                 if call_tok.kind == "(" and not call_tok.sp:
                     args, last = self.call_args()
