@@ -46,6 +46,9 @@ _UNIT_HINTS = {
     "years": "365days", "y": "365days", "b": "MB (memory units are upper-case)", "ins": "min",
 }
 _LOOP_KEYWORDS = frozenset({"if", "while", "for", "switch", "catch"})
+# the only local names the rules care about (a local `customer` shadows the binding, a local `if` is a variable):
+# tracking just these keeps scopes tiny however many variables a condition declares
+_SHADOWABLE = frozenset({"customer", "policy", "data", "return", "Time"}) | _LOOP_KEYWORDS
 
 PathKey = tuple[str, ...]
 
@@ -169,12 +172,16 @@ class _Walker:
             self.statement(stmt, current)
             changed = False
             if isinstance(stmt, n.Declare):
-                locals_.add(stmt.name)
-                days_vars.discard(stmt.name)
+                if stmt.name in _SHADOWABLE:
+                    locals_.add(stmt.name)
+                    changed = True
+                if stmt.name in days_vars:
+                    days_vars.discard(stmt.name)
+                    changed = True
                 if stmt.value is not None and self.is_days_offset(stmt.value, current) and not (
                         stmt.type is not None and any(t in ("ms", "int", "float") for t in stmt.type.names)):
                     days_vars.add(stmt.name)
-                changed = True
+                    changed = True
             elif isinstance(stmt, n.Assign) and len(stmt.target) == 1 and guards:
                 guards.difference_update({g for g in guards if g[0] == stmt.target[0]})
                 changed = True
@@ -269,8 +276,7 @@ class _Walker:
                                                  "and the condition does not match; guard it (if ("
                                                  f"{path} != null) …) or write ?{path}.{base.name}()",
                                   "nullable-iterable"))
-        inner = _Scope(scope.locals | {stmt.name, "index", "first", "last", "length", "iterable"},
-                       scope.days_vars - {stmt.name}, scope.guards)
+        inner = _Scope(scope.locals | ({stmt.name} & _SHADOWABLE), scope.days_vars - {stmt.name}, scope.guards)
         self.statement(stmt.body, inner)
 
     # ---------------------------------------------------------------- expressions
