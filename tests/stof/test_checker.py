@@ -144,3 +144,8 @@ def test_seed_templates_only_warn_about_real_traps() -> None:
         "if (limit != null && current != null && current > limit) return true;\n}\n}\nfalse"
     )
     assert codes(overage) == {"nullable-iterable"}  # spec §6.12: a null `meters` is a runtime error
+
+
+def test_keyword_prefix() -> None:
+    assert ("keyword-prefix", 2, 1) in found("let nullable = 1;\nnullable")
+    assert "keyword-prefix" not in codes("customer.nullable == null")

@@ -2,7 +2,7 @@
 
 Warnings never change what evaluation does (spec/stof.md §7, product.md §3 "Validation"); each has a short
 ``code``: ``unreachable``, ``return-no-semicolon``, ``keyword-as-name``, ``unknown-unit``, ``days-vs-ms``,
-``nullable-iterable``, ``mixed-logic``, ``null-compare``, ``int-division``, ``unknown-field``,
+``nullable-iterable``, ``mixed-logic``, ``null-compare``, ``int-division``, ``unknown-field``, ``keyword-prefix``,
 ``unknown-method``, ``arity``, ``unknown-entitlement``. ``check`` never raises.
 """
 
@@ -299,6 +299,8 @@ class _Walker:
                 self.comparison(e, sc)
             elif isinstance(e, n.Path):
                 self.path(e, sc)
+            elif isinstance(e, n.Literal) and (e.value is None or type(e.value) is bool):
+                self.keyword_prefix(e)
             elif isinstance(e, n.Call):
                 self.call(e, sc)
             elif isinstance(e, n.BlockExpr):
@@ -309,6 +311,20 @@ class _Walker:
                     self.statement(child, sc)
                 else:
                     stack.append((child, sc))
+
+    def keyword_prefix(self, e: n.Literal) -> None:
+        """``nullable``/``true_count`` at the start of an expression: the reference reads the keyword alone."""
+        end = self.offset(e.end_line, e.end_col)
+        src = self.source
+        if 0 <= end < len(src) and (src[end].isalnum() or src[end] in "_@"):
+            start = self.offset(e.line, e.col)
+            stop = end
+            while stop < len(src) and (src[stop].isalnum() or src[stop] in "_@"):
+                stop += 1
+            word = src[start:stop]
+            self.out.append(_diag(e, f"{word!r} starts with the keyword {src[start:end]!r}: Stof reads it as "
+                                     f"{src[start:end]} followed by {src[end:stop]!r}, so this is not the variable "
+                                     f"{word!r}; rename it", "keyword-prefix"))
 
     def nullable_root(self, names: list[str], scope: _Scope) -> bool:
         root = names[0]

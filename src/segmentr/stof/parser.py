@@ -879,15 +879,11 @@ class _Parser:
                 elif text in ("async", "new") and toks[self.pos + 1].kind in ("{", "id", "("):
                     raise self.error(tok, f"'{text}' expressions are not supported in conditions")
             if text.startswith("_"):
-                raise self.error(tok, f"a name cannot start with '_' at the start of an expression ({text!r}): "
-                                      "Stof reads '_' as a digit separator here; reach it through a path "
-                                      f"(e.g. data.{text}) or rename it")
+                raise self.underscore_name(tok)
             return self.path_chain(False)
         if k == "path":
             if tok.text.startswith("_"):
-                raise self.error(tok, f"a name cannot start with '_' at the start of an expression ({tok.text!r}): "
-                                      "Stof reads '_' as a digit separator here; reach it through a path "
-                                      f"(e.g. data.{tok.text}) or rename it")
+                raise self.underscore_name(tok)
             return self.path_chain(False)
         if k == "num":
             self.pos += 1
@@ -942,6 +938,17 @@ class _Parser:
             if k == "*" and prev.kind == "*":
                 raise self.error(prev, "'**' is not a Stof operator: use (x).pow(y)")
         raise self.error(tok, f"expected an expression, found {_describe(tok)}")
+
+    def underscore_name(self, tok: Token) -> _Fail:
+        prev = self.toks[self.pos - 1] if self.pos else None
+        if prev is not None and prev.full_end >= 0 and prev.end == tok.start:
+            whole = self.src[prev.start:prev.full_end]
+            return self.error(prev, f"{whole!r} starts with the keyword {prev.text!r}: Stof reads it as {prev.text} "
+                                    f"followed by {tok.text!r}; rename it (names may not start with true, false or "
+                                    "null at the start of an expression) or reach it through a path")
+        return self.error(tok, f"a name cannot start with '_' at the start of an expression ({tok.text!r}): Stof "
+                               f"reads '_' as a digit separator here; reach it through a path (e.g. data.{tok.text})"
+                               " or rename it")
 
     def path_chain(self, null_safe: bool, first: Token | None = None) -> n.Expr:
         toks = self.toks
