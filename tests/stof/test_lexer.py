@@ -148,3 +148,14 @@ def test_unit_suffixes_agree_with_the_runtime_table() -> None:
     for suffix, _ in units.SUFFIXES:
         for text in (f"1{suffix}", f"1{suffix}x", f"1{suffix}s"):
             assert unit_suffix(text, 1) == units.parse_unit_suffix(text, 1), text
+
+
+def test_byte_order_mark_and_crlf_are_whitespace() -> None:
+    assert kinds("\ufeffa\r\nb") == [("id", "a"), ("id", "b")]
+    assert tokenize("a\r\n  b").tokens[1].col == 3
+
+
+def test_glued_dotted_names_are_one_path_token() -> None:
+    token = tokenize("customer.metadata.tier-name").tokens[0]
+    assert (token.kind, token.value) == ("path", ("customer", "metadata", "tier-name"))
+    assert kinds("a . b") == [("id", "a"), (".", "."), ("id", "b")]
