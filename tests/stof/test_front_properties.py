@@ -24,7 +24,7 @@ FRAGMENTS = [
     "else", "for", "in", "while", "loop", "break", "continue", "switch", "case", "default", "try", "catch",
     "true", "false", "null", "true_count", "_x", "x", "y", "a-1", "1", "2.5", "7days", "2h", "0xFF", "1.2.3",
     "1e3", "'s'", '"t"', "`a${", "`", "${", "r#\"raw\"#", "//c\n", "/*c*/", "\n", " ", "\t", "^lbl", "=>", "#",
-    "Time.now()", "'unterminated", "/*",
+    "Time.now()", "'unterminated", "/*", "{0}", "!{", "{a: 1}", "(1, 2)",
 ]
 token_soup = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join)
 spaced_soup = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(" ".join)

@@ -363,3 +363,11 @@ def test_literal_keyword_prefix_names() -> None:
     assert same(parse("nullable").body, [n.ExprStmt(expr=lit(None), returns=True)])  # `null` then `able`
     assert same(parse("nullable.x = 1;").body, [n.Assign(target=["nullable", "x"], op="=", value=lit(1))])
     assert same(only_expr("true.x"), n.Attr(obj=lit(True), name="x"))
+
+
+def test_a_collection_head_leaves_no_backtracking_state_behind() -> None:
+    # regression: a successful set literal once left the parser in backtracking mode
+    for source in ("!{0}?", "!{0}=", "!{0}<", "!{0}:"):
+        with pytest.raises(StofSyntaxError):
+            parse(source)
+    assert len(errors("{1}\n&& x\n|| y")) == 2

@@ -1136,13 +1136,11 @@ class _Parser:
         depth = self.depth
         self.speculative += 1
         try:
-            return self.set_or_map(open_index, is_map=False)
-        except _Fail:
-            self.pos, self.depth = open_index, depth
-        try:
-            return self.set_or_map(open_index, is_map=True)
-        except _Fail:
-            self.pos, self.depth = open_index, depth
+            for is_map in (False, True):
+                try:
+                    return self.set_or_map(open_index, is_map=is_map)
+                except _Fail:
+                    self.pos, self.depth = open_index, depth
         finally:
             self.speculative -= 1
         self.pos = open_index + 1
@@ -1237,6 +1235,8 @@ def parse_lexed(lexed: LexResult) -> n.Body:
         errors = parser.diags
     except _TooDeep as too_deep:
         body, errors = n.Body(body=[]), [*parser.diags, too_deep.diagnostic]
+    except _Fail as failure:  # safety net: every failure should have been caught at a statement boundary
+        body, errors = n.Body(body=[]), [*parser.diags, failure.diagnostic]
     except RecursionError:
         d = Diagnostic("error", 1, 1, 1, 2, "nesting too deep", "syntax")
         body, errors = n.Body(body=[]), [*parser.diags, d]
