@@ -101,3 +101,24 @@ def test_unknown_format(store: Store, tmp_path: Path) -> None:
     path.write_text("hello")
     with pytest.raises(ImportFailed, match="cannot tell the format"):
         store.import_customers("live", path)
+
+
+def test_large_files_are_read_by_a_reader_process(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segmentr.store import importing
+
+    monkeypatch.setattr(importing, "PROCESS_READER_BYTES", 0)  # every file counts as large
+    customers = list(generate_customers(250, seed=4, now_ms=NOW))
+    progress: list[int] = []
+    result = store.import_customers(
+        "live", _write_jsonl(tmp_path / "c.jsonl", customers), batch_size=100,
+        progress=lambda done, read, total: progress.append(done),
+    )
+    assert result.count == 250 and progress == [100, 200, 250]
+    assert store.get_customer("live", customers[-1]["id"]) == customers[-1]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "z1"}\n{"id": "z2", "refs": "nope"}\n')
+    with pytest.raises(ImportFailed, match=r"bad\.jsonl:2: customer z2: refs must be a list of strings"):
+        store.import_customers("live", bad)
+    assert store.count_customers("live") == 250

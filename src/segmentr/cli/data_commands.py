@@ -128,6 +128,6 @@ def generate_customers_command(
             written = store.import_customer_dicts(
                 env,
                 generate_customers(count, seed=seed, now_ms=store.now()),
-                on_batch=lambda done: progress.update(task, completed=done),
+                on_batch=lambda done, _read: progress.update(task, completed=done),
             )
         out.print(f"[green]✓[/green] {written:,} customers generated into {env} in {time.perf_counter() - started:.1f}s")

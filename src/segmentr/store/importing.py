@@ -12,7 +12,10 @@ import csv
 import io
 import json
 import os
+import pickle
 import queue
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -43,6 +46,8 @@ __all__ = [
 CUSTOMER_FORMATS = ("jsonl", "json", "csv")
 DEFAULT_BATCH = 5000
 IMPORT_CACHE_KIB = 256 * 1024
+# Files at least this large are parsed in a reader process (its start-up costs about half a second).
+PROCESS_READER_BYTES = 32 * 1024 * 1024
 SQLITE_DEFAULT_CACHE_KIB = 2000
 
 # progress(customers done, bytes read, bytes in total or None)
@@ -341,50 +346,123 @@ def _postgres_writer(connection: Connection) -> Callable[[list[tuple[Any, ...]]]
         "cloud_created = LEAST(customers.cloud_created, excluded.cloud_created)"
     )
 
+    # Ids written so far when the environment started empty: a batch with none of them cannot conflict,
+    # so it is copied straight into the table (several times faster than the staged upsert).
+    seen: set[str] | None = None
+    started = False
+
+    def copy_into(cursor: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def write(rows: list[tuple[Any, ...]]) -> None:
+        nonlocal seen, started
         with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(merge)
-            cursor.execute(f"TRUNCATE {staging}")
+            if not started:
+                started = True
+                cursor.execute("SELECT 1 FROM customers WHERE environment_id = %s LIMIT 1", (rows[0][0],))
+                seen = set() if cursor.fetchone() is None else None
+            ids = [row[1] for row in rows]
+            if seen is not None and seen.isdisjoint(ids):
+                copy_into(cursor, "customers", rows)
+            else:
+                copy_into(cursor, staging, rows)
+                cursor.execute(merge)
+                cursor.execute(f"TRUNCATE {staging}")
+            if seen is not None:
+                seen.update(ids)
 
     return write
+
+
+# A batch on its way to the writer: (rows, bytes of the source read so far).
+Batch = tuple[list[tuple[Any, ...]], int]
+# Anything with put(): a queue.Queue (reader thread) or a multiprocessing queue (reader process).
+Sink = Any
+
+
+def batch_rows(
+    sink: Sink, rows: Iterable[tuple[Any, ...]], batch_size: int, position: list[int], stop: Any = None
+) -> None:
+    """Group rows into batches for the writer (a repeated customer id in a batch: the last one wins); then
+    None, or the exception that stopped the reading."""
+    try:
+        batch: dict[str, tuple[Any, ...]] = {}
+        for row in rows:
+            batch[row[1]] = row
+            if len(batch) >= batch_size:
+                sink.put((list(batch.values()), position[0]))
+                batch = {}
+                if stop is not None and stop.is_set():
+                    return
+        if batch:
+            sink.put((list(batch.values()), position[0]))
+        sink.put(None)
+    except BaseException as exc:  # handed to the writer, which raises it
+        sink.put(exc)
+
+
+class _ReaderProcess:
+    """A ``segmentr.store.import_reader`` child whose pickled batches are read like a queue."""
+
+    def __init__(self, path: str, name: str, fmt: str | None, environment_id: int, now: int, batch_size: int):
+        self._args = [path, name, fmt or "", str(environment_id), str(now), str(batch_size)]
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "segmentr.store.import_reader", *self._args],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def get(self) -> Any:
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            return pickle.load(self._process.stdout)
+        except EOFError as exc:
+            code = self._process.wait()
+            raise ImportFailed(f"the import reader process ended unexpectedly (exit code {code})") from exc
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.terminate()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._process.wait(timeout=10)
 
 
 def import_customer_records(
     *,
     engine: Engine,
-    rows: Iterable[tuple[Any, ...]],
+    rows: Iterable[tuple[Any, ...]] | None = None,
+    file: tuple[str, str, str | None, int, int] | None = None,
+    position: list[int] | None = None,
     batch_size: int = DEFAULT_BATCH,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> int:
     """Upsert insert-ready rows in one transaction; returns how many records were written.
 
-    A reader thread parses and encodes the next batch while this thread writes the current one (the
-    database drivers release the GIL while the database works).
+    ``rows`` are read by a thread while this one writes (the drivers release the GIL while the database
+    works); a large ``file`` (path, name, format, environment id, now) is read by a separate interpreter
+    (``segmentr.store.import_reader``), so parsing and writing use two cores. ``on_batch(records written, bytes read)`` reports progress.
     """
-    batches: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=4)
     stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            batch: dict[str, tuple[Any, ...]] = {}
-            for row in rows:
-                batch[row[1]] = row  # a repeated customer id: the last one wins
-                if len(batch) >= batch_size:
-                    batches.put(list(batch.values()))
-                    batch = {}
-                    if stop.is_set():
-                        return
-            if batch:
-                batches.put(list(batch.values()))
-            batches.put(None)
-        except BaseException as exc:  # handed to the writer, which raises it
-            batches.put(exc)
-
+    reader: threading.Thread | _ReaderProcess
+    if file is not None:
+        reader = batches = _ReaderProcess(*file, batch_size)
+    else:
+        batches = queue.Queue(maxsize=4)
+        reader = threading.Thread(
+            target=batch_rows,
+            args=(batches, rows or (), batch_size, position if position is not None else [0], stop),
+            name="segmentr-import-reader",
+            daemon=True,
+        )
     count = 0
-    reader = threading.Thread(target=produce, name="segmentr-import-reader", daemon=True)
     with translate_errors(), engine.connect() as connection:
         connection = connection.execution_options(**{IMMEDIATE: True})
         try:
@@ -397,21 +475,29 @@ def import_customer_records(
                         break
                     if isinstance(item, BaseException):
                         raise item
-                    writer(item)
-                    count += len(item)
+                    batch, read = item
+                    writer(batch)
+                    count += len(batch)
                     if on_batch:
-                        on_batch(count)
+                        on_batch(count, read)
         finally:
             if engine.dialect.name == "sqlite":  # back to the default page cache for the pooled connection
                 connection.connection.driver_connection.execute(  # type: ignore[union-attr]
                     f"PRAGMA cache_size=-{SQLITE_DEFAULT_CACHE_KIB}"
                 )
-            stop.set()
-            while reader.is_alive():  # unblock a reader waiting on a full queue, then let it finish
-                with contextlib.suppress(queue.Empty):
-                    batches.get_nowait()
-                reader.join(timeout=0.05)
+            _stop_reader(reader, batches, stop)
     return count
+
+
+def _stop_reader(reader: threading.Thread | _ReaderProcess, batches: Any, stop: threading.Event) -> None:
+    stop.set()
+    if isinstance(reader, _ReaderProcess):
+        reader.stop()
+        return
+    while reader.is_alive():  # unblock a reader waiting on a full queue, then let it finish
+        with contextlib.suppress(queue.Empty):
+            batches.get_nowait()
+        reader.join(timeout=0.05)
 
 
 def open_source(source: str | os.PathLike[str] | IO[bytes]) -> tuple[IO[bytes], str, int | None, bool]:

@@ -295,16 +295,24 @@ class Store:
         stream, name, size, owned = importing.open_source(source)
         position = [0]
         started = time.perf_counter()
+        report = (lambda done, read: progress(done, read, size)) if progress else None
         try:
-            rows = importing.read_customer_rows(
-                stream, name=name, environment_id=environment_id, now=self.now(), fmt=fmt, position=position
-            )
-            count = importing.import_customer_records(
-                engine=self.engine,
-                rows=rows,
-                batch_size=batch_size,
-                on_batch=(lambda done: progress(done, position[0], size)) if progress else None,
-            )
+            if owned and size is not None and size >= importing.PROCESS_READER_BYTES:
+                # Check the format here, so a bad file fails before a reader process starts.
+                detected = fmt or importing.detect_format(name, stream.peek(64)[:64])  # type: ignore[attr-defined]
+                count = importing.import_customer_records(
+                    engine=self.engine,
+                    file=(str(source), name, detected, environment_id, self.now()),
+                    batch_size=batch_size,
+                    on_batch=report,
+                )
+            else:
+                rows = importing.read_customer_rows(
+                    stream, name=name, environment_id=environment_id, now=self.now(), fmt=fmt, position=position
+                )
+                count = importing.import_customer_records(
+                    engine=self.engine, rows=rows, position=position, batch_size=batch_size, on_batch=report
+                )
         finally:
             if owned:
                 stream.close()
@@ -312,7 +320,7 @@ class Store:
 
     def import_customer_dicts(
         self, env: EnvRef, records: Any, *, keep_timestamps: bool = True, batch_size: int = importing.DEFAULT_BATCH,
-        on_batch: Callable[[int], None] | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
     ) -> int:
         """Bulk-upsert customer dicts (e.g. from the sample generator)."""
         environment_id = self._env_id(env)
