@@ -20,8 +20,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import orjson
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -39,9 +37,9 @@ def customers_file(count: int, seed: int) -> Path:
     if not path.exists():
         started = time.perf_counter()
         partial = path.with_suffix(".partial")
-        with partial.open("wb") as out:
+        with partial.open("w", encoding="utf-8") as out:
             for customer in generate_customers(count, seed=seed, now_ms=NOW_MS):
-                out.write(orjson.dumps(customer) + b"\n")
+                out.write(json.dumps(customer, separators=(",", ":")) + "\n")
         partial.rename(path)
         print(f"generated {count:,} customers in {time.perf_counter() - started:.1f}s -> {path}", file=sys.stderr)
     return path

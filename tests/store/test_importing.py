@@ -109,7 +109,10 @@ def test_large_files_are_read_by_a_reader_process(
     from segmentr.store import importing
 
     monkeypatch.setattr(importing, "PROCESS_READER_BYTES", 0)  # every file counts as large
-    customers = list(generate_customers(250, seed=4, now_ms=NOW))
+    customers = list(generate_customers(249, seed=4, now_ms=NOW))
+    awkward = {"id": "cus_awkward\\1", "label": "Tab\there\nnew line \\ back", "plan": "free"}
+    awkward["metadata"] = {"note": 'quote " and \\ and \n and \t', "ünï": "cödé"}
+    customers.append({**customers[0], **awkward})
     progress: list[int] = []
     result = store.import_customers(
         "live", _write_jsonl(tmp_path / "c.jsonl", customers), batch_size=100,
@@ -117,6 +120,7 @@ def test_large_files_are_read_by_a_reader_process(
     )
     assert result.count == 250 and progress == [100, 200, 250]
     assert store.get_customer("live", customers[-1]["id"]) == customers[-1]
+    assert store.get_customer("live", customers[5]["id"]) == customers[5]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "z1"}\n{"id": "z2", "refs": "nope"}\n')
     with pytest.raises(ImportFailed, match=r"bad\.jsonl:2: customer z2: refs must be a list of strings"):

@@ -1,7 +1,7 @@
 """The reader process of a large customer import: parses, checks and encodes a file into insert-ready rows and
 streams them to the importing process as pickled batches on standard output.
 
-Run as ``python -m segmentr.store.import_reader PATH NAME FORMAT ENVIRONMENT_ID NOW BATCH_SIZE`` by
+Run as ``python -m segmentr.store.import_reader PATH NAME FORMAT ENVIRONMENT_ID NOW BATCH_SIZE ENCODING`` by
 ``importing.import_customer_records``; a separate interpreter (not multiprocessing) never re-runs the
 caller's main module and never forks a process holding database connections.
 """
@@ -12,7 +12,7 @@ import pickle
 import sys
 from typing import Any
 
-from segmentr.store.importing import batch_rows, read_customer_rows
+from segmentr.store.importing import batch_rows, encode_copy_batch, read_customer_rows
 
 
 class _PickleSink:
@@ -25,7 +25,7 @@ class _PickleSink:
 
 
 def main(argv: list[str]) -> int:
-    path, name, fmt, environment_id, now, batch_size = argv
+    path, name, fmt, environment_id, now, batch_size, encoding = argv
     sink = _PickleSink(sys.stdout.buffer)
     position = [0]
     try:
@@ -38,7 +38,8 @@ def main(argv: list[str]) -> int:
                 fmt=fmt or None,
                 position=position,
             )
-            batch_rows(sink, rows, int(batch_size), position)
+            encode = encode_copy_batch if encoding == "copy" else None
+            batch_rows(sink, rows, int(batch_size), position, encode=encode)
     except BrokenPipeError:  # the importing process stopped reading (it failed or was interrupted)
         return 1
     return 0

@@ -311,7 +311,7 @@ def _row(environment_id: int, customer: dict[str, Any], now: int) -> tuple[Any, 
     )
 
 
-def _sqlite_writer(connection: Connection) -> Callable[[list[tuple[Any, ...]]], None]:
+def _sqlite_writer(connection: Connection, environment_id: int) -> Callable[[Any], None]:
     placeholders = ", ".join("?" for _ in _COLUMNS)
     columns = ", ".join(f'"{c}"' for c in _COLUMNS)
     sets = ", ".join(f'"{c}" = excluded."{c}"' for c in _UPDATED)
@@ -330,7 +330,7 @@ def _sqlite_writer(connection: Connection) -> Callable[[list[tuple[Any, ...]]], 
     return write
 
 
-def _postgres_writer(connection: Connection) -> Callable[[list[tuple[Any, ...]]], None]:
+def _postgres_writer(connection: Connection, environment_id: int) -> Callable[[Any], None]:
     raw = connection.connection.driver_connection
     columns = ", ".join(f'"{c}"' for c in _COLUMNS)
     staging = "segmentr_import_staging"
@@ -351,19 +351,22 @@ def _postgres_writer(connection: Connection) -> Callable[[list[tuple[Any, ...]]]
     seen: set[str] | None = None
     started = False
 
-    def copy_into(cursor: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    def copy_into(cursor: Any, table: str, rows: list[tuple[Any, ...]] | CopyBatch) -> None:
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            if isinstance(rows, CopyBatch):
+                copy.write(rows.payload)
+            else:
+                for row in rows:
+                    copy.write_row(row)
 
-    def write(rows: list[tuple[Any, ...]]) -> None:
+    def write(rows: list[tuple[Any, ...]] | CopyBatch) -> None:
         nonlocal seen, started
         with raw.cursor() as cursor:  # type: ignore[union-attr]
+            ids = rows.ids if isinstance(rows, CopyBatch) else [row[1] for row in rows]
             if not started:
                 started = True
-                cursor.execute("SELECT 1 FROM customers WHERE environment_id = %s LIMIT 1", (rows[0][0],))
+                cursor.execute("SELECT 1 FROM customers WHERE environment_id = %s LIMIT 1", (environment_id,))
                 seen = set() if cursor.fetchone() is None else None
-            ids = [row[1] for row in rows]
             if seen is not None and seen.isdisjoint(ids):
                 copy_into(cursor, "customers", rows)
             else:
@@ -376,6 +379,29 @@ def _postgres_writer(connection: Connection) -> Callable[[list[tuple[Any, ...]]]
     return write
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+@dataclass(frozen=True, slots=True)
+class CopyBatch:
+    """Rows already encoded in PostgreSQL's COPY text format (by the reader process), with their ids."""
+
+    ids: list[str]
+    payload: bytes
+
+
+def encode_copy_batch(rows: list[tuple[Any, ...]]) -> CopyBatch:
+    lines = []
+    for row in rows:
+        fields = [
+            "\\N" if value is None else str(value) if type(value) is int else value.translate(_COPY_ESCAPES)
+            for value in row
+        ]
+        lines.append("\t".join(fields))
+    lines.append("")
+    return CopyBatch(ids=[row[1] for row in rows], payload="\n".join(lines).encode("utf-8"))
+
+
 # A batch on its way to the writer: (rows, bytes of the source read so far).
 Batch = tuple[list[tuple[Any, ...]], int]
 # Anything with put(): a queue.Queue (reader thread) or a multiprocessing queue (reader process).
@@ -383,7 +409,12 @@ Sink = Any
 
 
 def batch_rows(
-    sink: Sink, rows: Iterable[tuple[Any, ...]], batch_size: int, position: list[int], stop: Any = None
+    sink: Sink,
+    rows: Iterable[tuple[Any, ...]],
+    batch_size: int,
+    position: list[int],
+    stop: Any = None,
+    encode: Callable[[list[tuple[Any, ...]]], Any] | None = None,
 ) -> None:
     """Group rows into batches for the writer (a repeated customer id in a batch: the last one wins); then
     None, or the exception that stopped the reading."""
@@ -392,12 +423,14 @@ def batch_rows(
         for row in rows:
             batch[row[1]] = row
             if len(batch) >= batch_size:
-                sink.put((list(batch.values()), position[0]))
+                values = list(batch.values())
+                sink.put((encode(values) if encode else values, position[0]))
                 batch = {}
                 if stop is not None and stop.is_set():
                     return
         if batch:
-            sink.put((list(batch.values()), position[0]))
+            values = list(batch.values())
+            sink.put((encode(values) if encode else values, position[0]))
         sink.put(None)
     except BaseException as exc:  # handed to the writer, which raises it
         sink.put(exc)
@@ -406,8 +439,10 @@ def batch_rows(
 class _ReaderProcess:
     """A ``segmentr.store.import_reader`` child whose pickled batches are read like a queue."""
 
-    def __init__(self, path: str, name: str, fmt: str | None, environment_id: int, now: int, batch_size: int):
-        self._args = [path, name, fmt or "", str(environment_id), str(now), str(batch_size)]
+    def __init__(
+        self, path: str, name: str, fmt: str | None, environment_id: int, now: int, batch_size: int, encoding: str
+    ):
+        self._args = [path, name, fmt or "", str(environment_id), str(now), str(batch_size), encoding]
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -441,6 +476,7 @@ def import_customer_records(
     rows: Iterable[tuple[Any, ...]] | None = None,
     file: tuple[str, str, str | None, int, int] | None = None,
     position: list[int] | None = None,
+    environment_id: int = 0,
     batch_size: int = DEFAULT_BATCH,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> int:
@@ -453,7 +489,9 @@ def import_customer_records(
     stop = threading.Event()
     reader: threading.Thread | _ReaderProcess
     if file is not None:
-        reader = batches = _ReaderProcess(*file, batch_size)
+        # For PostgreSQL the reader also encodes the COPY payload: the writer only streams bytes.
+        encoding = "copy" if engine.dialect.name == "postgresql" else "rows"
+        reader = batches = _ReaderProcess(*file, batch_size, encoding)
     else:
         batches = queue.Queue(maxsize=4)
         reader = threading.Thread(
@@ -467,7 +505,8 @@ def import_customer_records(
         connection = connection.execution_options(**{IMMEDIATE: True})
         try:
             with connection.begin():
-                writer = (_sqlite_writer if engine.dialect.name == "sqlite" else _postgres_writer)(connection)
+                make_writer = _sqlite_writer if engine.dialect.name == "sqlite" else _postgres_writer
+                writer = make_writer(connection, file[3] if file is not None else environment_id)
                 reader.start()
                 while True:
                     item = batches.get()
@@ -477,7 +516,7 @@ def import_customer_records(
                         raise item
                     batch, read = item
                     writer(batch)
-                    count += len(batch)
+                    count += len(batch.ids) if isinstance(batch, CopyBatch) else len(batch)
                     if on_batch:
                         on_batch(count, read)
         finally:

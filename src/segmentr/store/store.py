@@ -188,7 +188,9 @@ class Store:
             )
         if import_customers and records:
             importing.import_customer_records(
-                engine=self.engine, rows=importing.rows_from_customers(environment_id, records, self.now())
+                engine=self.engine,
+                rows=importing.rows_from_customers(environment_id, records, self.now()),
+                environment_id=environment_id,
             )
         return version
 
@@ -311,7 +313,12 @@ class Store:
                     stream, name=name, environment_id=environment_id, now=self.now(), fmt=fmt, position=position
                 )
                 count = importing.import_customer_records(
-                    engine=self.engine, rows=rows, position=position, batch_size=batch_size, on_batch=report
+                    engine=self.engine,
+                    rows=rows,
+                    position=position,
+                    environment_id=environment_id,
+                    batch_size=batch_size,
+                    on_batch=report,
                 )
         finally:
             if owned:
@@ -330,6 +337,7 @@ class Store:
         return importing.import_customer_records(
             engine=self.engine,
             rows=importing.rows_from_customers(environment_id, records, now),
+            environment_id=environment_id,
             batch_size=batch_size,
             on_batch=on_batch,
         )
