@@ -22,7 +22,9 @@ class CustomerSource(Protocol):
 
     def load(self, environment: str, customer_id: str) -> dict[str, Any] | None: ...
 
-    def stream(self, environment: str, batch_size: int = 1000) -> Iterator[list[dict[str, Any]]]: ...
+    def stream(
+        self, environment: str, batch_size: int = 1000, *, after: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]: ...
 
     def count_where(self, environment: str, predicate: Any) -> int: ...
 
@@ -59,10 +61,12 @@ class WorkspaceCustomers:
             )
         )
 
-    def stream(self, environment: str, batch_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
-        """Every customer ordered by id, in batches; one short read per batch, so memory stays flat."""
+    def stream(
+        self, environment: str, batch_size: int = 1000, *, after: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every customer (with an id greater than ``after``) ordered by id, in batches; one short read per
+        batch (keyset pagination), so memory stays flat."""
         environment_id = self._environment_id(environment)
-        after: str | None = None
         while True:
             batch = self._read(
                 lambda session, after=after: customer_repo.list_customers(
