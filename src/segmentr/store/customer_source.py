@@ -5,13 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from sqlalchemy import bindparam, func, select
+
 from segmentr.policy.engine import Policy
 from segmentr.store import customers as customer_repo
+from segmentr.store.db import translate_errors
+from segmentr.store.tables import PolicyVersionRow
 
 if TYPE_CHECKING:
     from segmentr.store.store import Store
 
 __all__ = ["CustomerSource", "WorkspaceCustomers"]
+
+_C = customer_repo.CUSTOMER_TABLE.c
+_LOAD = select(*customer_repo.CUSTOMER_COLUMNS).where(
+    _C.environment_id == bindparam("environment_id"), _C.id == bindparam("customer_id")
+)
+_VERSIONS = PolicyVersionRow.__table__.c
+_LIVE_VERSION = select(func.max(_VERSIONS.version)).where(_VERSIONS.environment_id == bindparam("environment_id"))
 
 
 @runtime_checkable
@@ -50,16 +61,17 @@ class WorkspaceCustomers:
 
     def policy(self, environment: str) -> Policy:
         """The environment's live policy (cached per version; a new version is seen at once)."""
-        return self._store.live_policy(self._environment_id(environment))
+        environment_id = self._environment_id(environment)
+        with translate_errors(), self._store.engine.connect() as connection:
+            version = connection.execute(_LIVE_VERSION, {"environment_id": environment_id}).scalar()
+            return self._store.policy_at(connection, environment_id, version)
 
     def load(self, environment: str, customer_id: str) -> dict[str, Any] | None:
-        """One customer's whole state (one query), or None."""
-        environment_id = self._environment_id(environment)
-        return self._read(
-            lambda session: customer_repo.load_customer(
-                session=session, environment_id=environment_id, customer_id=customer_id
-            )
-        )
+        """One customer's whole state in one query (a prepared Core statement: the evaluation hot path)."""
+        params = {"environment_id": self._environment_id(environment), "customer_id": customer_id}
+        with translate_errors(), self._store.engine.connect() as connection:
+            row = connection.execute(_LOAD, params).first()
+        return customer_repo.customer_from_row(row) if row is not None else None
 
     def stream(
         self, environment: str, batch_size: int = 1000, *, after: str | None = None

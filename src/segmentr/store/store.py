@@ -228,9 +228,9 @@ class Store:
         environment_id = self._env_id(env)
         with self.session() as session:
             version = policies.live_version(session=session, environment_id=environment_id)
-            return self._policy_at(session, environment_id, version)
+            return self.policy_at(session, environment_id, version)
 
-    def _policy_at(self, reader: Session | Connection, environment_id: int, version: int | None) -> Policy:
+    def policy_at(self, reader: Session | Connection, environment_id: int, version: int | None) -> Policy:
         """The policy of a known version from the cache, reading the document only on a miss."""
         if version is None:  # no policy yet: an empty one (everything unknown, nothing allowed)
             return self._policies.get((environment_id, 0), lambda: policies.load_policy({}, self._policy_clock))
@@ -350,7 +350,7 @@ class Store:
             engine=self.engine,
             environment_id=environment_id,
             customer_id=customer_id,
-            policy_for=self._policy_at,
+            policy_for=self.policy_at,
             call=call,
             now=self.now,
         )
