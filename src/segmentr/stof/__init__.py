@@ -24,11 +24,14 @@ def parse(source: str) -> Body:
     return parse_source(source)
 
 
-def check(source: str) -> list[Diagnostic]:
-    """Every error and warning about a condition (the editor's validation); never raises."""
+def check(source: str, *, entitlements: set[str] | None = None) -> list[Diagnostic]:
+    """Every error and warning about a condition (the editor's validation); never raises.
+
+    With ``entitlements``, string-literal entitlement names in policy calls outside that set are warned about.
+    """
     from .checker import check as check_source
 
-    return check_source(source)
+    return check_source(source, entitlements=entitlements)
 
 
 @lru_cache(maxsize=COMPILE_CACHE_SIZE)
