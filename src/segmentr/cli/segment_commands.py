@@ -1,0 +1,314 @@
+"""`segmentr segments …`, `segmentr segments eval` and `segmentr members`: segments from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from segmentr.cli import app
+from segmentr.cli.data_commands import _check_env, err, open_store, out
+from segmentr.cli.stof_commands import read_source
+from segmentr.segments import membership
+from segmentr.segments.evaluator import evaluate
+from segmentr.segments.model import SimpleRow, parse_rows
+from segmentr.segments.simple import to_stof
+from segmentr.stof import StofSyntaxError
+from segmentr.store import Store
+from segmentr.store.records import Segment
+
+segments_app = typer.Typer(no_args_is_help=True, help="Create, list, edit and version segments.")
+app.add_typer(segments_app, name="segments")
+
+SegmentArg = Annotated[str, typer.Argument(help="The segment's name or id.")]
+EnvOption = Annotated[str, typer.Option("--env", help="The environment: test or live.")]
+ConditionOption = Annotated[
+    str | None, typer.Option("--condition", help="A Stof condition file, or - for standard input.")
+]
+SimpleOption = Annotated[
+    list[str] | None,
+    typer.Option("--simple", help="A simple-mode row, e.g. 'plan in growth,enterprise' (repeat: rows are ANDed)."),
+]
+
+# Word operators first: a value such as `a==b` after `contains` must not be read as a comparison.
+_WORD_OPS = frozenset(
+    {"in", "not_in", "contains", "starts_with", "ends_with", "is_set", "is_not_set", "before", "after",
+     "within_last_days"}
+)
+_SYMBOL_ROW = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*(==|!=|>=|<=|>|<)\s*(.*?)\s*\Z", re.DOTALL)
+
+
+def parse_simple_row(text: str) -> dict[str, Any]:
+    """One command-line row (`FIELD OP VALUE`) as the JSON shape of a segments.model row; ValueError if malformed.
+
+    Fields: plan, type, email, metadata.KEY, created. `plan in a,b` takes a comma-separated list.
+    """
+    parts = text.strip().split(maxsplit=2)
+    if len(parts) >= 2 and parts[1] in _WORD_OPS:
+        field, op, value = parts[0], parts[1], (parts[2] if len(parts) == 3 else None)
+    else:
+        match = _SYMBOL_ROW.match(text)
+        if match is None:
+            raise ValueError(f"cannot read the row {text!r}: expected FIELD OP VALUE, e.g. plan==growth")
+        field, op, value = match.group(1), match.group(2), match.group(3)
+    if field == "plan":
+        if op in ("in", "not_in"):
+            return {"type": "plan", "op": op, "value": [v.strip() for v in (value or "").split(",") if v.strip()]}
+        return {"type": "plan", "op": op, "value": value}
+    if field == "type":
+        return {"type": "customer_type", "op": op, "value": value}
+    if field == "email":
+        return {"type": "email", "op": op, "value": value}
+    if field.startswith("metadata.") and len(field) > len("metadata."):
+        key = field.removeprefix("metadata.")
+        if key == "email" and op in ("==", "!=", "contains", "starts_with", "ends_with"):
+            return {"type": "email", "op": op, "value": value}
+        return {"type": "metadata", "key": key, "op": op, "value": value}
+    if field == "created":
+        return {"type": "created", "op": op, "value": value}
+    raise ValueError(f"unknown field {field!r} in {text!r}: use plan, type, email, metadata.KEY or created")
+
+
+def parse_simple_rows(texts: list[str]) -> list[SimpleRow]:
+    """The rows, validated by the segments model; a bad row exits 2 with the reason."""
+    try:
+        return parse_rows([parse_simple_row(text) for text in texts])
+    except (ValueError, ValidationError) as exc:
+        message = "; ".join(e["msg"] for e in exc.errors()) if isinstance(exc, ValidationError) else str(exc)
+        err.print(f"[red]error:[/red] {message}")
+        raise typer.Exit(2) from None
+
+
+def _condition_fields(condition: str | None, simple: list[str] | None) -> dict[str, Any]:
+    """The condition/mode/simple fields from --condition or --simple (one of them, or neither: empty)."""
+    if condition is not None and simple:
+        err.print("[red]error:[/red] give either --condition or --simple, not both")
+        raise typer.Exit(2)
+    if condition is not None:
+        return {"condition": read_source(condition), "mode": "advanced", "simple": None}
+    if simple:
+        rows = parse_simple_rows(simple)
+        return {"condition": to_stof(rows), "mode": "simple", "simple": [row.model_dump(mode="json") for row in rows]}
+    return {}
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _workspace_id(store: Store) -> str:
+    return store.default_workspace().id
+
+
+def _print_segment(segment: Segment) -> None:
+    out.print(f"[bold]{segment.name}[/bold] ({segment.id}) version {segment.version}, {segment.mode} mode")
+    if segment.description:
+        out.print(f"  {segment.description}")
+    out.print(f"  updated {_when(segment.updated_at)}" + (f" by {segment.updated_by}" if segment.updated_by else ""))
+    if segment.simple:
+        out.print("  rows: " + json.dumps(segment.simple))
+    if segment.error_count:
+        out.print(f"  [yellow]{segment.error_count} evaluation errors[/yellow], last: {segment.last_error}")
+    out.print("condition:")
+    out.print(segment.condition, markup=False)
+
+
+@segments_app.command("create")
+def create_command(
+    name: Annotated[str, typer.Argument(help="The new segment's name.")],
+    condition: ConditionOption = None,
+    simple: SimpleOption = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+) -> None:
+    """Create a segment from a Stof condition (advanced mode) or simple-mode rows."""
+    fields = _condition_fields(condition, simple)
+    if not fields:
+        err.print("[red]error:[/red] give the condition with --condition FILE|- or --simple ROW")
+        raise typer.Exit(2)
+    with open_store() as store:
+        segment = store.create_segment(_workspace_id(store), name=name, description=description, **fields)
+        out.print(f"[green]✓[/green] segment {segment.name} created ({segment.id}), version {segment.version}")
+
+
+@segments_app.command("list")
+def list_command() -> None:
+    """The workspace's segments."""
+    with open_store() as store:
+        segments = store.list_segments(_workspace_id(store))
+    if not segments:
+        out.print("no segments yet: `segmentr segments create` or `segmentr demo`")
+        return
+    table = Table("name", "id", "mode", "version", "updated", "errors")
+    for segment in segments:
+        table.add_row(
+            segment.name, segment.id, segment.mode, str(segment.version), _when(segment.updated_at),
+            str(segment.error_count),
+        )
+    out.print(table)
+
+
+@segments_app.command("show")
+def show_command(segment: SegmentArg) -> None:
+    """A segment's fields and condition."""
+    with open_store() as store:
+        _print_segment(store.get_segment(_workspace_id(store), segment))
+
+
+@segments_app.command("edit")
+def edit_command(
+    segment: SegmentArg,
+    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    condition: ConditionOption = None,
+    simple: SimpleOption = None,
+) -> None:
+    """Change a segment; each save is a new version."""
+    changes = _condition_fields(condition, simple)
+    if name is not None:
+        changes["name"] = name
+    if description is not None:
+        changes["description"] = description
+    if not changes:
+        err.print("[red]error:[/red] nothing to change: give --name, --description, --condition or --simple")
+        raise typer.Exit(2)
+    with open_store() as store:
+        updated = store.update_segment(_workspace_id(store), segment, **changes)
+        out.print(f"[green]✓[/green] segment {updated.name} saved as version {updated.version}")
+
+
+@segments_app.command("delete")
+def delete_command(segment: SegmentArg) -> None:
+    """Delete a segment and its history."""
+    with open_store() as store:
+        store.delete_segment(_workspace_id(store), segment)
+        out.print(f"[green]✓[/green] segment {segment} deleted")
+
+
+@segments_app.command("history")
+def history_command(segment: SegmentArg) -> None:
+    """A segment's saved versions, newest last."""
+    with open_store() as store:
+        versions = store.segment_history(_workspace_id(store), segment)
+    table = Table("version", "name", "mode", "saved", "by", "condition")
+    for version in versions:
+        first_line = version.condition.splitlines()[0] if version.condition else ""
+        table.add_row(
+            str(version.version), version.name, version.mode, _when(version.created_at), version.created_by or "",
+            first_line,
+        )
+    out.print(table)
+
+
+@segments_app.command("restore")
+def restore_command(
+    segment: SegmentArg, version: Annotated[int, typer.Argument(help="The version to bring back.")]
+) -> None:
+    """Bring back an old version (saved as a new version)."""
+    with open_store() as store:
+        restored = store.restore_segment(_workspace_id(store), segment, version)
+        out.print(f"[green]✓[/green] version {version} of {restored.name} restored as version {restored.version}")
+
+
+@segments_app.command("eval")
+def eval_segment_command(
+    segment: SegmentArg,
+    customer_id: Annotated[str, typer.Argument(help="The customer's id.")],
+    env: EnvOption = "live",
+    explain: Annotated[bool, typer.Option("--explain", help="Show the evaluation trace.")] = False,
+) -> None:
+    """Evaluate a segment for one customer against the environment's live policy."""
+    _check_env(env)
+    with open_store() as store:
+        saved = store.get_segment(_workspace_id(store), segment)
+        source = store.customers()
+        customer = source.load(env, customer_id)
+        if customer is None:
+            err.print(f"[red]error:[/red] no customer {customer_id!r} in {env}")
+            raise typer.Exit(1)
+        try:
+            result = evaluate(saved.condition, customer, source.policy(env), explain=explain)
+        except StofSyntaxError as exc:
+            err.print(f"[red]error:[/red] the segment's condition does not parse: {exc}")
+            raise typer.Exit(1) from None
+        if result.error is not None:
+            store.record_segment_error(saved.id, result.error)
+    if explain and result.trace is not None:
+        out.print("trace:")
+        for step in getattr(result.trace, "steps", []) or ["(no intermediate steps)"]:
+            out.print(f"  {step}", markup=False)
+    mark = "[green]matched[/green]" if result.matched else "[yellow]not matched[/yellow]"
+    out.print(f"{mark}: {customer_id} for {saved.name}")
+    out.print(f"value: {result.value!r}", markup=False)
+    if result.error is not None:
+        out.print(f"error: {result.error}", markup=False)
+    out.print(result.reason, markup=False)
+
+
+def _all_member_ids(condition: str, source: Any, env: str, limit: int | None) -> tuple[list[str], membership.Page]:
+    """Member ids in id order, page by page, up to ``limit`` (all when None); the last page tells the method."""
+    ids: list[str] = []
+    after: str | None = None
+    while True:
+        want = 1000 if limit is None else min(1000, limit - len(ids))
+        page = membership.members(condition, source, env, after=after, limit=want)
+        ids.extend(page.ids)
+        if page.next_cursor is None or (limit is not None and len(ids) >= limit):
+            return ids, page
+        after = page.next_cursor
+
+
+@app.command("members")
+def members_command(
+    segment: SegmentArg,
+    env: EnvOption = "live",
+    count_only: Annotated[bool, typer.Option("--count", help="Only how many customers match.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, json (a list of ids) or csv.")] = "table",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N ids (table default 50).")] = None,
+) -> None:
+    """The customers of a segment: SQL pushdown when the condition allows it, streaming evaluation otherwise."""
+    _check_env(env)
+    if fmt not in ("table", "json", "csv"):
+        err.print(f"[red]error:[/red] unknown format {fmt!r}: use table, json or csv")
+        raise typer.Exit(2)
+    with open_store() as store:
+        saved = store.get_segment(_workspace_id(store), segment)
+        source = store.customers()
+        try:
+            if count_only:
+                counted = membership.count(saved.condition, source, env)
+                if fmt == "json":
+                    out.print(json.dumps({"count": counted.n, "errors": counted.errors, "method": counted.method}))
+                else:
+                    out.print(f"{counted.n}" if fmt == "csv" else f"{counted.n:,} customers ({counted.method})")
+                return
+            if limit is None and fmt == "table":
+                limit = 50
+            ids, page = _all_member_ids(saved.condition, source, env, limit)
+        except StofSyntaxError as exc:
+            err.print(f"[red]error:[/red] the segment's condition does not parse: {exc}")
+            raise typer.Exit(1) from None
+    if fmt == "json":
+        print(json.dumps(ids))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["customer_id"])
+        writer.writerows([customer_id] for customer_id in ids)
+        print(buffer.getvalue(), end="")
+    else:
+        table = Table("customer id")
+        for customer_id in ids:
+            table.add_row(customer_id)
+        out.print(table)
+        out.print(f"{len(ids)} members of {saved.name} in {env} shown, method: {page.method}")
+        if page.errors:
+            out.print(f"[yellow]{page.errors} evaluation errors[/yellow], last: {page.last_error}")
