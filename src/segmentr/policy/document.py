@@ -195,6 +195,12 @@ def _check_resets(check: _Checker, obj: dict[str, Any], path: str) -> None:
         obj["reset_inc"] = DEFAULT_RESET_INC
 
 
+def _check_if_present(check: _Checker, obj: dict[str, Any], key: str, path: str, kind: str) -> None:
+    """Type-check an optional field without adding it (so documents that omit it round-trip unchanged)."""
+    if obj.get(key) is not None:
+        check.field(obj, key, path, kind)
+
+
 def check_limit(check: _Checker, limit: dict[str, Any], path: str, credits: Mapping[str, Any]) -> None:
     credit = check.field(limit, "credit", path, "str", None, nullable=False)
     if isinstance(credit, str) and credit not in credits:
@@ -206,6 +212,12 @@ def check_limit(check: _Checker, limit: dict[str, Any], path: str, credits: Mapp
     check.field(limit, "hard_trailing", path, "bool", False)
     check.field(limit, "grants_apply", path, "bool", True)
     _check_resets(check, limit, path)
+    for key, kind in (("ewma_alpha", "number"), ("governor_enabled", "bool"), ("governor_capacity", "number"),
+                      ("governor_refill_rate", "number")):
+        _check_if_present(check, limit, key, path, kind)
+    alpha = limit.get("ewma_alpha")
+    if is_number(alpha) and not 0 < alpha <= 1:
+        check.fail(f"{path}.ewma_alpha", "must be in (0, 1]")
     if "override_expires_on" in limit:
         check.field(limit, "override_expires_on", path, "number", None)
 
@@ -269,6 +281,12 @@ def _check_plan(check: _Checker, plan: dict[str, Any], path: str, credits: Mappi
         check.field(topup, "reset_catchup_cap", top_path, "number", None)
         check.field(topup, "expires_after", top_path, "duration", None)
         check.field(topup, "reset_mode", top_path, "str", "hard", RESET_MODES)
+        for key, kind in (("rollover_pct", "number"), ("pct", "number"), ("rollover_min", "quantity"),
+                          ("rollover_max", "quantity")):
+            _check_if_present(check, topup, key, top_path, kind)
+        for key in ("rollover_pct", "pct", "reset_catchup_cap"):
+            if is_number(topup.get(key)) and topup[key] < 0:
+                check.fail(f"{top_path}.{key}", "must be >= 0")
 
 
 def _check_exchange(check: _Checker, exchange: dict[str, Any], credits: Mapping[str, Any]) -> None:

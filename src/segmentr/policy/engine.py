@@ -239,11 +239,18 @@ class Policy:
 
     def _grant_balance(self, customer: dict[str, Any], credit: str, now: int, offset: float = 0.0,
                        plan: Plan | None = None) -> float:
-        if not customer.get("grants"):
+        """The grant balance in `credit`, pending grant resets shown.
+
+        With `plan` (metering) only grants whose topup is still on it count, as allow's grant sync leaves
+        them; reads (no `plan`) pool every grant, as the reference engine's reads do.
+        """
+        grants = customer.get("grants")
+        if not grants:
             return 0.0
-        if plan is not None:  # as allow would see them: only grants whose topup is still on the plan
-            usable = {k: g for k, g in customer["grants"].items() if not g.get("topup") or g["topup"] in plan.topups}
-            customer = {"grants": usable}
+        if plan is not None:
+            customer = grant_ops.as_of(customer, plan, now, drop_orphans=True)
+        elif any(g.get("resets") for g in grants.values()):
+            customer = grant_ops.as_of(customer, self._plan_of(customer), now, drop_orphans=False)
         return grant_ops.balance_in(customer, credit, self._c.exchange, now, offset)
 
     @staticmethod
@@ -325,7 +332,11 @@ class Policy:
         new = old + delta
         if limit.minimum is not None and new < limit.minimum:
             new = max(old, limit.minimum) if old < limit.minimum else limit.minimum
-            if new == old:  # clamped at the floor: nothing moves, nothing to report
+            if new == old:  # clamped at the floor: nothing moves; only a period that started is reported
+                if commit and reset_start is not None and event is not False and self._subscribers:
+                    payload = self._meter_payload(owner, name, owner_plan, credit, limit, old, new, 0.0,
+                                                  old_overhead, 0.0, event)
+                    self._emit(METER_RESET, self._reset_payload(payload, reset_start))
                 return True
         diff = new - old
         if overhead is not None:
@@ -353,8 +364,11 @@ class Policy:
                 available = self._grant_balance(owner, limit.credit, now, billable_offset, owner_plan)
             if available + _EPS < overage and not force:
                 if commit and event is not False and self._subscribers:
-                    self._send_limit(owner, name, owner_plan, credit, limit, old, new, diff, old_overhead,
-                                     overhead_diff, overage, event)
+                    payload = self._limit_payload(owner, name, owner_plan, credit, limit, old, new, diff,
+                                                  old_overhead, overhead_diff, overage, event)
+                    if reset_start is not None:  # the period started even though the call is denied
+                        self._emit(METER_RESET, self._reset_payload(payload, reset_start))
+                    self._emit(METER_LIMIT, payload)
                 return False
             if not commit:
                 return True
@@ -373,13 +387,7 @@ class Policy:
             return True
         meter["value"] = new
         meter["overhead"] = old_overhead + overhead_diff
-        history = meter.get("history")
-        if history is None:
-            meter["history"] = [{"ts": now, "delta": diff}]
-        else:
-            history.append({"ts": now, "delta": diff})
-            if len(history) > _HISTORY:
-                del history[0]
+        self._record_history(meter, now, diff, limit.ewma_alpha)
         if event is False or not self._subscribers:
             return True
         payload = self._meter_payload(owner, name, owner_plan, credit, limit, old, new, diff,
@@ -397,9 +405,31 @@ class Policy:
                 payload["overage"] = 0.0
                 payload["grant_value_applied"] = round9(applied)
         if reset_start is not None:
-            self._emit(METER_RESET, dict(payload, period_start=reset_start))
+            self._emit(METER_RESET, self._reset_payload(payload, reset_start))
         self._emit(event_name, payload)
         return True
+
+    @staticmethod
+    def _record_history(meter: dict[str, Any], now: int, diff: float, alpha: float) -> None:
+        """Keep the last 3 `{ts, delta}` of the period and fold this call into `ewma_rate` (units per ms).
+
+        The rate sample is `diff / (now − previous ts)`; `ewma_rate = alpha·sample + (1 − alpha)·ewma_rate`,
+        seeded with the first sample. The first call of a period (no previous ts) and a call in the same ms
+        as the previous one (no interval to measure) record history but leave the rate as it is.
+        """
+        entry = {"ts": now, "delta": diff}
+        history = meter.get("history")
+        if not history:
+            meter["history"] = [entry]
+            return
+        elapsed = now - history[-1]["ts"]
+        if elapsed > 0:
+            sample = diff / elapsed
+            previous = meter.get("ewma_rate")
+            meter["ewma_rate"] = sample if previous is None else alpha * sample + (1.0 - alpha) * previous
+        history.append(entry)
+        if len(history) > _HISTORY:
+            del history[0]
 
     @staticmethod
     def _reset_meter(meter: dict[str, Any], start: int) -> None:
@@ -441,13 +471,18 @@ class Policy:
             "event_data": self._event_data(event),
         }
 
-    def _send_limit(self, owner: dict[str, Any], name: str, plan: Plan, credit: Credit, limit: Limit,
-                    old: float, new: float, diff: float, overhead: float, overhead_diff: float, overage: float,
-                    event: Any) -> None:
+    @staticmethod
+    def _reset_payload(payload: dict[str, Any], start: int) -> dict[str, Any]:
+        """meter-reset carries the call's own payload (its own copy) plus the new period's start."""
+        return dict(payload, meter=dict(payload["meter"]), period_start=start)
+
+    def _limit_payload(self, owner: dict[str, Any], name: str, plan: Plan, credit: Credit, limit: Limit,
+                       old: float, new: float, diff: float, overhead: float, overhead_diff: float, overage: float,
+                       event: Any) -> dict[str, Any]:
         cap_value = limit.value
         price_diff = self._price(owner, credit, max(new, cap_value) - max(old, cap_value),
                                  max(old - cap_value, 0.0))
-        self._emit(METER_LIMIT, {
+        return {
             "meter": {
                 "value": round9(old), "limit": round9(cap_value), "invalid": round9(new), "diff": round9(diff),
                 "overhead": round9(overhead), "overhead_diff": round9(overhead_diff),
@@ -460,7 +495,7 @@ class Policy:
             "plan": plan.name,
             "credit": dict(credit.raw, id=credit.name),
             "event_data": self._event_data(event),
-        })
+        }
 
     # ------------------------------------------------------------------ reads
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .model import Plan, Topup, compile_limit_schedule
 from .pricing import Exchange
-from .schedule import pending_period_start
+from .schedule import DEFAULT_RESET_INC, Schedule, pending_period_start
 
 _EMPTY = 1e-9
 
@@ -140,37 +140,80 @@ def sync_grants(customer: dict[str, Any], plan: Plan | None, now: int) -> None:
             del grants[grant_id]
             continue
         if grant.get("resets") and topup is not None:
-            _reset_grant(grant, topup, now)
+            reset = reset_due(grant, topup, now)
+            if reset is not None:
+                grant["value"], grant["last_reset"] = reset
 
 
-def _reset_grant(grant: dict[str, Any], topup: Topup, now: int) -> None:
+def as_of(customer: dict[str, Any], plan: Plan | None, now: int, drop_orphans: bool = True) -> dict[str, Any]:
+    """The customer's grants with pending topup resets applied, on copies (nothing is changed).
+
+    With `drop_orphans`, grants whose topup left the plan are left out, as `sync_grants` would do.
+    Expired grants stay: `balance_in` skips them. Returns `{"grants": {...}}` for `balance_in`.
+    """
+    seen: dict[str, Any] = {}
+    for grant_id, grant in customer["grants"].items():
+        topup_name = grant.get("topup")
+        topup = plan.topups.get(topup_name) if plan is not None and topup_name else None
+        if topup_name and topup is None and drop_orphans:
+            continue
+        if grant.get("resets") and topup is not None:
+            reset = reset_due(grant, topup, now)
+            if reset is not None:
+                grant = dict(grant, value=reset[0], last_reset=reset[1])
+        seen[grant_id] = grant
+    return {"grants": seen}
+
+
+def reset_due(grant: dict[str, Any], topup: Topup, now: int) -> tuple[float, int] | None:
+    """The balance and `last_reset` after the grant's pending resets, or None when none is due.
+
+    Each period boundary passed since `last_reset` is one reset, in the topup's `reset_mode`:
+    `hard` sets the balance back to the topup's value; `add` adds the value; `rollover` carries
+    `balance × rollover_pct`, clamped to [`rollover_min`, `rollover_max`], and adds the value.
+    `max_balance` caps the balance after every reset. `reset_catchup_cap` bounds how many missed
+    periods are applied at once (at least one: a due reset always happens). The grant re-syncs with
+    its topup, so the topup's current settings are used.
+    """
     inc, schedule = compile_limit_schedule(grant)
     last = grant.get("last_reset") or grant.get("granted_on") or now
     start = pending_period_start(last, now, inc, schedule)
     if start is None:
-        return
-    periods = 1
-    if schedule is None and inc:
-        periods = max(1, int((start - last) // inc) + 1)
-    cap = grant.get("reset_catchup_cap")
-    if cap is not None:
-        periods = min(periods, int(cap))
-    mode = grant.get("reset_mode") or "hard"
-    value = grant.get("value") or 0.0
+        return None
+    mode = topup.reset_mode
+    periods = 1 if mode == "hard" else _periods_between(last, start, inc, schedule)
+    if topup.reset_catchup_cap is not None:
+        periods = max(1, min(periods, topup.reset_catchup_cap))
+    value = float(grant.get("value") or 0.0)
     for _ in range(periods):
         if mode == "add":
             value += topup.value
         elif mode == "rollover":
-            raw = topup.raw
-            carried = value * float(raw.get("pct", 1.0) or 0.0)
-            if raw.get("rollover_min") is not None:
-                carried = max(carried, float(raw["rollover_min"]))
-            if raw.get("rollover_max") is not None:
-                carried = min(carried, float(raw["rollover_max"]))
+            carried = value * topup.rollover_pct
+            if topup.rollover_min is not None:
+                carried = max(carried, topup.rollover_min)
+            if topup.rollover_max is not None:
+                carried = min(carried, topup.rollover_max)
             value = carried + topup.value
         else:
             value = topup.value
-    if grant.get("max_balance") is not None:
-        value = min(value, float(grant["max_balance"]))
-    grant["value"] = value
-    grant["last_reset"] = start
+        if topup.max_balance is not None:
+            value = min(value, topup.max_balance)
+    return value, start
+
+
+_CATCHUP_LIMIT = 10_000  # a bound on the periods counted for one catch-up (a schedule walk is one step per period)
+
+
+def _periods_between(last: int, start: int, inc: int | None, schedule: Schedule | None) -> int:
+    """How many period boundaries lie in (last, start]; `start` is the latest one."""
+    if schedule is None:
+        return max(1, (start - last) // (inc or DEFAULT_RESET_INC))
+    count = 0
+    moment = last
+    while count < _CATCHUP_LIMIT:
+        moment = schedule.next_start(moment)
+        if moment > start:
+            break
+        count += 1
+    return max(1, count)

@@ -42,6 +42,10 @@ class Limit:
     reset_sch: Schedule | None
     expires_on: int | None
     raw: dict[str, Any]
+    ewma_alpha: float = 0.2  # weight of the newest sample in the meter's `ewma_rate`
+    governor_enabled: bool = False
+    governor_capacity: float | None = None
+    governor_refill_rate: float = 0.0  # tokens per ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,12 @@ class Topup:
     included_scopes: tuple[str, ...] | None
     expires_after: int | None
     raw: dict[str, Any]
+    reset_mode: str = "hard"
+    rollover_pct: float = 1.0  # share of the balance a rollover carries (Limitr's `rollover_pct`; `pct` accepted)
+    rollover_min: float | None = None
+    rollover_max: float | None = None
+    max_balance: float | None = None
+    reset_catchup_cap: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +103,15 @@ def compile_limit(raw: dict[str, Any], credits: dict[str, Credit]) -> Limit:
         reset_sch=parse_schedule(schedule) if schedule else None,
         expires_on=raw.get("override_expires_on"),
         raw=raw,
+        ewma_alpha=float(raw["ewma_alpha"]) if raw.get("ewma_alpha") is not None else 0.2,
+        governor_enabled=bool(raw.get("governor_enabled", False)),
+        governor_capacity=_optional_float(raw.get("governor_capacity")),
+        governor_refill_rate=float(raw.get("governor_refill_rate") or 0.0),
     )
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def compile_credit(name: str, raw: dict[str, Any]) -> Credit:
@@ -110,11 +128,20 @@ def compile_plan(name: str, raw: dict[str, Any], credits: dict[str, Credit]) -> 
     topups: dict[str, Topup] = {}
     for top_name, top in raw.get("topups", {}).items():
         credit = credits.get(top["credit"])
+        units = credit.stof_units if credit else None
         scopes = top.get("included_scopes")
+        pct = top.get("rollover_pct", top.get("pct"))
+        cap = top.get("reset_catchup_cap")
         topups[top_name] = Topup(
-            top_name, top["credit"], quantity(top.get("value", 0), credit.stof_units if credit else None) or 0.0,
+            top_name, top["credit"], quantity(top.get("value", 0), units) or 0.0,
             bool(top.get("included")), None if scopes is None else tuple(scopes),
             duration_ms(top["expires_after"]) if top.get("expires_after") is not None else None, top,
+            reset_mode=top.get("reset_mode") or "hard",
+            rollover_pct=1.0 if pct is None else float(pct),
+            rollover_min=_optional_quantity(top.get("rollover_min"), units),
+            rollover_max=_optional_quantity(top.get("rollover_max"), units),
+            max_balance=_optional_quantity(top.get("max_balance"), units),
+            reset_catchup_cap=None if cap is None else int(cap),
         )
     period = raw.get("period") or "monthly"
     period_ms = PLAN_PERIODS[period] * DAY_MS if period in PLAN_PERIODS else (duration_ms(period) or 30 * DAY_MS)
@@ -124,6 +151,10 @@ def compile_plan(name: str, raw: dict[str, Any], credits: dict[str, Credit]) -> 
         duration_ms(trial) if trial is not None else None, entitlements, topups,
         tuple(e for e in entitlements.values() if e.limit is not None), raw,
     )
+
+
+def _optional_quantity(value: Any, units: str | None) -> float | None:
+    return None if value is None else quantity(value, units)
 
 
 @dataclass(slots=True)
