@@ -46,13 +46,34 @@ def check_command(
 
 @app.command("eval")
 def eval_command(
-    file: Annotated[str, typer.Argument(help="Condition file, or - for standard input.")],
-    env: Annotated[
-        Path | None,
-        typer.Option("--env", help="JSON bindings in the conformance corpus's env format: {customer, policy}."),
+    target: Annotated[str, typer.Argument(help="A condition file (or - for stdin), or a segment's name or id.")],
+    customer_id: Annotated[
+        str | None, typer.Argument(help="With a segment: the customer to evaluate it for.")
     ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            help="With a condition file: JSON bindings in the corpus's env format ({customer, policy}). "
+            "With a segment: the environment, test or live (default live).",
+        ),
+    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Segments: show the evaluation trace.")] = False,
 ) -> None:
-    """Evaluate a condition against the bindings of ENV.json; print its value and whether it matches."""
+    """Evaluate a condition file against bindings, or a stored segment for one customer.
+
+    `segmentr eval FILE|- --env ENV.json` prints the value and whether it matches;
+    `segmentr eval SEGMENT CUSTOMER_ID --env live [--explain]` evaluates a segment against the live policy.
+    """
+    if customer_id is not None:
+        from segmentr.cli.segment_commands import eval_segment_command
+
+        eval_segment_command(target, customer_id, env=env or "live", explain=explain)
+        return
+    _eval_condition_file(target, Path(env) if env else None)
+
+
+def _eval_condition_file(file: str, env: Path | None) -> None:
     from segmentr.stof.conformance import decode_env, encode_result
     from segmentr.stof.ops import truthy
 
