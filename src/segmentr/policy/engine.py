@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -621,6 +622,116 @@ class Policy:
         meter = owner["meters"].get(entitlement)
         started = now if meter is None else meter["started"]
         return next_reset(started, now, limit.reset_inc, limit.reset_sch)
+
+    def _metered(self, id: str, entitlement: str) -> tuple[Limit, dict[str, Any] | None, int] | None:
+        """The effective limit and the live meter (on the scope owner) of a limited entitlement, and now."""
+        found = self._resolve_call(id, entitlement)
+        if found is None or found[2].limit is None:
+            return None
+        owner = self._owner(found[0], found[2].scope)
+        if owner is None:
+            return None
+        limit = self._limit_of(owner, found[2])
+        if limit is None:
+            return None
+        return limit, owner["meters"].get(entitlement), self._clock()
+
+    @staticmethod
+    def _in_period(limit: Limit, meter: dict[str, Any] | None, now: int) -> dict[str, Any] | None:
+        """The meter when its data belongs to the current period; None when absent or a reset is pending."""
+        if meter is None:
+            return None
+        if limit.resets and pending_period_start(meter["started"], now, limit.reset_inc, limit.reset_sch) is not None:
+            return None
+        return meter
+
+    def meter_obj(self, id: str, entitlement: str) -> dict[str, Any] | None:
+        """A copy of the meter (on the scope owner) as of now: a pending reset shows applied, the live one is
+        untouched. None for an unresolved call, a feature flag or a meter not created yet."""
+        metered = self._metered(id, entitlement)
+        if metered is None or metered[1] is None:
+            return None
+        limit, meter, now = metered
+        view = copy.deepcopy(meter)
+        if limit.resets:
+            start = pending_period_start(meter["started"], now, limit.reset_inc, limit.reset_sch)
+            if start is not None:
+                self._reset_meter(view, start)
+        return view
+
+    def rate(self, id: str, entitlement: str) -> float | None:
+        """Consumption in credit units per ms: the meter's `ewma_rate` (see `_record_history`).
+
+        0 before two calls of the period were metered at different times, or while a reset is pending.
+        Not rounded to 1e-9 like other reads: per-ms rates are small enough for that to erase them.
+        """
+        metered = self._metered(id, entitlement)
+        if metered is None:
+            return None
+        meter = self._in_period(*metered)
+        rate = None if meter is None else meter.get("ewma_rate")
+        return 0.0 if rate is None else float(rate)
+
+    def acceleration(self, id: str, entitlement: str) -> float | None:
+        """The change of the consumption rate, in credit units per ms², from the meter's last 3 history entries.
+
+        With entries (t0, d0), (t1, d1), (t2, d2): r1 = d1 / (t1 − t0) and r2 = d2 / (t2 − t1) are the rates
+        of the last two intervals, and the result is (r2 − r1) / ((t2 − t0) / 2), the time between the
+        intervals' midpoints. 0 with fewer than 3 entries this period, an empty interval, or a pending reset.
+        """
+        metered = self._metered(id, entitlement)
+        if metered is None:
+            return None
+        meter = self._in_period(*metered)
+        history = None if meter is None else meter.get("history")
+        if not history or len(history) < 3:
+            return 0.0
+        (t0, _), (t1, d1), (t2, d2) = ((h["ts"], h["delta"]) for h in history[-3:])
+        if t1 <= t0 or t2 <= t1:
+            return 0.0
+        return (d2 / (t2 - t1) - d1 / (t1 - t0)) / ((t2 - t0) / 2)
+
+    def projected_exhaustion(self, id: str, entitlement: str, smoothed: bool = False,
+                             grants: bool = True) -> int | None:
+        """When the limit runs out at the current rate (ms epoch): now + remaining / rate, rounded up.
+
+        `remaining` is `remaining(id, entitlement, grants=grants)` and `rate` is `rate()` (the EWMA). None
+        when rate ≤ 0, for observe limits and flags; now when nothing remains. `smoothed` is accepted for
+        Limitr's signature: the EWMA rate is already the smoothed one, so both forms give the same answer.
+        """
+        metered = self._metered(id, entitlement)
+        if metered is None:
+            return None
+        rate = self.rate(id, entitlement)
+        left = self.remaining(id, entitlement, False, grants)
+        if left is None or rate is None or rate <= 0:
+            return None
+        now = metered[2]
+        if left <= 0:
+            return now
+        return now + math.ceil(left / rate)
+
+    def allowance(self, id: str, entitlement: str, grants: bool = True) -> float | None:
+        """What a call could use right now: `remaining`, capped by the governor's tokens on a hard limit.
+
+        Without a governor this is `remaining`. Tokens refill at `governor_refill_rate` per ms from
+        `governor_tokens` at `governor_last_refill`, up to `governor_capacity` (a full bucket when the meter
+        has no governor state yet or a reset is pending, since a reset clears it).
+        """
+        left = self.remaining(id, entitlement, False, grants)
+        metered = self._metered(id, entitlement)
+        if left is None or metered is None:
+            return left
+        limit, meter, now = metered
+        if not limit.governor_enabled or limit.mode != "hard" or limit.governor_capacity is None:
+            return left
+        capacity = limit.governor_capacity
+        state = self._in_period(limit, meter, now)
+        tokens = capacity
+        if state is not None and state.get("governor_tokens") is not None:
+            last = state.get("governor_last_refill") or now
+            tokens = min(capacity, state["governor_tokens"] + max(now - last, 0) * limit.governor_refill_rate)
+        return round9(min(left, tokens))
 
     def cost(self, id: str, entitlement: str) -> float | None:
         """The increment of the effective limit (not money); None without a limit."""

@@ -36,6 +36,11 @@ class PolicyView:
         "credit_exchange": (2, 3),
         "customer_metadata": (1, 1),
         "customer_refs": (1, 1),
+        "allowance": (2, 3),
+        "meter_obj": (2, 2),
+        "rate": (2, 2),
+        "acceleration": (2, 2),
+        "projected_exhaustion": (2, 4),
     }
 
     def __init__(self, policy: Policy) -> None:
@@ -86,6 +91,22 @@ class PolicyView:
 
     def credit_exchange(self, source: str, target: str, value: float = 1) -> float | None:
         return self._policy.credit_exchange(source, target, value)
+
+    def allowance(self, id: str, entitlement: str, grants: bool = True) -> float | None:
+        return self._policy.allowance(id, entitlement, grants)
+
+    def meter_obj(self, id: str, entitlement: str) -> dict[str, Any] | None:
+        return self._policy.meter_obj(id, entitlement)  # already a copy
+
+    def rate(self, id: str, entitlement: str) -> float | None:
+        return self._policy.rate(id, entitlement)
+
+    def acceleration(self, id: str, entitlement: str) -> float | None:
+        return self._policy.acceleration(id, entitlement)
+
+    def projected_exhaustion(self, id: str, entitlement: str, smoothed: bool = False,
+                             grants: bool = True) -> int | None:
+        return self._policy.projected_exhaustion(id, entitlement, smoothed, grants)
 
     def customer_metadata(self, id: str) -> Any:
         return copy.deepcopy(self._policy.customer_metadata(id))
