@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Union
+
 
 
 @dataclass(slots=True, kw_only=True)
@@ -75,7 +75,7 @@ class Expr(Node):
 class Literal(Expr):
     """null, true, false, an int (Python int), a float (Python float) or a string."""
 
-    value: None | bool | int | float | str
+    value: bool | int | float | str | None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -339,7 +339,7 @@ class Body(Node):
     dropped: list[Stmt] = field(default_factory=list)
 
 
-AnyNode = Union[Expr, Stmt, Body, TypeRef, SwitchCase]
+AnyNode = Expr | Stmt | Body | TypeRef | SwitchCase
 
 __all__ = [
     "Assign",
