@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 
 
-
 @dataclass(slots=True, kw_only=True)
 class Node:
     line: int = 0
