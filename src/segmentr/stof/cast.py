@@ -260,6 +260,11 @@ def _cast_one(v: Any, name: str) -> Any:
     raise _cast_error(v, name)
 
 
+def unit_target(name: str) -> str | None:
+    """The canonical unit a type name casts to (``ms``, ``days`` for ``day``), or None when it is no unit."""
+    return _UNIT_TARGETS.get(name)
+
+
 def cast(v: Any, names: tuple[str, ...] | list[str], not_null: bool = False) -> Any:
     """Cast ``v`` to the union ``names`` (``as T``, ``let x: T``). Null stays null (unless ``T!``); a value that
     already has one of the types is kept; otherwise the first alternative that accepts it wins."""
@@ -292,4 +297,4 @@ def cast(v: Any, names: tuple[str, ...] | list[str], not_null: bool = False) -> 
     raise error or _cast_error(v, " | ".join(names))
 
 
-__all__ = ["cast", "typename", "typeof"]
+__all__ = ["cast", "typename", "typeof", "unit_target"]

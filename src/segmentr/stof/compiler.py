@@ -238,6 +238,9 @@ class _Var:
     pyname: str
     const: bool = False
     type: n.TypeRef | None = None
+    number: str | None = None  # a const unit number's float value, kept in this Python local too
+    unit: str = ""  # ... and its unit
+    reads: int = 0  # reads of the Units itself (not through ``number``)
 
 
 @dataclass(slots=True)
@@ -324,6 +327,7 @@ class CodeGenerator:
         self._depth = 0
         self._statement_starts: list[tuple[list[str], int, int]] = []
         self._folded: dict[int, Any] = {}
+        self._unit_lines: list[tuple[_Var, str]] = []
 
     # ------------------------------------------------------------ output
 
@@ -402,6 +406,7 @@ class CodeGenerator:
         self.push_scope()
         self.statements(body.body)
         self.writeline("return VOID")
+        self.drop_unread_units()
         header = f"def {FUNCTION_NAME}({', '.join(params)}, _budget" + (", _trace):" if self.trace else "):")
         prologue = ["    _tick = _budget.start()"] if self.uses_budget else []
         return "\n".join([header, *prologue, *self.lines]) + "\n"
@@ -507,6 +512,17 @@ class CodeGenerator:
 
     def stmt_Declare(self, stmt: n.Declare) -> None:
         self.tick(stmt.value)
+        fast = None
+        if stmt.const and stmt.type is not None and stmt.value is not None and stmt.name not in self.scopes[-1]:
+            fast = self.time_units(stmt.value, stmt.type)
+        if fast is not None:
+            # `const ts: ms = Time.now() - 7days;`: the float is kept for inline comparisons
+            var = self.declare(stmt.name, const=True, type_=stmt.type)
+            var.number, var.unit = self.temp(), fast[1]
+            self.writeline(f"{var.number} = {fast[0]}", stmt)
+            self.writeline(f"{var.pyname} = Units({var.number}, {var.unit!r})", stmt)
+            self._unit_lines.append((var, self.lines[-1]))
+            return
         code = "None" if stmt.value is None else self.expr(stmt.value)
         if stmt.type is not None:
             code = self.cast_code(code, stmt.type, stmt)
@@ -518,10 +534,19 @@ class CodeGenerator:
         var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
         self.writeline(f"{var.pyname} = {code}", stmt)
 
+    def drop_unread_units(self) -> None:
+        """A const unit number only ever compared inline needs no Units: its line becomes ``pass``."""
+        for var, line in self._unit_lines:
+            if var.reads == 0 and line in self.lines:
+                index = self.lines.index(line)
+                self.lines[index] = line[: len(line) - len(line.lstrip())] + "pass"
+
     def stmt_Assign(self, stmt: n.Assign) -> None:
         self.tick(stmt.value)
         value = self.expr(stmt.value)
         root = self.lookup(stmt.target[0])
+        if root is not None:
+            root.reads += 1
         combine = ASSIGN_FUNCS.get(stmt.op)
         if len(stmt.target) > 1:
             root_code = root.pyname if root is not None else "None"
@@ -894,6 +919,7 @@ class CodeGenerator:
         var = self.lookup(e.names[0])
         if var is None:
             return "None"
+        var.reads += 1
         code = var.pyname
         for name in e.names[1:]:
             code = self.field_code(code, name, e)
@@ -1018,6 +1044,14 @@ class CodeGenerator:
         if type(right_value) is float:
             rc = self.constant(right_value)
             return f"({t} {py} {rc} if type({t} := {left}) is float else ({self.mark(e)}{fn}({t}, {rc})))"
+        var = self.lookup(e.right.names[0]) if isinstance(e.right, n.Path) and len(e.right.names) == 1 else None
+        if var is not None and var.number is not None and e.op in ("<", "<=", ">", ">="):
+            # a number against a const unit number: ops compares float(number) with the unit number's value
+            f = var.number
+            return (
+                f"({t} {py} {f} if type({t} := {left}) is float else float({t}) {py} {f} if type({t}) is int"
+                f" else ({self.mark(e)}{fn}({t}, Units({f}, {var.unit!r}))))"
+            )
         right = self.expr(e.right)
         u = self.temp()
         return (
@@ -1060,7 +1094,83 @@ class CodeGenerator:
         return f"({self.expr(e.then)} if {cond} else {self.expr(e.otherwise)})"
 
     def expr_Cast(self, e: n.Cast) -> str:
+        fast = self.time_units(e.expr, e.type)
+        if fast is not None:
+            return f"Units({fast[0]}, {fast[1]!r})"
         return self.cast_code(self.expr(e.expr), e.type, e)
+
+    def float_literal(self, value: float) -> str:
+        return repr(value) if math.isfinite(value) else self.constant(value)
+
+    def time_now(self, e: n.Expr) -> str | None:
+        """Code for the float milliseconds of a stock ``Time.now()`` call, or None for anything else."""
+        if not (
+            isinstance(e, n.Call)
+            and e.name == "now"
+            and not e.args
+            and isinstance(e.receiver, n.Path)
+            and e.receiver.names == ["Time"]
+            and self.lookup("Time") is None
+            and "Time" in self.libraries
+        ):
+            return None
+        from .stdlib import time_lib
+
+        if ((self.runtime.get("TABLES") or {}).get("Time") or {}).get("now") is not time_lib.TIME["now"]:
+            return None
+        site = self.constant_object(library_site("Time", "now", time_lib.now_ms))
+        return f"({self.mark(e)}{site}())"
+
+    def time_units(self, e: n.Expr, type_: n.TypeRef) -> tuple[str, str] | None:
+        """(float code, unit) for ``Time.now()`` or ``Time.now() ± <time literal>`` cast to a time unit.
+
+        The float operations are exactly those of ``add``/``sub`` (both operands in their common unit) and
+        then ``cast`` (a ratio conversion), so the value is bit-identical, without the intermediate Units.
+        """
+        from . import cast, ops, values
+        from .units import RATIO_FACTORS, common_unit, is_time
+
+        units = values.Units
+        if (
+            len(type_.names) != 1
+            or self.runtime.get("Units") is not units
+            or self.runtime.get("cast") is not cast.cast
+            or self.runtime.get("sub") is not ops.sub
+            or self.runtime.get("add") is not ops.add
+        ):
+            return None
+        target = cast.unit_target(type_.names[0])
+        if target is None or not is_time(target):
+            return None
+        unit = "ms"  # Time.now()'s unit
+        if isinstance(e, n.Binary) and e.op in ("+", "-"):
+            now = self.time_now(e.left)
+            literal = self.fold(e.right)
+            if now is None or type(literal) is not units or not is_time(literal.unit):
+                return None
+            if literal.unit == unit:
+                code = f"({now} {e.op} {self.float_literal(literal.value)})"
+            else:
+                base = common_unit(unit, literal.unit)
+                fa = RATIO_FACTORS.get((unit, base)) if base != unit else None
+                fb = RATIO_FACTORS.get((literal.unit, base)) if base != literal.unit else (1.0, 1.0)
+                if base is None or fb is None or (base != unit and fa is None):
+                    return None
+                left = now if fa is None else f"{now} * {self.float_literal(fa[0])} / {self.float_literal(fa[1])}"
+                right = self.float_literal(literal.value * fb[0] / fb[1])
+                code = f"({left} {e.op} {right})"
+                unit = base
+        else:
+            now = self.time_now(e)
+            if now is None:
+                return None
+            code = now
+        if unit != target:
+            factors = RATIO_FACTORS.get((unit, target))
+            if factors is None:
+                return None
+            code = f"({code} * {self.float_literal(factors[0])} / {self.float_literal(factors[1])})"
+        return code, target
 
     def expr_TypeOf(self, e: n.TypeOf) -> str:
         fn = "typename" if e.specific else "typeof"

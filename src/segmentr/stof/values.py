@@ -40,9 +40,6 @@ class _Void:
 VOID = _Void()
 
 
-_set_attr = object.__setattr__  # bound once: Units are built on hot paths
-
-
 class Units:
     """A number with a unit (always float-backed, as in Stof). ``unit`` is the canonical name (``days``, ``ms``)."""
 
@@ -51,8 +48,8 @@ class Units:
     unit: str
 
     def __init__(self, value: float, unit: str) -> None:
-        _set_attr(self, "value", value if type(value) is float else float(value))
-        _set_attr(self, "unit", unit)
+        _set_value(self, value if type(value) is float else float(value))
+        _set_unit(self, unit)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Units is immutable")
@@ -75,6 +72,11 @@ class Units:
 
     def __reduce__(self) -> tuple[type[Units], tuple[float, str]]:
         return (Units, (self.value, self.unit))
+
+
+# the slots' own setters: faster than object.__setattr__, which Units.__setattr__ forbids
+_set_value = Units.value.__set__  # type: ignore[attr-defined]
+_set_unit = Units.unit.__set__  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- ordering of keys (maps, sets, sort)
