@@ -13,12 +13,9 @@ _COMMAND_MODULES = ("stof_commands", "data_commands", "segment_commands", "demo_
 
 
 def _load_commands() -> None:
+    # Imported late: each command module imports `app` from here.
     for name in _COMMAND_MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:  # a concern not built yet must not break the others
-            if exc.name != f"{__name__}.{name}":
-                raise
+        importlib.import_module(f"{__name__}.{name}")
 
 
 def main() -> None:
