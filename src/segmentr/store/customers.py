@@ -49,7 +49,8 @@ CUSTOMER_COLUMNS = (
     _C.cloud_created,
     _C.cloud_updated,
 )
-_KEYS = (
+# The customer dict's keys, in the order of CUSTOMER_COLUMNS (also the import's column order).
+CUSTOMER_KEYS = (
     "id",
     "plan",
     "type",
@@ -131,26 +132,11 @@ def normalise_customer(raw: Any, where: str = "") -> dict[str, Any]:
 
 def customer_from_row(row: Any) -> dict[str, Any]:
     """A customer dict from a row selected with :data:`CUSTOMER_COLUMNS`."""
-    return dict(zip(_KEYS, row))
+    return dict(zip(CUSTOMER_KEYS, row))
 
 
 def _values(environment_id: int, customer: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "environment_id": environment_id,
-        "id": customer["id"],
-        "plan": customer["plan"],
-        "type": customer["type"],
-        "label": customer["label"],
-        "alt_ids": customer["alt_ids"],
-        "refs": customer["refs"],
-        "overrides": customer["overrides"],
-        "caps": customer["caps"],
-        "grants": customer["grants"],
-        "meters": customer["meters"],
-        "metadata": customer["metadata"],
-        "cloud_created": customer["cloud_created"],
-        "cloud_updated": customer["cloud_updated"],
-    }
+    return {"environment_id": environment_id, **{key: customer[key] for key in CUSTOMER_KEYS}}
 
 
 def _select(environment_id: int) -> Select[Any]:

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine
 
-from segmentr.store.customers import normalise_customer
+from segmentr.store.customers import CUSTOMER_KEYS, normalise_customer
 
 try:  # orjson parses and writes JSON several times faster; the standard library is the fallback
     import orjson
@@ -54,22 +54,7 @@ TRUNCATE_WAL_AFTER = 50_000
 # progress(customers done, bytes read, bytes in total or None)
 ImportProgress = Callable[[int, int, int | None], None]
 
-_COLUMNS = (
-    "environment_id",
-    "id",
-    "plan",
-    "type",
-    "label",
-    "alt_ids",
-    "refs",
-    "overrides",
-    "caps",
-    "grants",
-    "meters",
-    "metadata",
-    "cloud_created",
-    "cloud_updated",
-)
+_COLUMNS = ("environment_id", *CUSTOMER_KEYS)
 _UPDATED = [c for c in _COLUMNS if c not in ("environment_id", "id", "cloud_created")]
 
 
