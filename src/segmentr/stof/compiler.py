@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -189,6 +190,7 @@ SUPPORT_NAMES: dict[str, Any] = {
     "int": int,
     "float": float,
     "bool": bool,
+    "Exception": Exception,
     "StofRuntimeError": StofRuntimeError,
     "StofBudgetExceeded": StofBudgetExceeded,
     "_LoopJump": _LoopJump,
@@ -226,6 +228,8 @@ class Compiled:
     """The result of compiling one body: the function, its source, and what the evaluator needs to know."""
 
     function: Callable[..., Any]
+    # `_matches(bindings)`; its globals `_located`, `_internal` and `_new_budget` are the caller's to set
+    matches: Callable[[Mapping[str, Any]], bool] | None
     python_source: str
     positions: list[tuple[int, int]]  # generated line number (1-based) -> Stof (line, column)
     uses_budget: bool
@@ -328,6 +332,9 @@ class CodeGenerator:
         self._statement_starts: list[tuple[list[str], int, int]] = []
         self._folded: dict[int, Any] = {}
         self._unit_lines: list[tuple[_Var, str]] = []
+        # each `return` of the body itself (not of a block expression): its value code and its truthiness code
+        self._returns: list[tuple[str, str]] = []
+        self._block_depth = 0
 
     # ------------------------------------------------------------ output
 
@@ -397,7 +404,8 @@ class CodeGenerator:
 
     # ------------------------------------------------------------ entry point
 
-    def generate(self, body: n.Body) -> str:
+    def generate(self, body: n.Body, *, entry: bool = False) -> str:
+        """The source of ``_condition`` and, with ``entry``, of ``_matches`` (same body, see ``matches_entry``)."""
         params = [mangle(p) for p in PARAMETERS]
         self.push_scope()
         for name, pyname in zip(PARAMETERS, params, strict=True):
@@ -405,11 +413,51 @@ class CodeGenerator:
             self.scopes[-1][name] = _Var(pyname)
         self.push_scope()
         self.statements(body.body)
-        self.writeline("return VOID")
+        self.write_return("VOID", "False")
         self.drop_unread_units()
         header = f"def {FUNCTION_NAME}({', '.join(params)}, _budget" + (", _trace):" if self.trace else "):")
         prologue = ["    _tick = _budget.start()"] if self.uses_budget else []
-        return "\n".join([header, *prologue, *self.lines]) + "\n"
+        body_text = "\n".join(self.lines)
+        source = "\n".join([header, *prologue, self.returning(body_text, 0)]) + "\n"
+        if entry:
+            source += self.matches_entry()
+        return source
+
+    def write_return(self, value_code: str, truth_code: str) -> None:
+        """``return`` from the condition: a placeholder, filled with the value (``_condition``) or its
+        truthiness (``_matches``) when the sources are assembled."""
+        self._returns.append((value_code, truth_code))
+        self.writeline(f"return \x00{len(self._returns) - 1}\x00")
+
+    def returning(self, text: str, which: int) -> str:
+        return _RETURN_PLACEHOLDER.sub(lambda m: self._returns[int(m.group(1))][which], text)
+
+    def matches_entry(self) -> str:
+        """``_matches(bindings) -> bool``: the body again, inlined, reading its bindings itself and answering
+        with the truthiness — so ``Condition.matches`` is one Python call. Errors go to ``_located`` /
+        ``_internal`` and the budget comes from ``_new_budget``, names the ``Condition`` fills in."""
+        body_text = self.returning("\n".join(self.lines), 1)
+        uses = set(_IDENTIFIER.findall(body_text))
+        lines = ["def _matches(bindings):", "    v_customer = bindings.get('customer')"]
+        if "v_data" in uses:
+            lines += [
+                "    v_data = bindings.get('data', _ABSENT)",
+                "    if v_data is _ABSENT:",
+                "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
+            ]
+        if "v_policy" in uses:
+            lines.append("    v_policy = bindings.get('policy')")
+        if self.uses_budget:
+            lines += ["    _budget = _new_budget()", "    _tick = _budget.start()"]
+        lines.append("    try:")
+        lines.extend("    " + self.returning(line, 1) for line in self.lines)
+        lines += [
+            "    except StofRuntimeError as _error:",
+            "        raise _located(_error) from None",
+            "    except Exception as _error:",
+            "        raise _internal(_error) from _error",
+        ]
+        return "\n".join(lines) + "\n"
 
     def positions(self, source: str) -> list[tuple[int, int]]:
         """For each generated line (index = line number), the Stof position of the last mark above it."""
@@ -494,14 +542,23 @@ class CodeGenerator:
         self.tick(stmt.expr)
         code = self.expr(stmt.expr, top=stmt.returns)
         if stmt.returns:
-            self.writeline(f"return {code}", stmt)
+            self.return_statement(code, stmt.expr, stmt)
         elif not isinstance(stmt.expr, n.Literal | n.Path | n.UnitLiteral):
             self.writeline(code, stmt)
 
     def stmt_Return(self, stmt: n.Return) -> None:
         self.tick(stmt.value)
-        code = "VOID" if stmt.value is None else self.expr(stmt.value, top=True)
-        self.writeline(f"return {code}", stmt)
+        if stmt.value is None:
+            self.return_statement("VOID", None, stmt)
+        else:
+            self.return_statement(self.expr(stmt.value, top=True), stmt.value, stmt)
+
+    def return_statement(self, code: str, value: n.Expr | None, stmt: n.Stmt) -> None:
+        if self._block_depth:
+            self.writeline(f"return {code}", stmt)
+            return
+        self.lines.append("    " * self.level + self.mark(stmt).strip())
+        self.write_return(code, "False" if value is None else self.truth(code, value))
 
     def raise_error(self, kind: str, message: str, node: n.Node) -> None:
         self.writeline(f"raise _runtime_error({kind!r}, {message!r})", node)
@@ -1183,7 +1240,9 @@ class CodeGenerator:
         saved_lines, saved_level = self.lines, self.level
         self.lines, self.level = [], 1
         self.push_scope()
+        self._block_depth += 1
         self.statements(e.body)
+        self._block_depth -= 1
         self.writeline("return VOID")
         self.pop_scope()
         inner, self.lines, self.level = self.lines, saved_lines, saved_level
@@ -1205,6 +1264,9 @@ class CodeGenerator:
 
 
 _NOT_CONSTANT: Any = object()
+_ABSENT_BINDING: Any = object()
+_RETURN_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+_IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*\b")
 _UNSEEN: Any = object()
 _PLAIN_COMPARABLE = frozenset({int, float, str})
 
@@ -1215,8 +1277,10 @@ def compile_body(
     runtime: Mapping[str, Any] | None = None,
     trace: bool = False,
     filename: str = "<stof>",
+    entry: bool = False,
 ) -> Compiled:
-    """Generate and compile the Python function for ``body``."""
+    """Generate and compile the Python function for ``body``; with ``entry`` (and a body that does not mutate
+    its values), also ``_matches`` (``Compiled.matches``), whose hooks the caller fills in."""
     rt = dict(runtime) if runtime is not None else runtime_namespace()
     mutating = frozenset(rt.get("MUTATING_METHODS", ()))
     mutates = body_mutates(body, mutating)
@@ -1226,7 +1290,7 @@ def compile_body(
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, GENERATOR_RECURSION_LIMIT))
     try:
-        source = generator.generate(body)
+        source = generator.generate(body, entry=entry and not trace and not mutates)
     except RecursionError as exc:
         raise StofSyntaxError(
             [
@@ -1247,6 +1311,7 @@ def compile_body(
     namespace.update(SUPPORT_NAMES)
     namespace.update({k: v for k, v in rt.items() if k not in ("LIBRARIES", "MUTATING_METHODS", "TABLES")})
     namespace["_PLAIN_COMPARABLE"] = _PLAIN_COMPARABLE
+    namespace["_ABSENT"] = _ABSENT_BINDING
     for fn in ARITH_FUNCS.values():
         if fn in rt:
             namespace[f"_swapped_{fn}"] = _swap(rt[fn])
@@ -1271,6 +1336,7 @@ def compile_body(
     exec(code, namespace)  # the namespace holds only runtime names; no builtins
     return Compiled(
         function=namespace[FUNCTION_NAME],
+        matches=namespace.get("_matches"),
         python_source=source,
         positions=generator.positions(source),
         uses_budget=generator.uses_budget,

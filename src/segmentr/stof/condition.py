@@ -14,11 +14,13 @@ from .explain import Explanation, TraceStep, print_value, source_text
 from .sandbox import Budget
 
 _FILENAME = "<stof>"
-_ABSENT: Any = object()
 
 
 class Condition:
     """A compiled condition. ``evaluate`` returns the Stof value; ``matches`` its truthiness (void is false).
+
+    ``matches(bindings) -> bool`` is an attribute holding the generated ``_matches`` function itself (the
+    membership hot path pays one Python call), or the general path for a body that mutates its values.
 
     Runtime errors propagate as ``StofRuntimeError`` with the position of the node that failed; any other
     exception escaping the generated code is a bug and surfaces as ``StofRuntimeError(kind="Internal")``.
@@ -27,13 +29,13 @@ class Condition:
     __slots__ = (
         "_compiled",
         "_function",
-        "_mutates",
         "_runtime",
         "_traced",
         "_truthy",
         "_uses_budget",
         "_void",
         "body",
+        "matches",
         "max_seconds",
         "max_steps",
         "source",
@@ -51,16 +53,27 @@ class Condition:
         self.source = source
         self.body = body
         self._runtime = runtime
-        self._compiled: Compiled = compile_body(body, runtime=runtime, filename=_FILENAME)
+        self._compiled: Compiled = compile_body(body, runtime=runtime, filename=_FILENAME, entry=True)
         self._function = self._compiled.function
         self._uses_budget = self._compiled.uses_budget
-        self._mutates = self._compiled.mutates
         self._traced: Compiled | None = None
         namespace = self._function.__globals__
         self._truthy: Callable[[Any], bool] = namespace["truthy"]
         self._void = namespace["VOID"]
         self.max_steps = max_steps
         self.max_seconds = max_seconds
+        self.matches: Callable[[Mapping[str, Any]], bool] = self._bind_entry(self._compiled) or self._matches
+
+    def _bind_entry(self, compiled: Compiled) -> Callable[[Mapping[str, Any]], bool] | None:
+        """``compiled.matches`` with its error and budget hooks pointing at this condition."""
+        entry = compiled.matches
+        if entry is None:
+            return None
+        namespace = entry.__globals__
+        namespace["_located"] = lambda error: self._located(error, compiled)
+        namespace["_internal"] = lambda error: self._internal(error, compiled)
+        namespace["_new_budget"] = lambda: Budget(self.max_steps, self.max_seconds)
+        return entry
 
     def __repr__(self) -> str:
         return f"Condition({self.source!r})"
@@ -100,27 +113,9 @@ class Condition:
         except Exception as error:
             raise self._internal(error, self._compiled) from error
 
-    def matches(self, bindings: Mapping[str, Any]) -> bool:
-        """Whether the customer is in the segment: the value's truthiness (no value is false)."""
-        if self._mutates:
-            value = self.evaluate(bindings)
-            return value if type(value) is bool else self._truthy(value)
-        # the hot path of membership: `evaluate` inlined (one Python call less per customer)
-        customer = bindings.get("customer")
-        data = bindings.get("data", _ABSENT)
-        if data is _ABSENT:
-            data = customer.get("metadata") if type(customer) is dict else None
-        try:
-            value = self._function(
-                customer,
-                data,
-                bindings.get("policy"),
-                Budget(self.max_steps, self.max_seconds) if self._uses_budget else None,
-            )
-        except StofRuntimeError as error:
-            raise self._located(error, self._compiled) from None
-        except Exception as error:
-            raise self._internal(error, self._compiled) from error
+    def _matches(self, bindings: Mapping[str, Any]) -> bool:
+        """``matches`` for a body that changes its values: it evaluates on a copy of the bindings."""
+        value = self.evaluate(bindings)
         return value if type(value) is bool else self._truthy(value)
 
     def explain(self, bindings: Mapping[str, Any]) -> Explanation:

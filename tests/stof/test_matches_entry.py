@@ -1,0 +1,97 @@
+"""`Condition.matches` is the generated `_matches` entry: it must answer exactly what `evaluate` + truthiness
+answers (values, errors and their positions), read its bindings the same way, and honour the budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from segmentr.stof import StofBudgetExceeded, StofRuntimeError, StofSyntaxError, compile
+from segmentr.stof.conformance import decode_env, load_cases
+from segmentr.stof.ops import truthy
+
+CORPUS = Path("/work/shared/conformance/stof/cases.json")
+CASES: list[dict[str, Any]] = load_cases(CORPUS) if CORPUS.exists() else []
+
+
+def _bindings(case: dict[str, Any]) -> dict[str, Any]:
+    env = case.get("env") or {}
+    return {"customer": decode_env(env.get("customer")), "policy": decode_env(env.get("policy"))}
+
+
+def _outcome(run: Any) -> tuple[str, Any]:
+    try:
+        return "value", run()
+    except StofRuntimeError as error:
+        return type(error).__name__, (error.kind, str(error), error.line, error.column)
+
+
+@pytest.mark.skipif(not CASES, reason="shared conformance corpus not present")
+def test_matches_agrees_with_evaluate_on_every_corpus_case() -> None:
+    compared = 0
+    for case in CASES:
+        try:
+            condition = compile(case["src"])
+        except StofSyntaxError:
+            continue
+        by_entry = _outcome(lambda c=condition, k=case: c.matches(_bindings(k)))
+        by_value = _outcome(lambda c=condition, k=case: truthy(c.evaluate(_bindings(k))))
+        assert by_entry == by_value, case["id"]
+        compared += 1
+    assert compared > 800
+
+
+def test_the_entry_is_the_generated_function_itself() -> None:
+    condition = compile('customer.plan == "growth"')
+    assert condition.matches.__name__ == "_matches"
+    assert condition.matches({"customer": {"plan": "growth"}}) is True
+    assert condition.matches({"customer": {"plan": "free"}}) is False
+    assert condition.matches({}) is False
+
+
+def test_data_defaults_to_the_customers_metadata_and_an_explicit_binding_wins() -> None:
+    condition = compile("data.pilot == true")
+    customer = {"metadata": {"pilot": True}}
+    assert condition.matches({"customer": customer}) is True
+    assert condition.matches({"customer": customer, "data": {"pilot": False}}) is False
+    assert condition.matches({"customer": customer, "data": None}) is False
+
+
+def test_every_return_answers_with_its_truthiness_and_block_expressions_keep_their_values() -> None:
+    condition = compile(
+        "const bonus = { if (customer.plan == 'growth') { return 2; } return 0; };\n"
+        "if (bonus > 1) { return 0.4; }\n"
+        "data.score"
+    )
+    growth = {"plan": "growth", "metadata": {"score": 3}}
+    assert condition.evaluate({"customer": growth}) == 0.4
+    assert condition.matches({"customer": growth}) is False  # 0.4 rounds to 0: false
+    assert condition.matches({"customer": {"plan": "free", "metadata": {"score": 3}}}) is True
+    assert condition.matches({"customer": {"plan": "free", "metadata": {"score": ""}}}) is False
+
+
+def test_runtime_errors_keep_their_stof_position() -> None:
+    condition = compile("const x = 1;\nx + customer.plan.len() / 0 > 1")
+    with pytest.raises(StofRuntimeError) as raised:
+        condition.matches({"customer": {"plan": "abc"}})
+    assert (raised.value.line, raised.value.column) == (2, 5)
+
+
+def test_the_budget_applies_and_follows_the_conditions_limits() -> None:
+    condition = compile("let n = 0; while (true) { n += 1; } n")
+    with pytest.raises(StofBudgetExceeded):
+        condition.matches({})
+    counting = compile("let n = 0; for (const i in 1000) { n += 1; } n > 0")
+    assert counting.matches({}) is True
+    counting.max_steps = 100
+    with pytest.raises(StofBudgetExceeded):
+        counting.matches({})
+
+
+def test_a_body_that_changes_its_values_works_on_a_copy() -> None:
+    condition = compile("data.tags.push_back('x'); data.tags.len() > 1")
+    metadata = {"tags": ["a"]}
+    assert condition.matches({"customer": {"metadata": metadata}}) is True
+    assert metadata == {"tags": ["a"]}
