@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -20,11 +17,9 @@ from rich.progress import (
 )
 
 from segmentr.cli import app
+from segmentr.cli.context import check_env, err, open_store, out
 from segmentr.sample import generate_customers, sample_policy
-from segmentr.store import NoPolicy, Store, StoreError
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+from segmentr.store import NoPolicy
 
 import_app = typer.Typer(no_args_is_help=True, help="Import a policy or customers into an environment.")
 generate_app = typer.Typer(no_args_is_help=True, help="Generate sample data.")
@@ -32,29 +27,6 @@ app.add_typer(import_app, name="import")
 app.add_typer(generate_app, name="generate")
 
 EnvOption = Annotated[str, typer.Option("--env", help="The environment: test or live.")]
-
-
-def _check_env(env: str) -> str:
-    if env not in ("test", "live"):
-        err.print(f"[red]error:[/red] unknown environment {env!r}: use test or live")
-        raise typer.Exit(1)
-    return env
-
-
-@contextmanager
-def open_store(*, migrate: bool = False) -> Iterator[Store]:
-    """The store at SEGMENTR_DATABASE_URL (default: the embedded SQLite file); store errors exit 1, cleanly."""
-    try:
-        with Store() as store:
-            if migrate:
-                store.init()
-            elif not store.is_migrated():
-                err.print("[red]error:[/red] the database is not initialised: run `segmentr init` first")
-                raise typer.Exit(1)
-            yield store
-    except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
 
 
 @app.command("init")
@@ -75,7 +47,7 @@ def import_policy_command(
     env: EnvOption,
 ) -> None:
     """Validate a policy file with the policy engine and store it as the environment's next version."""
-    _check_env(env)
+    check_env(env)
     with open_store() as store:
         version = store.import_policy(env, file)
         out.print(f"[green]✓[/green] policy imported into {env} as version {version}")
@@ -90,7 +62,7 @@ def import_customers_command(
     ] = None,
 ) -> None:
     """Import (upsert) customers in Limitr's format; cloud_created/cloud_updated are kept when given."""
-    _check_env(env)
+    check_env(env)
     with open_store() as store:
         size = file.stat().st_size if file.is_file() else None
         columns = (TextColumn("importing customers"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]}"))
@@ -114,7 +86,7 @@ def generate_customers_command(
     seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same customers.")] = 42,
 ) -> None:
     """Generate realistic sample customers for the sample policy (imported first if the env has none)."""
-    _check_env(env)
+    check_env(env)
     with open_store() as store:
         try:
             store.policy_version(env)

@@ -8,10 +8,10 @@ from rich.table import Table
 
 from segmentr import stof
 from segmentr.cli import app
-from segmentr.cli.data_commands import err, open_store, out
+from segmentr.cli.context import err, open_store, out
 from segmentr.sample import generate_customers, sample_policy
-from segmentr.segments import membership
-from segmentr.segments.templates import EXAMPLES, TEMPLATES, Template
+from segmentr.segments import EXAMPLES, TEMPLATES, Template
+from segmentr.service import SegmentInput, SegmentService, service_for
 from segmentr.store import NoPolicy, Store, StoreError
 
 SAMPLE_CUSTOMERS = {"live": 2000, "test": 200}
@@ -46,25 +46,24 @@ def _ensure_data(store: Store) -> None:
             out.print(f"[green]✓[/green] {written:,} sample customers generated into {env}")
 
 
-def _ensure_segments(store: Store, workspace_id: str, seeds: tuple[Template, ...]) -> None:
+def _ensure_segments(segments: SegmentService, seeds: tuple[Template, ...]) -> None:
     """A segment per seed whose name is not taken yet; a seed the store refuses is reported, not fatal."""
-    existing = {segment.name for segment in store.list_segments(workspace_id)}
+    existing = {segment.name for segment in segments.segments()}
     created = 0
     for seed in seeds:
         if seed.name in existing:
             continue
         try:
-            store.create_segment(workspace_id, name=seed.name, description=seed.description, condition=seed.code)
+            segments.create(SegmentInput(name=seed.name, description=seed.description, condition=seed.code))
             created += 1
         except StoreError as exc:
             err.print(f"[yellow]![/yellow] segment {seed.name} not created: {exc}")
     out.print(f"[green]✓[/green] {created} segments created ({len(existing)} already there)")
 
 
-def _live_table(store: Store, workspace_id: str, seeds: tuple[Template, ...]) -> Table:
+def _live_table(segments: SegmentService, seeds: tuple[Template, ...]) -> Table:
     """Count, method, errors and a few members in live of each seed segment."""
-    source = store.customers(workspace_id)
-    by_name = {segment.name: segment for segment in store.list_segments(workspace_id)}
+    by_name = {segment.name: segment for segment in segments.segments()}
     table = Table("segment", "live count", "method", "errors", f"first {SAMPLE_MEMBERS} members")
     for seed in seeds:
         segment = by_name.get(seed.name)
@@ -72,7 +71,7 @@ def _live_table(store: Store, workspace_id: str, seeds: tuple[Template, ...]) ->
             table.add_row(seed.name, "—", "—", "not saved", "")
             continue
         try:
-            preview = membership.preview(segment.condition, source, "live", sample=SAMPLE_MEMBERS)
+            preview = segments.preview(segment.condition, "live", sample=SAMPLE_MEMBERS)
         except stof.StofSyntaxError as exc:
             table.add_row(seed.name, "—", "—", f"does not parse: {exc}", "")
             continue
@@ -90,8 +89,8 @@ def demo_command() -> None:
     _check_seed_conditions(seeds)
     with open_store(migrate=True) as store:
         out.print(f"[green]✓[/green] database ready: {store.url}")
-        workspace_id = store.default_workspace().id
+        segments = service_for(store)
         _ensure_data(store)
-        _ensure_segments(store, workspace_id, seeds)
-        out.print(_live_table(store, workspace_id, seeds))
+        _ensure_segments(segments, seeds)
+        out.print(_live_table(segments, seeds))
     out.print(f"done in {time.perf_counter() - started:.1f}s")

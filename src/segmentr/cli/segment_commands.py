@@ -1,4 +1,5 @@
-"""`segmentr segments …`, `segmentr segments eval` and `segmentr members`: segments from the command line."""
+"""`segmentr segments …`, `segmentr segments eval` and `segmentr members`: segments from the command line,
+through the service layer (``segmentr.service.SegmentService``)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,12 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from segmentr.cli import app
-from segmentr.cli.data_commands import _check_env, err, open_store, out
+from segmentr.cli.context import check_env, err, open_segments, out
 from segmentr.cli.stof_commands import read_source
-from segmentr.segments import membership
-from segmentr.segments.evaluator import evaluate
-from segmentr.segments.model import SimpleRow, parse_rows
-from segmentr.segments.simple import to_stof
+from segmentr.segments import SimpleRow, parse_rows
+from segmentr.service import Page, SegmentChanges, SegmentInput, SegmentService
 from segmentr.stof import StofSyntaxError
-from segmentr.store import Store
-from segmentr.store.records import Segment
+from segmentr.store import Segment
 
 segments_app = typer.Typer(no_args_is_help=True, help="Create, list, edit and version segments.")
 app.add_typer(segments_app, name="segments")
@@ -87,15 +85,14 @@ def parse_simple_rows(texts: list[str]) -> list[SimpleRow]:
 
 
 def _condition_fields(condition: str | None, simple: list[str] | None) -> dict[str, Any]:
-    """The condition/mode/simple fields from --condition or --simple (one of them, or neither: empty)."""
+    """``condition`` (from --condition) or ``simple`` rows (from --simple): one of them, or neither (empty)."""
     if condition is not None and simple:
         err.print("[red]error:[/red] give either --condition or --simple, not both")
         raise typer.Exit(2)
     if condition is not None:
-        return {"condition": read_source(condition), "mode": "advanced", "simple": None}
+        return {"condition": read_source(condition)}
     if simple:
-        rows = parse_simple_rows(simple)
-        return {"condition": to_stof(rows), "mode": "simple", "simple": [row.model_dump(mode="json") for row in rows]}
+        return {"simple": parse_simple_rows(simple)}
     return {}
 
 
@@ -103,10 +100,6 @@ def _when(ms: int | None) -> str:
     if ms is None:
         return "—"
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _workspace_id(store: Store) -> str:
-    return store.default_workspace().id
 
 
 def _print_segment(segment: Segment) -> None:
@@ -134,21 +127,21 @@ def create_command(
     if not fields:
         err.print("[red]error:[/red] give the condition with --condition FILE|- or --simple ROW")
         raise typer.Exit(2)
-    with open_store() as store:
-        segment = store.create_segment(_workspace_id(store), name=name, description=description, **fields)
+    with open_segments() as segments:
+        segment = segments.create(SegmentInput(name=name, description=description, **fields))
         out.print(f"[green]✓[/green] segment {segment.name} created ({segment.id}), version {segment.version}")
 
 
 @segments_app.command("list")
 def list_command() -> None:
     """The workspace's segments."""
-    with open_store() as store:
-        segments = store.list_segments(_workspace_id(store))
-    if not segments:
+    with open_segments() as segments:
+        saved = segments.segments()
+    if not saved:
         out.print("no segments yet: `segmentr segments create` or `segmentr demo`")
         return
     table = Table("name", "id", "mode", "version", "updated", "errors")
-    for segment in segments:
+    for segment in saved:
         table.add_row(
             segment.name, segment.id, segment.mode, str(segment.version), _when(segment.updated_at),
             str(segment.error_count),
@@ -159,8 +152,8 @@ def list_command() -> None:
 @segments_app.command("show")
 def show_command(segment: SegmentArg) -> None:
     """A segment's fields and condition."""
-    with open_store() as store:
-        _print_segment(store.get_segment(_workspace_id(store), segment))
+    with open_segments() as segments:
+        _print_segment(segments.get(segment))
 
 
 @segments_app.command("edit")
@@ -180,24 +173,24 @@ def edit_command(
     if not changes:
         err.print("[red]error:[/red] nothing to change: give --name, --description, --condition or --simple")
         raise typer.Exit(2)
-    with open_store() as store:
-        updated = store.update_segment(_workspace_id(store), segment, **changes)
+    with open_segments() as segments:
+        updated = segments.edit(segment, SegmentChanges(**changes))
         out.print(f"[green]✓[/green] segment {updated.name} saved as version {updated.version}")
 
 
 @segments_app.command("delete")
 def delete_command(segment: SegmentArg) -> None:
     """Delete a segment and its history."""
-    with open_store() as store:
-        store.delete_segment(_workspace_id(store), segment)
+    with open_segments() as segments:
+        segments.delete(segment)
         out.print(f"[green]✓[/green] segment {segment} deleted")
 
 
 @segments_app.command("history")
 def history_command(segment: SegmentArg) -> None:
     """A segment's saved versions, newest last."""
-    with open_store() as store:
-        versions = store.segment_history(_workspace_id(store), segment)
+    with open_segments() as segments:
+        versions = segments.history(segment)
     table = Table("version", "name", "mode", "saved", "by", "condition")
     for version in versions:
         first_line = version.condition.splitlines()[0] if version.condition else ""
@@ -213,9 +206,14 @@ def restore_command(
     segment: SegmentArg, version: Annotated[int, typer.Argument(help="The version to bring back.")]
 ) -> None:
     """Bring back an old version (saved as a new version)."""
-    with open_store() as store:
-        restored = store.restore_segment(_workspace_id(store), segment, version)
+    with open_segments() as segments:
+        restored = segments.restore(segment, version)
         out.print(f"[green]✓[/green] version {version} of {restored.name} restored as version {restored.version}")
+
+
+def _unparsable(exc: StofSyntaxError) -> typer.Exit:
+    err.print(f"[red]error:[/red] the segment's condition does not parse: {exc}")
+    return typer.Exit(1)
 
 
 @segments_app.command("eval")
@@ -226,44 +224,37 @@ def eval_segment_command(
     explain: Annotated[bool, typer.Option("--explain", help="Show the evaluation trace.")] = False,
 ) -> None:
     """Evaluate a segment for one customer against the environment's live policy."""
-    _check_env(env)
-    with open_store() as store:
-        saved = store.get_segment(_workspace_id(store), segment)
-        source = store.customers()
-        customer = source.load(env, customer_id)
-        if customer is None:
-            err.print(f"[red]error:[/red] no customer {customer_id!r} in {env}")
-            raise typer.Exit(1)
+    check_env(env)
+    with open_segments() as segments:
         try:
-            result = evaluate(saved.condition, customer, source.policy(env), explain=explain)
+            result = segments.evaluate(segment, customer_id, env, explain=explain)
         except StofSyntaxError as exc:
-            err.print(f"[red]error:[/red] the segment's condition does not parse: {exc}")
-            raise typer.Exit(1) from None
-        if result.error is not None:
-            store.record_segment_error(saved.id, result.error)
+            raise _unparsable(exc) from None
     if explain and result.trace is not None:
         out.print("trace:")
-        for step in getattr(result.trace, "steps", []) or ["(no intermediate steps)"]:
+        for step in result.steps or ["(no intermediate steps)"]:
             out.print(f"  {step}", markup=False)
     mark = "[green]matched[/green]" if result.matched else "[yellow]not matched[/yellow]"
-    out.print(f"{mark}: {customer_id} for {saved.name}")
+    out.print(f"{mark}: {customer_id} for {result.segment_name}")
     out.print(f"value: {result.value!r}", markup=False)
     if result.error is not None:
         out.print(f"error: {result.error}", markup=False)
     out.print(result.reason, markup=False)
 
 
-def _all_member_ids(condition: str, source: Any, env: str, limit: int | None) -> tuple[list[str], membership.Page]:
+def _all_member_ids(
+    segments: SegmentService, segment: str, env: str, limit: int | None
+) -> tuple[list[str], Page]:
     """Member ids in id order, page by page, up to ``limit`` (all when None); the last page tells the method."""
     ids: list[str] = []
-    after: str | None = None
+    cursor: str | None = None
     while True:
         want = 1000 if limit is None else min(1000, limit - len(ids))
-        page = membership.members(condition, source, env, after=after, limit=want)
+        page = segments.members(segment, env, cursor=cursor, page_size=want)
         ids.extend(page.ids)
         if page.next_cursor is None or (limit is not None and len(ids) >= limit):
             return ids, page
-        after = page.next_cursor
+        cursor = page.next_cursor
 
 
 @app.command("members")
@@ -275,16 +266,15 @@ def members_command(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N ids (table default 50).")] = None,
 ) -> None:
     """The customers of a segment: SQL pushdown when the condition allows it, streaming evaluation otherwise."""
-    _check_env(env)
+    check_env(env)
     if fmt not in ("table", "json", "csv"):
         err.print(f"[red]error:[/red] unknown format {fmt!r}: use table, json or csv")
         raise typer.Exit(2)
-    with open_store() as store:
-        saved = store.get_segment(_workspace_id(store), segment)
-        source = store.customers()
+    with open_segments() as segments:
+        saved = segments.get(segment)
         try:
             if count_only:
-                counted = membership.count(saved.condition, source, env)
+                counted = segments.count(saved.id, env)
                 if fmt == "json":
                     out.print(json.dumps({"count": counted.n, "errors": counted.errors, "method": counted.method}))
                 else:
@@ -292,10 +282,9 @@ def members_command(
                 return
             if limit is None and fmt == "table":
                 limit = 50
-            ids, page = _all_member_ids(saved.condition, source, env, limit)
+            ids, page = _all_member_ids(segments, saved.id, env, limit)
         except StofSyntaxError as exc:
-            err.print(f"[red]error:[/red] the segment's condition does not parse: {exc}")
-            raise typer.Exit(1) from None
+            raise _unparsable(exc) from None
     if fmt == "json":
         print(json.dumps(ids))
     elif fmt == "csv":

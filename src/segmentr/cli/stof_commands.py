@@ -8,13 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from segmentr import stof
 from segmentr.cli import app
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+from segmentr.cli.context import err, out
 
 
 def read_source(path: str) -> str:

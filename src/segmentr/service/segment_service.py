@@ -1,0 +1,268 @@
+"""``SegmentService``: every segment use case of one workspace, acted by one member (roles enforced).
+
+Saved segments are referenced by id or exact name. Membership is computed from current state on each call
+(SQL pushdown when the condition allows, streaming evaluation otherwise) and paged by a keyset cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from segmentr import segments
+from segmentr.segments import (
+    ChangePreview,
+    Count,
+    NotSimple,
+    Page,
+    Preview,
+    SimpleRow,
+    from_stof,
+    parse_rows,
+    segment_problems,
+    to_stof,
+)
+from segmentr.service.access import Action, require
+from segmentr.service.errors import InvalidRequest
+from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
+from segmentr.store import Member, NotFound, Segment, SegmentInvalid, SegmentVersion, Store
+
+__all__ = ["DEFAULT_PAGE_SIZE", "ENVIRONMENTS", "MAX_PAGE_SIZE", "ConditionLike", "SegmentService"]
+
+ENVIRONMENTS = ("test", "live")
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+DEFAULT_SAMPLE = 10
+
+# An unsaved condition: Stof source, or simple-mode rows (models or their JSON dicts).
+ConditionLike = str | Sequence[SimpleRow] | Sequence[dict[str, Any]]
+
+
+class SegmentService:
+    """Segments of ``workspace_id`` as ``actor`` sees and changes them.
+
+    Reading (list, show, history, evaluate, members, count, previews) is open to every role; creating, editing,
+    deleting and restoring need owner, admin or editor; each member chooses their own active segment.
+    """
+
+    def __init__(self, store: Store, workspace_id: str, actor: Member) -> None:
+        if actor.workspace_id != workspace_id:
+            raise InvalidRequest(f"member {actor.email} does not belong to workspace {workspace_id}")
+        self._store = store
+        self.workspace_id = workspace_id
+        self.actor = actor
+        self._customers = store.customers(workspace_id)
+
+    # ------------------------------------------------------------------ create, read, edit, delete, versions
+
+    def validate(self, draft: SegmentInput) -> Validation:
+        """Every problem that would refuse saving ``draft``, and the checker's warnings (the editor's check)."""
+        require(self.actor, Action.READ_SEGMENTS)
+        fields = _input_fields(draft)
+        problems, warnings = segment_problems(
+            fields["name"], fields["description"], fields["condition"], fields["mode"], fields["simple"]
+        )
+        return Validation(problems, warnings)
+
+    def create(self, draft: SegmentInput) -> Segment:
+        """A new segment at version 1; ``SegmentInvalid`` lists every problem, ``AlreadyExists`` a taken name."""
+        require(self.actor, Action.EDIT_SEGMENTS)
+        return self._store.create_segment(self.workspace_id, by=self.actor.email, **_input_fields(draft))
+
+    def segments(self) -> list[Segment]:
+        """The workspace's segments, by name."""
+        require(self.actor, Action.READ_SEGMENTS)
+        return self._store.list_segments(self.workspace_id)
+
+    def get(self, segment: str) -> Segment:
+        """A segment by id or name (``NotFound`` otherwise)."""
+        require(self.actor, Action.READ_SEGMENTS)
+        return self._store.get_segment(self.workspace_id, segment)
+
+    def edit(self, segment: str, changes: SegmentChanges) -> Segment:
+        """Save an edit as a new version (validated as on create); an edit that changes nothing keeps the version."""
+        require(self.actor, Action.EDIT_SEGMENTS)
+        current = self._store.get_segment(self.workspace_id, segment)
+        return self._store.update_segment(
+            self.workspace_id, current.id, by=self.actor.email, **_changed_fields(current, changes)
+        )
+
+    def delete(self, segment: str) -> None:
+        """Remove the segment and its history; members who had it active have none."""
+        require(self.actor, Action.EDIT_SEGMENTS)
+        self._store.delete_segment(self.workspace_id, segment)
+
+    def history(self, segment: str) -> list[SegmentVersion]:
+        """Every saved version, oldest first."""
+        require(self.actor, Action.READ_SEGMENTS)
+        return self._store.segment_history(self.workspace_id, segment)
+
+    def restore(self, segment: str, version: int) -> Segment:
+        """Make an old version current again, saved as a new version."""
+        require(self.actor, Action.EDIT_SEGMENTS)
+        return self._store.restore_segment(self.workspace_id, segment, version, by=self.actor.email)
+
+    def usage(self, segment: str) -> SegmentUsage:
+        """Where the segment is used: for now, the members who have it active."""
+        require(self.actor, Action.READ_SEGMENTS)
+        saved = self._store.get_segment(self.workspace_id, segment)
+        return SegmentUsage(saved.id, self._store.members_with_active(self.workspace_id, saved.id))
+
+    # ------------------------------------------------------------------ evaluation and membership
+
+    def evaluate(self, segment: str, customer_id: str, environment: str, *, explain: bool = False) -> Evaluation:
+        """The saved segment for one customer of ``environment``, against its live policy.
+
+        A failing condition does not match; the failure is counted on the segment (error count, last error).
+        ``NotFound`` for an unknown segment or customer; ``StofSyntaxError`` if a stored condition no longer parses.
+        """
+        require(self.actor, Action.READ_SEGMENTS)
+        _check_environment(environment)
+        saved = self._store.get_segment(self.workspace_id, segment)
+        customer = self._customers.load(environment, customer_id)
+        if customer is None:
+            raise NotFound(f"no customer {customer_id!r} in {environment}")
+        result = segments.evaluate(saved.condition, customer, self._customers.policy(environment), explain=explain)
+        if result.error is not None:
+            self._store.record_segment_error(saved.id, result.error)
+        return Evaluation(
+            segment_id=saved.id,
+            segment_name=saved.name,
+            segment_version=saved.version,
+            customer_id=customer_id,
+            environment=environment,
+            matched=result.matched,
+            value=result.value,
+            error=result.error,
+            reason=result.reason,
+            trace=result.trace if explain else None,
+        )
+
+    def members(
+        self, segment: str, environment: str, *, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page:
+        """One page of the ids of the segment's members, in id order.
+
+        Pass the previous page's ``next_cursor`` to get the next one (None: this is the last page). The cursor
+        is the last id shown (keyset paging): pages never repeat or skip a customer that stays in the segment,
+        and each page costs one indexed read (SQL) or a stream from the cursor, never a scan of earlier pages.
+        There is no total: ``count`` gives it.
+        """
+        require(self.actor, Action.READ_SEGMENTS)
+        _check_environment(environment)
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        saved = self._store.get_segment(self.workspace_id, segment)
+        return segments.members(saved.condition, self._customers, environment, after=cursor, limit=page_size)
+
+    def count(self, segment: str, environment: str) -> Count:
+        """How many customers of ``environment`` are in the segment now (with the evaluation errors, if any)."""
+        require(self.actor, Action.READ_SEGMENTS)
+        _check_environment(environment)
+        saved = self._store.get_segment(self.workspace_id, segment)
+        return segments.count(saved.condition, self._customers, environment)
+
+    def preview(self, condition: ConditionLike, environment: str, *, sample: int = DEFAULT_SAMPLE) -> Preview:
+        """Count and the first ``sample`` member ids of an unsaved condition (Stof source or simple rows).
+
+        Raises ``StofSyntaxError`` (with every diagnostic) when the source does not parse.
+        """
+        require(self.actor, Action.READ_SEGMENTS)
+        _check_environment(environment)
+        if sample < 0:
+            raise InvalidRequest("sample must not be negative")
+        return segments.preview(_condition_source(condition), self._customers, environment, sample=sample)
+
+    def change_preview(self, segment: str, new_condition: ConditionLike, environment: str) -> ChangePreview:
+        """Who would enter and who would leave the saved segment if its condition became ``new_condition``."""
+        require(self.actor, Action.READ_SEGMENTS)
+        _check_environment(environment)
+        saved = self._store.get_segment(self.workspace_id, segment)
+        return segments.change_preview(
+            saved.condition, _condition_source(new_condition), self._customers, environment
+        )
+
+    # ------------------------------------------------------------------ the acting member's active segment
+
+    def active_segment(self) -> Segment | None:
+        """The acting member's active segment, if any."""
+        require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
+        return self._store.active_segment(self.workspace_id, self.actor.id)
+
+    def set_active_segment(self, segment: str) -> Segment:
+        """Make ``segment`` the acting member's active one (replacing any other)."""
+        require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
+        return self._store.set_active_segment(self.workspace_id, self.actor.id, segment)
+
+    def clear_active_segment(self) -> None:
+        """The acting member has no active segment any more."""
+        require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
+        self._store.clear_active_segment(self.workspace_id, self.actor.id)
+
+    def toggle_active_segment(self, segment: str) -> Segment | None:
+        """"Set Active": activates ``segment``, or clears it when it already is active; returns the active one."""
+        require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
+        return self._store.toggle_active_segment(self.workspace_id, self.actor.id, segment)
+
+
+def _check_environment(environment: str) -> None:
+    if environment not in ENVIRONMENTS:
+        raise InvalidRequest(f"unknown environment {environment!r}: use test or live")
+
+
+def _condition_source(condition: ConditionLike) -> str:
+    if isinstance(condition, str):
+        return condition
+    return to_stof(parse_rows(list(condition)))
+
+
+def _rows_json(rows: Sequence[SimpleRow]) -> list[dict[str, Any]]:
+    return [row.model_dump(mode="json") for row in rows]
+
+
+def _input_fields(draft: SegmentInput) -> dict[str, Any]:
+    """The store's fields of a new segment: rows mean simple mode, with the condition generated unless given."""
+    if draft.simple is not None:
+        condition = draft.condition if draft.condition is not None else to_stof(draft.simple)
+        mode, simple = "simple", _rows_json(draft.simple)
+    else:
+        assert draft.condition is not None  # SegmentInput requires one of the two
+        condition, mode, simple = draft.condition, "advanced", None
+    return {
+        "name": draft.name,
+        "description": draft.description,
+        "condition": condition,
+        "mode": mode,
+        "simple": simple,
+    }
+
+
+def _changed_fields(current: Segment, changes: SegmentChanges) -> dict[str, Any]:
+    """The store's changes for an edit (see ``SegmentChanges`` for how rows, condition and mode combine)."""
+    given = changes.given()
+    fields: dict[str, Any] = {}
+    if "name" in given:
+        fields["name"] = changes.name
+    if "description" in given:
+        fields["description"] = changes.description
+    if changes.simple is not None:
+        condition = changes.condition if changes.condition is not None else to_stof(changes.simple)
+        fields.update(condition=condition, mode=changes.mode or "simple", simple=_rows_json(changes.simple))
+    elif changes.condition is not None:
+        if changes.mode == "simple":
+            fields.update(condition=changes.condition, mode="simple", simple=_rows_of(changes.condition))
+        else:
+            fields.update(condition=changes.condition, mode="advanced", simple=None)
+    elif changes.mode == "simple" and current.mode != "simple":
+        fields.update(mode="simple", simple=_rows_of(current.condition))
+    elif changes.mode == "advanced":
+        fields.update(mode="advanced", simple=None)
+    return fields
+
+
+def _rows_of(condition: str) -> list[dict[str, Any]]:
+    """The simple rows that generate ``condition``; ``SegmentInvalid`` with the reason when there are none."""
+    rows = from_stof(condition)
+    if isinstance(rows, NotSimple):
+        raise SegmentInvalid(f"cannot switch to simple mode: the condition {rows.reason}")
+    return _rows_json(rows)
