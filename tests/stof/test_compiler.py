@@ -328,3 +328,16 @@ def test_block_expression_returns_its_own_value_and_sees_outer_variables() -> No
         ret(path("z")),
     )
     assert run(*stmts) == 7
+
+
+def test_field_count_of_an_object_is_read_without_building_its_fields() -> None:
+    from segmentr.stof import compile as stof_compile
+
+    condition = stof_compile("customer.grants.fields().len()")
+    assert "len(_t" in condition.python_source
+    for grants, count in (({}, 0), ({"a": 1, "b": {"c": 2}}, 2)):
+        assert condition.evaluate({"customer": {"grants": grants}}) == count
+    for not_an_object, message in (([1], "List.fields does not exist"), ("ab", "Str.fields does not exist")):
+        with pytest.raises(StofRuntimeError, match=message):
+            condition.evaluate({"customer": {"grants": not_an_object}})
+    assert stof_compile("?customer.grants.fields().len() ?? -1").evaluate({"customer": {}}) == -1

@@ -1037,6 +1037,15 @@ class CodeGenerator:
         if site is not None:
             arg_codes = "".join(", " + self.expr(a) for a in e.args)
             inline_len = [t.__name__ for t in (list, tuple, dict) if self.library_function(t, e) is len]
+            if e.name == "len" and not e.args and "list" in inline_len and self.counts_fields(receiver):
+                # `x.fields().len()` on an object is its field count: no list of (name, value) pairs is built
+                assert isinstance(receiver, n.Call) and receiver.receiver is not None
+                fields_site = self.method_site(receiver)
+                t = self.temp()
+                return (
+                    f"(len({t}) if type({t} := {self.expr(receiver.receiver)}) is dict"
+                    f" else ({self.mark(e)}{site}({self.mark(receiver)}{fields_site}({t}))))"
+                )
             if e.name == "len" and not e.args and inline_len:
                 # List/Tup/Obj `len` is Python's len, which cannot fail on those types
                 t = self.temp()
@@ -1052,6 +1061,25 @@ class CodeGenerator:
             call = f"call_method({t} := {self.expr(receiver)}, {e.name!r}, {args}{safe})"
             return f"({self.mark(e)}_copy_host_result({call}, {t}))"
         return f"({self.mark(e)}call_method({self.expr(receiver)}, {e.name!r}, {args}{safe}))"
+
+    def counts_fields(self, e: n.Expr) -> bool:
+        """``e`` is ``x.fields()`` on a non-library receiver, resolving to the Obj library's ``fields``."""
+        from .stdlib.obj import object_fields
+
+        return (
+            isinstance(e, n.Call)
+            and e.name == "fields"
+            and not e.args
+            and e.receiver is not None
+            and not (
+                isinstance(e.receiver, n.Path)
+                and len(e.receiver.names) == 1
+                and self.lookup(e.receiver.names[0]) is None
+                and e.receiver.names[0] in self.libraries
+            )
+            and self.library_function(dict, e) is object_fields
+            and self.method_site(e) is not None
+        )
 
     def expr_Unary(self, e: n.Unary) -> str:
         operand = self.expr(e.operand)

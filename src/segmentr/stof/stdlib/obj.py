@@ -27,11 +27,17 @@ def _insert(obj: dict[str, Any], name: str, value: Any) -> None:
     obj[name] = value
 
 
+def object_fields(obj: dict[str, Any]) -> list[tuple[str, Any]]:
+    """One ``(name, value)`` tuple per field, in order: as many entries as the object has fields (the
+    compiler relies on it to read ``x.fields().len()`` as ``len(x)``)."""
+    return list(obj.items())
+
+
 _MISSING = object()
 
 OBJ: dict[str, LibFunction] = {
     "len": lib(len),
-    "fields": lib(lambda obj: list(obj.items())),
+    "fields": lib(object_fields),
     "get": lib(lambda obj, name: obj.get(name), 1, 1, "str"),
     "contains": lib(lambda obj, name: name in obj, 1, 1, "str"),
     "at": lib(_at, 1, 1, "int"),
@@ -42,4 +48,4 @@ OBJ: dict[str, LibFunction] = {
     "remove": lib(_remove, 1, 1, "str"),
 }
 
-__all__ = ["OBJ"]
+__all__ = ["OBJ", "object_fields"]
