@@ -43,6 +43,7 @@ class SegmentService:
 
     Reading (list, show, history, evaluate, members, count, previews) is open to every role; creating, editing,
     deleting and restoring need owner, admin or editor; each member chooses their own active segment.
+    ``actor`` is taken as given (its role when it was read): make one service per request or command.
     """
 
     def __init__(self, store: Store, workspace_id: str, actor: Member) -> None:
