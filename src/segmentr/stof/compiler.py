@@ -230,6 +230,7 @@ class Compiled:
     function: Callable[..., Any]
     # `_matches(bindings)`; its globals `_located`, `_internal` and `_new_budget` are the caller's to set
     matches: Callable[[Mapping[str, Any]], bool] | None
+    matches_customer: Callable[..., bool] | None
     python_source: str
     positions: list[tuple[int, int]]  # generated line number (1-based) -> Stof (line, column)
     uses_budget: bool
@@ -433,20 +434,18 @@ class CodeGenerator:
         return _RETURN_PLACEHOLDER.sub(lambda m: self._returns[int(m.group(1))][which], text)
 
     def matches_entry(self) -> str:
-        """``_matches(bindings) -> bool``: the body again, inlined, reading its bindings itself and answering
-        with the truthiness — so ``Condition.matches`` is one Python call. Errors go to ``_located`` /
-        ``_internal`` and the budget comes from ``_new_budget``, names the ``Condition`` fills in."""
+        """``_matches_customer(customer, policy=None, data=<metadata>) -> bool``: the body again, inlined,
+        answering with its truthiness — one Python call per customer on the membership hot path — and
+        ``_matches(bindings)`` reading a bindings mapping into it. Errors go to ``_located`` / ``_internal``
+        and the budget comes from ``_new_budget``, names the ``Condition`` fills in."""
         body_text = self.returning("\n".join(self.lines), 1)
         uses = set(_IDENTIFIER.findall(body_text))
-        lines = ["def _matches(bindings):", "    v_customer = bindings.get('customer')"]
+        lines = ["def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT):"]
         if "v_data" in uses:
             lines += [
-                "    v_data = bindings.get('data', _ABSENT)",
                 "    if v_data is _ABSENT:",
                 "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
             ]
-        if "v_policy" in uses:
-            lines.append("    v_policy = bindings.get('policy')")
         if self.uses_budget:
             lines += ["    _budget = _new_budget()", "    _tick = _budget.start()"]
         lines.append("    try:")
@@ -456,6 +455,10 @@ class CodeGenerator:
             "        raise _located(_error) from None",
             "    except Exception as _error:",
             "        raise _internal(_error) from _error",
+            "def _matches(bindings):",
+            "    return _matches_customer(",
+            "        bindings.get('customer'), bindings.get('policy'), bindings.get('data', _ABSENT)",
+            "    )",
         ]
         return "\n".join(lines) + "\n"
 
@@ -1365,6 +1368,7 @@ def compile_body(
     return Compiled(
         function=namespace[FUNCTION_NAME],
         matches=namespace.get("_matches"),
+        matches_customer=namespace.get("_matches_customer"),
         python_source=source,
         positions=generator.positions(source),
         uses_budget=generator.uses_budget,
