@@ -32,7 +32,7 @@ from .events import (
     round9_or_none,
 )
 from .margin import assemble, entitlement_revenue
-from .model import CompiledPolicy, Credit, Entitlement, Limit, Plan, compile_limit, compile_policy
+from .model import CompiledPolicy, Credit, Entitlement, Limit, Plan, Topup, compile_limit, compile_policy
 from .pricing import Pricing, compile_price
 from .resolver import PriceResolver, ResolveFunction, resolve_function
 from .schedule import next_reset, pending_period_start
@@ -194,6 +194,22 @@ class Policy:
                     return limit
         return ent.limit
 
+    def _customer_and_plan(self, cid: str) -> tuple[dict[str, Any], Plan] | None:
+        """The customer (by id or alt id) and the plan it is on, inherited or default; None if either is missing."""
+        customer = self._find(cid)
+        if customer is None:
+            return None
+        plan = self._plan_of(customer)
+        return None if plan is None else (customer, plan)
+
+    def _resolve_topup(self, cid: str, name: str) -> tuple[dict[str, Any], Plan, Topup] | None:
+        """The customer, its plan and that plan's topup `name`; None if any is missing."""
+        on_plan = self._customer_and_plan(cid)
+        if on_plan is None:
+            return None
+        topup = on_plan[1].topups.get(name)
+        return None if topup is None else (*on_plan, topup)
+
     def _resolve_call(self, cid: str, name: str) -> tuple[dict[str, Any], Plan, Entitlement] | None:
         customer = self._find(cid)
         if customer is None:
@@ -314,7 +330,7 @@ class Policy:
         meter = meters.get(name)
         fresh = meter is None
         if fresh:
-            meter = {"credit": limit.credit, "started": now, "value": 0.0, "overhead": 0.0}
+            meter = self._new_meter(limit, now)
         reset_start = None
         if limit.resets and not fresh:
             reset_start = pending_period_start(meter["started"], now, limit.reset_inc, limit.reset_sch)
@@ -359,7 +375,8 @@ class Policy:
         grant_keys = False
         applied = 0.0
         uncovered = 0.0
-        if mode == "hard" and not within:
+        hard_past_limit = mode == "hard" and not within
+        if hard_past_limit:
             available = 0.0
             if limit.grants_apply and had_grants:
                 available = self._grant_balance(owner, limit.credit, now, billable_offset, owner_plan)
@@ -371,21 +388,14 @@ class Policy:
                         self._emit(METER_RESET, self._reset_payload(payload, reset_start))
                     self._emit(METER_LIMIT, payload)
                 return False
-            if not commit:
-                return True
-            grant_keys = limit.grants_apply and had_grants
-            if grant_keys:
-                applied = grant_ops.draw(owner, limit.credit, overage, self._c.exchange, now, billable_offset)
-            uncovered = max(overage - applied, 0.0)
-        elif mode == "soft" and overage > 0:
-            if not commit:
-                return True
-            grant_keys = limit.grants_apply and had_grants
-            if grant_keys:
-                applied = grant_ops.draw(owner, limit.credit, overage, self._c.exchange, now, billable_offset)
-            uncovered = max(overage - applied, 0.0)
         if not commit:
             return True
+        if hard_past_limit or (mode == "soft" and overage > 0):
+            # past the limit (and allowed): grants cover what they can, the rest is overage
+            grant_keys = limit.grants_apply and had_grants
+            if grant_keys:
+                applied = grant_ops.draw(owner, limit.credit, overage, self._c.exchange, now, billable_offset)
+            uncovered = max(overage - applied, 0.0)
         meter["value"] = new
         meter["overhead"] = old_overhead + overhead_diff
         self._record_history(meter, now, diff, limit.ewma_alpha)
@@ -452,17 +462,21 @@ class Policy:
                 return event
         return event
 
+    def _price_diff(self, owner: dict[str, Any], credit: Credit, cap_value: float, old: float,
+                    new: float) -> float | None:
+        """The price of the units a move from `old` to `new` takes past the limit; None when unpriced."""
+        return round9_or_none(self._price(owner, credit, max(new, cap_value) - max(old, cap_value),
+                                          max(old - cap_value, 0.0)))
+
     def _meter_payload(self, owner: dict[str, Any], name: str, plan: Plan, credit: Credit, limit: Limit,
                        old: float, new: float, diff: float, overhead: float, overhead_diff: float,
                        event: Any) -> dict[str, Any]:
         cap_value = limit.value
-        price_diff = self._price(owner, credit, max(new, cap_value) - max(old, cap_value),
-                                 max(old - cap_value, 0.0))
         return {
             "meter": {
                 "old": round9(old), "value": round9(new), "limit": round9(cap_value), "diff": round9(diff),
                 "overhead": round9(overhead), "overhead_diff": round9(overhead_diff),
-                "price_diff": round9_or_none(price_diff),
+                "price_diff": self._price_diff(owner, credit, cap_value, old, new),
             },
             "customer": owner["id"],
             "entitlement": name,
@@ -481,13 +495,11 @@ class Policy:
                        old: float, new: float, diff: float, overhead: float, overhead_diff: float, overage: float,
                        event: Any) -> dict[str, Any]:
         cap_value = limit.value
-        price_diff = self._price(owner, credit, max(new, cap_value) - max(old, cap_value),
-                                 max(old - cap_value, 0.0))
         return {
             "meter": {
                 "value": round9(old), "limit": round9(cap_value), "invalid": round9(new), "diff": round9(diff),
                 "overhead": round9(overhead), "overhead_diff": round9(overhead_diff),
-                "price_diff": round9_or_none(price_diff),
+                "price_diff": self._price_diff(owner, credit, cap_value, old, new),
             },
             "invalid_value": round9(new),
             "overage": round9(overage),
@@ -578,15 +590,10 @@ class Policy:
 
     def remaining(self, id: str, entitlement: str, percent: bool = False, grants: bool = True) -> float | None:
         """Limit − value, with grants extending the limit to max(value, limit) + balance; None for observe."""
-        found = self._resolve_call(id, entitlement)
-        if found is None or found[2].limit is None:
+        effective = self._effective_limit(id, entitlement)
+        if effective is None or effective[0].mode == "observe":
             return None
-        owner = self._owner(found[0], found[2].scope)
-        if owner is None:
-            return None
-        limit = self._limit_of(owner, found[2])
-        if limit is None or limit.mode == "observe":
-            return None
+        limit, owner = effective
         now = self._clock()
         meter = owner["meters"].get(entitlement)
         used = 0.0 if meter is None else self._meter_value(meter, limit, now)
@@ -609,31 +616,38 @@ class Policy:
 
     def resets(self, id: str, entitlement: str) -> int | None:
         """When the entitlement's current period ends (ms epoch); None if it never resets."""
-        found = self._resolve_call(id, entitlement)
-        if found is None or found[2].limit is None:
+        effective = self._effective_limit(id, entitlement)
+        if effective is None or not effective[0].resets:
             return None
-        owner = self._owner(found[0], found[2].scope)
-        if owner is None:
-            return None
-        limit = self._limit_of(owner, found[2])
-        if limit is None or not limit.resets:
-            return None
+        limit, owner = effective
         now = self._clock()
         meter = owner["meters"].get(entitlement)
         started = now if meter is None else meter["started"]
         return next_reset(started, now, limit.reset_inc, limit.reset_sch)
 
-    def _metered(self, id: str, entitlement: str) -> tuple[Limit, dict[str, Any] | None, int] | None:
-        """The effective limit and the live meter (on the scope owner) of a limited entitlement, and now."""
+    def _effective_limit(self, id: str, entitlement: str) -> tuple[Limit, dict[str, Any]] | None:
+        """The limit a call would meter against (the override, else the plan's) and the customer whose meter it
+        uses (the scope owner); None for an unresolved call, a feature flag or a scope without an owner."""
         found = self._resolve_call(id, entitlement)
-        if found is None or found[2].limit is None:
+        if found is None:
             return None
-        owner = self._owner(found[0], found[2].scope)
+        customer, _, ent = found
+        if ent.limit is None:
+            return None
+        # reads are hot: skip the calls that would hand back the customer (unscoped) and the plan's limit
+        # (no overrides), as `value` does
+        owner = customer if ent.scope is None else self._owner(customer, ent.scope)
         if owner is None:
             return None
-        limit = self._limit_of(owner, found[2])
-        if limit is None:
+        limit = self._limit_of(owner, ent) if owner.get("overrides") else ent.limit
+        return None if limit is None else (limit, owner)
+
+    def _metered(self, id: str, entitlement: str) -> tuple[Limit, dict[str, Any] | None, int] | None:
+        """The effective limit and the live meter (on the scope owner) of a limited entitlement, and now."""
+        effective = self._effective_limit(id, entitlement)
+        if effective is None:
             return None
+        limit, owner = effective
         return limit, owner["meters"].get(entitlement), self._clock()
 
     @staticmethod
@@ -791,29 +805,24 @@ class Policy:
 
     def topup_price(self, id: str, topup: str) -> Any:
         """The effective price of a topup for a customer (the resolver's, else the plan's)."""
-        customer = self._find(id)
-        if customer is None:
-            return None
-        plan = self._plan_of(customer)
-        found = None if plan is None else plan.topups.get(topup)
+        found = self._resolve_topup(id, topup)
         if found is None:
             return None
+        customer, _, offer = found
         if self._resolve is not None:
             price = self._resolve(customer, f"topup:{topup}")
             if price is not None:
                 return price
-        return found.raw.get("price")
+        return offer.raw.get("price")
 
     # ------------------------------------------------------------------ margin
 
     def customer_local_margin_breakdown(self, id: str) -> dict[str, Any] | None:
         """Revenue past each limit, recorded cost and margins for this period (policy.md §4)."""
-        customer = self._find(id)
-        if customer is None:
+        on_plan = self._customer_and_plan(id)
+        if on_plan is None:
             return None
-        plan = self._plan_of(customer)
-        if plan is None:
-            return None
+        customer, plan = on_plan
         now = self._clock()
         rows = []
         for ent in plan.limited:
@@ -901,7 +910,8 @@ class Policy:
         if self._subscribers:
             self._emit(CUSTOMER_SET, copy.deepcopy(customer))
 
-    def _new_meter(self, limit: Limit, started: int) -> dict[str, Any]:
+    @staticmethod
+    def _new_meter(limit: Limit, started: int) -> dict[str, Any]:
         return {"credit": limit.credit, "started": started, "value": 0.0, "overhead": 0.0}
 
     def create_customer(self, id: str, plan: str = "", type: str = "user", label: str = "User",
@@ -966,12 +976,10 @@ class Policy:
 
     def ensure_included_topups(self, id: str) -> bool:
         """Grant the plan's included topups the customer lacks; sends customer-set when it granted some."""
-        customer = self._find(id)
-        if customer is None:
+        on_plan = self._customer_and_plan(id)
+        if on_plan is None:
             return False
-        plan = self._plan_of(customer)
-        if plan is None:
-            return False
+        customer, plan = on_plan
         if self._grant_included(customer, plan, self._clock()):
             self._customer_set(customer)
         return True
@@ -1092,19 +1100,16 @@ class Policy:
 
     def apply_customer_topup(self, id: str, topup: str) -> bool:
         """Grant a topup of the customer's plan (call it after payment); sends customer-topup-granted."""
-        customer = self._find(id)
-        if customer is None:
+        found = self._resolve_topup(id, topup)
+        if found is None:
             return False
-        plan = self._plan_of(customer)
-        found = None if plan is None else plan.topups.get(topup)
-        if found is None or plan is None:
-            return False
-        grant = grant_ops.new_grant(found, self._clock())
+        customer, plan, offer = found
+        grant = grant_ops.new_grant(offer, self._clock())
         customer["grants"][grant["id"]] = grant
         if self._subscribers:
             self._emit(CUSTOMER_TOPUP_GRANTED, {
                 "customer": customer["id"], "topup_name": topup, "plan_name": plan.name,
-                "topup": copy.deepcopy(found.raw), "price": self.topup_price(id, topup), "grant": dict(grant),
+                "topup": copy.deepcopy(offer.raw), "price": self.topup_price(id, topup), "grant": dict(grant),
             })
         return True
 
