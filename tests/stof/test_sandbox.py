@@ -70,7 +70,7 @@ def test_no_python_attribute_or_builtin_is_reachable() -> None:
 
 
 def test_generated_code_gets_no_builtins() -> None:
-    condition = stof.compile("1")
+    condition = stof.compile("1").optimize()
     assert condition.python_source
     function = condition._function  # the compiled function's globals are the sandbox
     assert function.__globals__["__builtins__"] == {}

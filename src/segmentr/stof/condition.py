@@ -1,4 +1,9 @@
-"""``Condition``: one compiled Stof condition, evaluated against a customer, its metadata and the policy."""
+"""``Condition``: one Stof condition, evaluated against a customer, its metadata and the policy.
+
+A condition starts in the closure tier (interpreter.py: cheap to build, slower to run) and is promoted to the
+generated code (compiler.py: costly to build, fast to run) after ``PROMOTE_AFTER`` evaluations, or at once by
+``optimize()``. Both tiers give the same values and errors; promotion swaps the functions the hot paths call.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,28 @@ from typing import Any
 
 from . import nodes as n
 from .compiler import Compiled, compile_body
-from .errors import StofBudgetExceeded, StofRuntimeError
+from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
+from .interpreter import ClosureProgram, build_closures
+from .ops import truthy
 from .sandbox import Budget
+from .values import VOID
 
 _FILENAME = "<stof>"
+_ABSENT: Any = object()
+# Evaluations in the closure tier before a condition is compiled to Python. Code generation plus compile() costs
+# about 10x the closure build (80 us for a one-comparison condition, 2.3 ms for a 2 KB one) and the closures run
+# at most ~2x slower: one-off evaluations (previews, `segmentr eval`, the editor) never pay for code generation,
+# and a condition evaluated this often is being streamed and pays it back within a few hundred more customers.
+PROMOTE_AFTER = 100
 
 
 class Condition:
-    """A compiled condition. ``evaluate`` returns the Stof value; ``matches`` its truthiness (void is false).
+    """A condition. ``evaluate`` returns the Stof value; ``matches`` its truthiness (void is false).
 
-    ``matches(bindings) -> bool`` is an attribute holding the generated ``_matches`` function itself (the
-    membership hot path pays one Python call), or the general path for a body that mutates its values.
+    ``matches(bindings) -> bool`` is an attribute: in the closure tier a counting entry; once promoted, the
+    generated ``_matches`` function itself (the membership hot path pays one Python call), or the general path
+    for a body that mutates its values. ``promote_after=None`` keeps the closure tier until ``optimize()``.
 
     Runtime errors propagate as ``StofRuntimeError`` with the position of the node that failed; any other
     exception escaping the generated code is a bug and surfaces as ``StofRuntimeError(kind="Internal")``.
@@ -29,6 +44,8 @@ class Condition:
     __slots__ = (
         "_compiled",
         "_function",
+        "_mutates",
+        "_promotable",
         "_runtime",
         "_traced",
         "_truthy",
@@ -49,20 +66,91 @@ class Condition:
         runtime: Mapping[str, Any] | None = None,
         max_steps: int = 1_000_000,
         max_seconds: float = 0.25,
+        promote_after: int | None = PROMOTE_AFTER,
     ) -> None:
         self.source = source
         self.body = body
         self._runtime = runtime
-        self._compiled: Compiled = compile_body(body, runtime=runtime, filename=_FILENAME, entry=True)
-        self._function = self._compiled.function
-        self._uses_budget = self._compiled.uses_budget
+        self._compiled: Compiled | None = None
+        self._promotable = True
         self._traced: Compiled | None = None
-        namespace = self._function.__globals__
-        self._truthy: Callable[[Any], bool] = namespace["truthy"]
-        self._void = namespace["VOID"]
+        self._truthy: Callable[[Any], bool] = truthy if runtime is None else runtime["truthy"]
+        self._void = VOID if runtime is None else runtime["VOID"]
         self.max_steps = max_steps
         self.max_seconds = max_seconds
-        self.matches: Callable[[Mapping[str, Any]], bool] = self._bind_entry(self._compiled) or self._matches
+        program = build_closures(body, runtime=runtime)
+        if program is None:  # a construct the closure tier leaves to the generated code
+            self._install(compile_body(body, runtime=runtime, filename=_FILENAME, entry=True))
+        else:
+            self._start_in_closures(program, promote_after)
+
+    def _start_in_closures(self, program: ClosureProgram, promote_after: int | None) -> None:
+        """Evaluate with the closure tier; the ``promote_after``-th evaluation compiles the generated code."""
+        function = program.function
+        self._mutates = program.mutates
+        self._uses_budget = program.uses_budget
+        counted = function
+        if promote_after is not None:
+            remaining = promote_after
+
+            def counted(customer: Any, data: Any, policy: Any, budget: Budget | None) -> Any:
+                nonlocal remaining
+                remaining -= 1  # racy under threads: at worst one promotion more or a few evaluations later
+                if remaining <= 0:
+                    self.optimize()
+                return function(customer, data, policy, budget)
+
+        self._function = counted
+        if program.mutates:
+            self.matches: Callable[[Mapping[str, Any]], bool] = self._matches
+            return
+        truthy_of, uses_budget = self._truthy, program.uses_budget
+
+        def matches(bindings: Mapping[str, Any]) -> bool:
+            if self._compiled is not None:  # promoted meanwhile, and the caller kept this entry
+                return self.matches(bindings)
+            customer = bindings.get("customer")
+            data = bindings.get("data", _ABSENT)
+            if data is _ABSENT:
+                data = customer.get("metadata") if type(customer) is dict else None
+            budget = Budget(self.max_steps, self.max_seconds) if uses_budget else None
+            try:
+                value = counted(customer, data, bindings.get("policy"), budget)
+            except StofRuntimeError as error:
+                raise self._located(error, None) from None
+            except Exception as error:
+                raise self._internal(error, None) from error
+            return value if type(value) is bool else truthy_of(value)
+
+        self.matches = matches
+
+    def _install(self, compiled: Compiled) -> None:
+        """Use the generated code from now on (the hot paths read ``_function`` and ``matches`` per call).
+        Evaluations already running finish in the tier they began in; ``_uses_budget`` is set before the swap
+        and never shrinks (both tiers count a loop the same way), so no evaluation misses its budget."""
+        self._compiled = compiled
+        self._mutates = compiled.mutates
+        self._uses_budget = compiled.uses_budget or getattr(self, "_uses_budget", False)
+        self._function = compiled.function
+        self.matches = self._bind_entry(compiled) or self._matches
+
+    def optimize(self) -> Condition:
+        """Compile the generated code now, if not yet done (membership streaming calls this before a run).
+
+        A body CPython cannot compile (nesting past its limits) stays in the closure tier. Returns ``self``."""
+        if self._compiled is None and self._promotable:
+            try:
+                compiled = compile_body(self.body, runtime=self._runtime, filename=_FILENAME, entry=True)
+            except StofSyntaxError:
+                self._promotable = False
+                return self
+            self._install(compiled)
+        return self
+
+    @property
+    def optimized(self) -> bool:
+        """Whether the generated code is in use."""
+        return self._compiled is not None
 
     def _bind_entry(self, compiled: Compiled) -> Callable[[Mapping[str, Any]], bool] | None:
         """``compiled.matches`` with its error and budget hooks pointing at this condition."""
@@ -80,13 +168,16 @@ class Condition:
 
     @property
     def python_source(self) -> str:
-        """The generated Python function (for debugging)."""
-        return self._compiled.python_source
+        """The generated Python function (for debugging; generates it if the condition has not been promoted)."""
+        compiled = self.optimize()._compiled
+        if compiled is None:  # CPython cannot compile it: show the error
+            compiled = compile_body(self.body, runtime=self._runtime, filename=_FILENAME, entry=True)
+        return compiled.python_source
 
     @property
     def mutates(self) -> bool:
         """Whether the body can change values: then each evaluation works on a copy of the bindings."""
-        return self._compiled.mutates
+        return self._mutates
 
     # ------------------------------------------------------------ evaluation
 
@@ -97,7 +188,7 @@ class Condition:
         else:
             data = customer.get("metadata") if type(customer) is dict else None
         policy = bindings.get("policy")
-        if self._compiled.mutates:
+        if self._mutates:
             # one deepcopy call keeps `data is customer.metadata`; the policy host object is shared as is
             customer, data = copy.deepcopy((customer, data), {id(policy): policy})
         return customer, data, policy
@@ -152,10 +243,11 @@ class Condition:
     # ------------------------------------------------------------ errors
 
     @staticmethod
-    def _position(traceback: TracebackType | None, compiled: Compiled) -> tuple[int, int]:
-        """The Stof position of the innermost generated-code frame in ``traceback``."""
+    def _position(traceback: TracebackType | None, compiled: Compiled | None) -> tuple[int, int]:
+        """The Stof position of the innermost generated-code frame in ``traceback`` (none in the closure tier,
+        whose errors carry their position already)."""
         position = (0, 0)
-        while traceback is not None:
+        while traceback is not None and compiled is not None:
             if traceback.tb_frame.f_code.co_filename == _FILENAME:
                 lineno = traceback.tb_lineno
                 if 0 <= lineno < len(compiled.positions):
@@ -163,7 +255,7 @@ class Condition:
             traceback = traceback.tb_next
         return position
 
-    def _located(self, error: StofRuntimeError, compiled: Compiled) -> StofRuntimeError:
+    def _located(self, error: StofRuntimeError, compiled: Compiled | None) -> StofRuntimeError:
         if not error.line:
             line, column = self._position(error.__traceback__, compiled)
             if line:
@@ -171,7 +263,7 @@ class Condition:
                 error.args = (f"{error.args[0]} at {line}:{column}" if error.args else f"at {line}:{column}",)
         return error
 
-    def _internal(self, error: Exception, compiled: Compiled) -> StofRuntimeError:
+    def _internal(self, error: Exception, compiled: Compiled | None) -> StofRuntimeError:
         line, column = self._position(error.__traceback__, compiled)
         if isinstance(error, RecursionError | MemoryError):
             return StofBudgetExceeded(
