@@ -329,8 +329,8 @@ class _RowReader:
         if ref[0] != "metadata":
             raise _Refuse(f"compares customer.{ref[0]}, which simple mode does not offer")
         key = ref[1]
-        value = _literal_value(expr.right)
-        if isinstance(value, _NotLiteral):
+        value = literal_value(expr.right)
+        if isinstance(value, NotLiteral):
             raise _Refuse(f"compares metadata {key!r} with something other than a literal")
         if value is None:
             return MetadataRow(key=key, op="is_set" if expr.op == "!=" else "is_not_set")
@@ -363,8 +363,8 @@ class _RowReader:
             return _created(compare)
         if ref[0] != "metadata":
             raise _Refuse(f"compares customer.{ref[0]}, which simple mode does not offer")
-        value = _literal_value(compare.right)
-        if isinstance(value, _NotLiteral) or value is None:
+        value = literal_value(compare.right)
+        if isinstance(value, NotLiteral) or value is None:
             raise _Refuse(f"compares metadata {ref[1]!r} with something other than a literal")
         return self._metadata_row(ref[1], compare.op, value)
 
@@ -386,21 +386,70 @@ class _RowReader:
         return MetadataRow(key=key, op=call.name, value=value)  # type: ignore[arg-type]
 
 
-class _NotLiteral:
-    pass
+# ---------------------------------------------------------------- shapes pushdown reads too
 
 
-_NOT_LITERAL = _NotLiteral()
+class NotLiteral:
+    """What ``literal_value`` gives for an expression that is not a literal (``None`` is the null literal)."""
 
 
-def _literal_value(expr: nodes.Expr) -> MetadataValue | _NotLiteral:
+NOT_LITERAL = NotLiteral()
+
+
+def literal_value(expr: nodes.Expr) -> MetadataValue | NotLiteral:
+    """The value of a literal or of a negated number literal (``-5``); ``NOT_LITERAL`` for anything else."""
     if isinstance(expr, nodes.Literal):
         return expr.value
     if isinstance(expr, nodes.Unary) and expr.op == "-" and isinstance(expr.operand, nodes.Literal):
         operand = expr.operand.value
         if isinstance(operand, int | float) and not isinstance(operand, bool):
             return -operand
-    return _NOT_LITERAL
+    return NOT_LITERAL
+
+
+def metadata_get_key(expr: nodes.Expr, *, data_alias: bool = False) -> str | None:
+    """The key of ``?customer.metadata.get("key")``; with ``data_alias`` also of ``?data.get("key")``.
+
+    Only the null-safe call: on a customer without metadata ``null.get(…)`` is an error.
+    """
+    if not (isinstance(expr, nodes.Call) and expr.null_safe and expr.name == "get" and len(expr.args) == 1):
+        return None
+    receiver = expr.receiver
+    if not isinstance(receiver, nodes.Path):
+        return None
+    if receiver.names != ["customer", "metadata"] and not (data_alias and receiver.names == ["data"]):
+        return None
+    return _string_value(expr.args[0])
+
+
+def now_minus_amount(expr: nodes.Expr, *, ms_cast_optional: bool = False) -> nodes.UnitLiteral | None:
+    """The amount of ``(Time.now() - <amount> as ms)`` when it is a unit literal such as ``7days``.
+
+    With ``ms_cast_optional`` (a ``: ms`` declaration casts) the ``as ms`` may be left out; without any cast the
+    value stays in the amount's unit and means something else.
+    """
+    if isinstance(expr, nodes.Cast):
+        if expr.type.names != ["ms"] or expr.type.not_null:
+            return None
+        expr = expr.expr
+    elif not ms_cast_optional:
+        return None
+    if not (isinstance(expr, nodes.Binary) and expr.op == "-"):
+        return None
+    now, amount = expr.left, expr.right
+    if (
+        isinstance(now, nodes.Call)
+        and now.name == "now"
+        and not now.args
+        and isinstance(now.receiver, nodes.Path)
+        and now.receiver.names == ["Time"]
+        and isinstance(amount, nodes.UnitLiteral)
+    ):
+        return amount
+    return None
+
+
+# ---------------------------------------------------------------- row-shape helpers
 
 
 def _string_value(expr: nodes.Expr) -> str | None:
@@ -419,23 +468,9 @@ def _field_ref(expr: nodes.Expr) -> tuple[str, ...] | None:
             return ("metadata", names[2])
         return None
     if isinstance(expr, nodes.Nullish) and isinstance(expr.right, nodes.Literal) and expr.right.value is None:
-        key = _get_call_key(expr.left)
+        key = metadata_get_key(expr.left)
         if key is not None and not is_plain_key(key):
             return ("metadata", key)
-    return None
-
-
-def _get_call_key(expr: nodes.Expr) -> str | None:
-    """The key of ``?customer.metadata.get("key")``."""
-    if (
-        isinstance(expr, nodes.Call)
-        and expr.null_safe
-        and expr.name == "get"
-        and isinstance(expr.receiver, nodes.Path)
-        and expr.receiver.names == ["customer", "metadata"]
-        and len(expr.args) == 1
-    ):
-        return _string_value(expr.args[0])
     return None
 
 
@@ -446,7 +481,7 @@ def _metadata_key_receiver(expr: nodes.Expr | None) -> str | None:
             return names[2]
         return None
     if expr is not None:
-        key = _get_call_key(expr)
+        key = metadata_get_key(expr)
         if key is not None and not is_plain_key(key):
             return key
     return None
@@ -507,23 +542,22 @@ def _created(compare: nodes.Binary) -> CreatedRow:
 
 def _days_ago(expr: nodes.Expr) -> int | None:
     """N of ``Time.now() - Ndays as ms``."""
-    if not (isinstance(expr, nodes.Cast) and expr.type.names == ["ms"] and not expr.type.not_null):
-        return None
-    inner = expr.expr
-    if not (isinstance(inner, nodes.Binary) and inner.op == "-"):
-        return None
-    now, amount = inner.left, inner.right
-    if not (
-        isinstance(now, nodes.Call)
-        and now.name == "now"
-        and not now.args
-        and isinstance(now.receiver, nodes.Path)
-        and now.receiver.names == ["Time"]
-    ):
-        return None
-    if isinstance(amount, nodes.UnitLiteral) and amount.unit == "days" and amount.value.is_integer():
+    amount = now_minus_amount(expr)
+    if amount is not None and amount.unit == "days" and amount.value.is_integer():
         return int(amount.value)
     return None
 
 
-__all__ = ["NotSimple", "from_stof", "is_plain_key", "row_to_stof", "string_literal", "to_stof"]
+__all__ = [
+    "NOT_LITERAL",
+    "NotLiteral",
+    "NotSimple",
+    "from_stof",
+    "is_plain_key",
+    "literal_value",
+    "metadata_get_key",
+    "now_minus_amount",
+    "row_to_stof",
+    "string_literal",
+    "to_stof",
+]

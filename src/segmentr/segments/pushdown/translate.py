@@ -25,6 +25,7 @@ from segmentr.segments.pushdown.ir import (
     StrMatch,
     Value,
 )
+from segmentr.segments.simple import NotLiteral, literal_value, metadata_get_key, now_minus_amount
 from segmentr.stof import nodes
 from segmentr.stof.units import is_time
 
@@ -136,7 +137,7 @@ class _Translator:
         receiver = call.receiver
         field = self._path_field(receiver) if isinstance(receiver, nodes.Path) else None
         if field is None and receiver is not None:
-            field = self._get_field(receiver, require_null_safe=False)
+            field = self._get_field(receiver)
         if not isinstance(field, MetadataPath):
             # columns hold only text or null, but keep the IR's string rules to metadata
             if isinstance(field, Column) and field.name in ("plan", "type", "id", "label"):
@@ -154,7 +155,7 @@ class _Translator:
             and isinstance(expr.right, nodes.Literal)
             and expr.right.value is None
         ):
-            return self._get_field(expr.left, require_null_safe=True)
+            return self._get_field(expr.left)
         return None
 
     def _path_field(self, path: nodes.Path) -> Field | None:
@@ -171,29 +172,16 @@ class _Translator:
             return Column(names[1])  # type: ignore[arg-type]
         return None
 
-    def _get_field(self, expr: nodes.Expr, *, require_null_safe: bool) -> MetadataPath | None:
+    @staticmethod
+    def _get_field(expr: nodes.Expr) -> MetadataPath | None:
         """``?customer.metadata.get("key")`` (or ``?data.get("key")``)."""
-        if not (isinstance(expr, nodes.Call) and expr.name == "get" and len(expr.args) == 1):
-            return None
-        if require_null_safe and not expr.null_safe:
-            return None
-        key = expr.args[0]
-        if not (isinstance(key, nodes.Literal) and isinstance(key.value, str)):
-            return None
-        receiver = expr.receiver
-        if isinstance(receiver, nodes.Path) and receiver.names in (["customer", "metadata"], ["data"]):
-            if not expr.null_safe:
-                return None  # metadata null → `null.get(…)` is an error without `?`
-            return MetadataPath((key.value,))
-        return None
+        key = metadata_get_key(expr, data_alias=True)
+        return None if key is None else MetadataPath((key,))
 
     def _value(self, expr: nodes.Expr) -> Value:
-        if isinstance(expr, nodes.Literal):
-            return expr.value
-        if isinstance(expr, nodes.Unary) and expr.op == "-" and isinstance(expr.operand, nodes.Literal):
-            operand = expr.operand.value
-            if isinstance(operand, int | float) and not isinstance(operand, bool):
-                return -1 * operand
+        literal = literal_value(expr)
+        if not isinstance(literal, NotLiteral):
+            return literal
         if isinstance(expr, nodes.Path) and len(expr.names) == 1 and expr.names[0] in self.times:
             return self.times[expr.names[0]]
         bound = _now_minus(expr)
@@ -204,25 +192,9 @@ class _Translator:
 
 def _now_minus(expr: nodes.Expr, *, declared_ms: bool = False) -> NowMinus | None:
     """``(Time.now() - <n><time unit> as ms)``; with ``declared_ms`` (a ``: ms`` declaration casts) the ``as ms``
-    may be left out. Without any cast the value stays in the larger unit and means something else."""
-    if isinstance(expr, nodes.Cast):
-        if expr.type.names != ["ms"] or expr.type.not_null:
-            return None
-        expr = expr.expr
-    elif not declared_ms:
-        return None
-    if not (isinstance(expr, nodes.Binary) and expr.op == "-"):
-        return None
-    now, amount = expr.left, expr.right
-    if not (
-        isinstance(now, nodes.Call)
-        and now.name == "now"
-        and not now.args
-        and isinstance(now.receiver, nodes.Path)
-        and now.receiver.names == ["Time"]
-    ):
-        return None
-    if isinstance(amount, nodes.UnitLiteral) and is_time(amount.unit):
+    may be left out."""
+    amount = now_minus_amount(expr, ms_cast_optional=declared_ms)
+    if amount is not None and is_time(amount.unit):
         return NowMinus(amount.value, amount.unit)
     return None
 
