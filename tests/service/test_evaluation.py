@@ -51,3 +51,18 @@ def test_unknown_customer_or_segment(store: Store, editor: SegmentService) -> No
     with pytest.raises(NotFound):
         editor.evaluate("no such segment", store.list_customers("live", limit=1)[0]["id"], "live")
     assert editor.get(saved.id).error_count == 0
+
+
+def test_failures_met_while_listing_or_counting_are_counted_on_the_segment(
+    store: Store, editor: SegmentService
+) -> None:
+    saved = editor.create(SegmentInput(name="broken everywhere", condition=FAILING_CONDITION))
+    population = len(store.list_customers("live", limit=100_000))
+    counted = editor.count(saved.id, "live")
+    assert (counted.n, counted.errors) == (0, population)
+    assert editor.get(saved.id).error_count == population
+    page = editor.members(saved.id, "live", page_size=5)
+    assert page.ids == [] and page.errors == population
+    after = editor.get(saved.id)
+    assert after.error_count == 2 * population
+    assert after.last_error and "nope" in after.last_error

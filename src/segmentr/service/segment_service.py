@@ -154,14 +154,23 @@ class SegmentService:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
         saved = self._store.get_segment(self.workspace_id, segment)
-        return segments.members(saved.condition, self._customers, environment, after=cursor, limit=page_size)
+        page = segments.members(saved.condition, self._customers, environment, after=cursor, limit=page_size)
+        self._record_errors(saved, page.errors, page.last_error)
+        return page
 
     def count(self, segment: str, environment: str) -> Count:
         """How many customers of ``environment`` are in the segment now (with the evaluation errors, if any)."""
         require(self.actor, Action.READ_SEGMENTS)
         _check_environment(environment)
         saved = self._store.get_segment(self.workspace_id, segment)
-        return segments.count(saved.condition, self._customers, environment)
+        counted = segments.count(saved.condition, self._customers, environment)
+        self._record_errors(saved, counted.errors, counted.last_error)
+        return counted
+
+    def _record_errors(self, saved: Segment, errors: int, last_error: str | None) -> None:
+        """Failures met while listing or counting a saved segment count on it, like `evaluate`'s (one write)."""
+        if errors and last_error is not None:
+            self._store.record_segment_error(saved.id, last_error, count=errors)
 
     def preview(self, condition: ConditionLike, environment: str, *, sample: int = DEFAULT_SAMPLE) -> Preview:
         """Count and the first ``sample`` member ids of an unsaved condition (Stof source or simple rows).

@@ -237,13 +237,14 @@ def delete_segment(*, session: Session, workspace_id: str, segment: str) -> None
     session.flush()
 
 
-def record_segment_error(*, session: Session, segment_id: str, error: str, now: int) -> None:
-    """Count one failed evaluation and keep its message as the last error."""
+def record_segment_error(*, session: Session, segment_id: str, error: str, now: int, count: int = 1) -> None:
+    """Count ``count`` failed evaluations (one write for a whole membership pass) and keep ``error``, the
+    latest message, as the last error."""
     session.execute(
         update(SegmentRow)
         .where(SegmentRow.id == segment_id)
         .values(
-            error_count=SegmentRow.error_count + 1,
+            error_count=SegmentRow.error_count + count,
             last_error=error[:MAX_ERROR_CHARS],
             last_error_at=now,
         )

@@ -408,9 +408,14 @@ class Store:
                 session=session, workspace_id=workspace_id, segment=segment, version=version, now=self.now(), by=by
             )
 
-    def record_segment_error(self, segment_id: str, error: str) -> None:
+    def record_segment_error(self, segment_id: str, error: str, *, count: int = 1) -> None:
+        """Count ``count`` failed evaluations of the segment; ``error`` (the latest) becomes its last error."""
+        if count < 1:
+            return
         with self.session() as session:
-            segments.record_segment_error(session=session, segment_id=segment_id, error=error, now=self.now())
+            segments.record_segment_error(
+                session=session, segment_id=segment_id, error=error, now=self.now(), count=count
+            )
 
     def active_segment(self, workspace_id: str, member_id: int) -> Segment | None:
         with self.session() as session:
