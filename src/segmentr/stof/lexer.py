@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 from segmentr.stof.errors import Diagnostic
 from segmentr.stof.units import SUFFIXES
@@ -47,27 +48,38 @@ _RADIX = re.compile(r"0(?:x[0-9A-Fa-f_]+|b[01_]+|o[0-7_]+)")
 _DQ_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 _SQ_BODY = re.compile(r"[^'\\]*(?:\\.[^'\\]*)*", re.DOTALL)
 _TPL_TEXT = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.DOTALL)
-_MASTER = re.compile(
-    r"((?:[ \t\r\n\ufeff]+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)+)?"
-    r"(?:(?P<quote>[\"'`]|r\#\")"
-    r"|(?P<ident>(?:[^\W\d_]|[_@])[\w@<>\-]*(?:\.(?:[^\W\d_]|[_@])[\w@<>\-]*)*)"
-    r"|(?P<comment_open>/\*)"
-    r"|(?P<punct><<=|>>=|[=!<>]=|&&|\|\||\?\?|<<|>>|[+\-*/%&|^]=|=>|[()\[\]{},;:.?!+\-*/%&|^<>=])"
-    r"|(?P<digit>[0-9])"
-    r"|(?P<eof>\Z)"
-    r"|(?P<other>.))",
-    re.DOTALL,
-)
-_G_QUOTE, _G_IDENT, _G_COMMENT_OPEN, _G_PUNCT, _G_DIGIT, _G_EOF = (
-    _MASTER.groupindex[name] for name in ("quote", "ident", "comment_open", "punct", "digit", "eof")
-)
-_BRACKETS = frozenset("()[]{}")
 _PLAIN_INT = re.compile(r"[0-9]+")
 _IDENT_START = re.compile(r"[^\W\d]|@")
 _F64_EXACT = 2**53  # above this the reference's trip through f64 changes the value
 # characters after a run of digits that make it more than a plain int (unit letters, '.', '_', exponent, radix)
 _NUMBER_CONTINUATION = frozenset("._eExbo") | frozenset(c for suffix, _ in UNIT_SUFFIXES for c in suffix[:1])
-_LITERAL_PREFIXES = ("true", "false", "null")
+_UNIT_ALTERNATIVES = "|".join(re.escape(suffix) for suffix, _ in UNIT_SUFFIXES)  # in first-match order
+_BLOCK_COMMENT = re.compile(r"/\*(?:[^*]|\*(?!/))*\*/")
+_NAME = re.compile(r"(?:[^\W\d_]|[_@])[\w@<>\-]*(?:\.(?:[^\W\d_]|[_@])[\w@<>\-]*)*")  # a name or glued path
+# One scan step: whitespace, then one token, matched in C by ``findall`` over a window of the source. A token
+# whose extent needs more than a regex (template, name glued to a literal keyword, raw string, unterminated
+# literal) only has its first character matched ("special"); a method lexes it from the whole source and the
+# scan restarts after it. Numbers other than plain ints are proposed by the regex and checked by ``_number``.
+_SCAN = re.compile(
+    r"([ \t\r\n\ufeff]*)"
+    r"(?:(?!r\#\"|(?:true|false|null)(?:[\w@<>\-]|\.(?:[^\W\d_]|[_@])))(" + _NAME.pattern + ")"  # name, path
+    r"|(//[^\n]*|" + _BLOCK_COMMENT.pattern + r")"  # comment (an unterminated /* is special)
+    r"|(<<=|>>=|[=!<>]=|&&|\|\||\?\?|<<|>>|[+\-*%&|^]=|/(?![/*])=?|=>|[,;:.?!+\-*%&|^<>=])"  # operator
+    r"|([(\[{])|([)\]}])"  # opening bracket, closing bracket
+    r"|(\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*')"  # terminated string
+    r"|([0-9]+)(?![0-9" + re.escape("".join(sorted(_NUMBER_CONTINUATION))) + r"])"  # plain int, whole
+    r"|((?=[0-9])(?:" + _VERSION.pattern + "|(?:" + _RADIX.pattern + "|" + _DECIMAL.pattern + ")(?:"
+    + _UNIT_ALTERNATIVES + r")?))"  # other number (version, radix, decimal, unit)
+    r"|(r\#\"|/\*|.|\Z))",  # special: raw string, open comment, quote, backtick, stray character, end
+    re.DOTALL,
+)
+# ``findall`` runs over a window ending at ``stop``; a token ending within this many characters of the window's
+# end may have been cut short (or looked ahead past it), so it is scanned again in the next window.
+_WINDOW_LOOKAHEAD = 4
+_MIN_WINDOW = 64  # after a token lexed by a method: little scanned ahead is thrown away if another follows
+_MAX_WINDOW = 4096
+_groups = re.Match.groups
+_DIGITS = frozenset("0123456789")
 _OPENER_OF = {")": "(", "]": "[", "}": "{"}
 _ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
@@ -76,8 +88,7 @@ I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
 
 
-@dataclass(slots=True)
-class Token:
+class Token(NamedTuple):
     """One token. ``kind`` is the punctuation text itself for operators, else a word (``id``, ``num``, ...)."""
 
     kind: str
@@ -94,16 +105,31 @@ class Token:
     full_end: int = -1  # a literal keyword glued to a longer name: offset where that whole name ends
 
 
+# A row is a token as a plain tuple (the fields of Token, in order): ten times cheaper to build than an object,
+# and what the parser reads, by these indices.
+Row = tuple[str, str, int, int, int, int, int, int, bool, bool, object, int]
+KIND, TEXT, START, END, LINE, COL, END_LINE, END_COL, NL, SP, VALUE, FULL_END = range(12)
+
+
 class LexResult:
-    """Tokens (ending with ``eof``), the matching bracket of every bracket token, and lexical errors."""
+    """Tokens (ending with ``eof``), the matching bracket of every bracket token, and lexical errors.
 
-    __slots__ = ("diagnostics", "match", "source", "tokens")
+    ``rows`` are the tokens as plain tuples; ``tokens`` the same as ``Token`` objects, built on first use."""
 
-    def __init__(self, source: str, tokens: list[Token], match: dict[int, int], diagnostics: list[Diagnostic]):
+    __slots__ = ("_tokens", "diagnostics", "match", "rows", "source")
+
+    def __init__(self, source: str, rows: list[Row], match: dict[int, int], diagnostics: list[Diagnostic]):
         self.source = source
-        self.tokens = tokens
+        self.rows = rows
         self.match = match
         self.diagnostics = diagnostics
+        self._tokens: list[Token] | None = None
+
+    @property
+    def tokens(self) -> list[Token]:
+        if self._tokens is None:
+            self._tokens = list(map(tuple.__new__, repeat(Token), self.rows))  # type: ignore[arg-type]
+        return self._tokens
 
 
 def unit_suffix(text: str, pos: int) -> tuple[str, int] | None:
@@ -152,7 +178,7 @@ class _Lexer:
         self.pos = 0
         self.line = 1
         self.line_start = 0
-        self.tokens: list[Token] = []
+        self.rows: list[Row] = []
         self.diags: list[Diagnostic] = []
         self.openers: list[int] = []
         self.match: dict[int, int] = {}
@@ -163,13 +189,12 @@ class _Lexer:
             self.line += count
             self.line_start = self.src.rfind("\n", start, end) + 1
 
-    def _token(self, kind: str, start: int, end: int, nl: bool, sp: bool, value: object = None) -> Token:
+    def _token(self, kind: str, start: int, end: int, nl: bool, sp: bool, value: object = None,
+               full_end: int = -1) -> None:
         line, col = self.line, start - self.line_start + 1
         self._advance_lines(start, end)
-        tok = Token(kind, self.src[start:end], start, end, line, col, self.line, end - self.line_start + 1, nl, sp,
-                    value)
-        self.tokens.append(tok)
-        return tok
+        self.rows.append((kind, self.src[start:end], start, end, line, col, self.line, end - self.line_start + 1,
+                          nl, sp, value, full_end))
 
     def _error(self, start: int, end: int, message: str) -> None:
         # computed from the offset: the error may point back before the current line (an open template)
@@ -181,106 +206,181 @@ class _Lexer:
             end_col = end - (self.src.rfind("\n", start, end) + 1) + 1
         self.diags.append(Diagnostic("error", line, col, end_line, end_col, message, "syntax"))
 
-    def run(self) -> list[Token]:
+    def run(self) -> list[Row]:
         src, n = self.src, self.n
-        tokens = self.tokens
-        append = tokens.append
-        master = _MASTER.match
+        rows = self.rows
+        append = rows.append
         openers = self.openers
+        match = self.match
         # stack of brace depths of open template interpolations
         tpl_depth: list[int] = []
         pos = 0
         line, line_start = 1, 0
-        while True:
-            m = master(src, pos)
-            group = m.lastindex
-            start = m.end(1)
-            end = m.end()
-            nl = sp = False
-            if start == -1:
-                start = pos
+        nl = sp = False  # what separates the next token from the previous one
+        window = _MAX_WINDOW
+        while True:  # one window; a token lexed by a method ends it early (the next starts after that token)
+            stop = pos + window
+            if stop >= n:
+                stop = trusted = n
             else:
-                sp = True
-                if src.find("\n", pos, start) != -1:
-                    nl = True
-                    line += src.count("\n", pos, start)
-                    line_start = src.rfind("\n", pos, start) + 1
-                elif src.find("/", pos, start) != -1:
-                    nl = True
-            if group == _G_IDENT:
-                text = src[start:end]
-                if src[start] in "tfn" and src.startswith(_LITERAL_PREFIXES, start):
-                    # a literal keyword (alone or as a prefix) never starts a dotted path token
-                    dot = text.find(".")
-                    word_end = end if dot == -1 else start + dot
-                    if word_end - start > 4 or text[:word_end - start] in LITERAL_KEYWORDS:
-                        self.line, self.line_start = line, line_start
-                        self._ident(start, word_end, nl, sp)
-                        pos = self.pos
-                        continue
-                col = start - line_start + 1
-                if "." in text:  # `a.b.c` glued: one path token (names in .value) instead of five tokens
-                    append(Token("path", text, start, end, line, col, line, col + end - start, nl, sp,
-                                 tuple(text.split("."))))
-                else:
-                    append(Token("id", text, start, end, line, col, line, col + end - start, nl, sp))
-                pos = end
-                continue
-            if group == _G_PUNCT:
-                text = src[start:end]
-                if text in _BRACKETS:
-                    if tpl_depth and (text == "{" or text == "}"):
-                        if text == "{":
-                            tpl_depth[-1] += 1
-                        elif tpl_depth[-1] == 0:
+                trusted = stop - _WINDOW_LOOKAHEAD
+            window_start = pos
+            window = min(window * 2, _MAX_WINDOW)
+            for ws, name, comment, punct, opener, closer, string, digits, number, special in _SCAN.findall(
+                    src, pos, stop):
+                if ws:
+                    if "\n" in ws:
+                        line += ws.count("\n")
+                        line_start = pos + ws.rfind("\n") + 1
+                        nl = True
+                    pos += len(ws)
+                    sp = True
+                if name:
+                    end = pos + len(name)
+                    if end > trusted:
+                        break
+                    col = pos - line_start + 1
+                    if "." in name:  # `a.b.c` glued: one path token (names in .value) instead of five tokens
+                        append(("path", name, pos, end, line, col, line, col + end - pos, nl, sp,
+                                tuple(name.split(".")), -1))
+                    else:
+                        append(("id", name, pos, end, line, col, line, col + end - pos, nl, sp, None, -1))
+                    pos = end
+                    nl = sp = False
+                elif punct:
+                    end = pos + len(punct)
+                    if end > trusted:
+                        break
+                    col = pos - line_start + 1
+                    append((punct, punct, pos, end, line, col, line, col + end - pos, nl, sp, None, -1))
+                    pos = end
+                    nl = sp = False
+                elif opener:
+                    end = pos + 1
+                    if end > trusted:
+                        break
+                    if tpl_depth and opener == "{":
+                        tpl_depth[-1] += 1
+                    openers.append(len(rows))
+                    col = pos - line_start + 1
+                    append((opener, opener, pos, end, line, col, line, col + 1, nl, sp, None, -1))
+                    pos = end
+                    nl = sp = False
+                elif closer:
+                    end = pos + 1
+                    if end > trusted:
+                        break
+                    col = pos - line_start + 1
+                    if tpl_depth and closer == "}":
+                        if tpl_depth[-1] == 0:  # the '}' closing a template's `${`: template text follows
                             tpl_depth.pop()
-                            self._close_bracket("tpl_open", len(tokens))
-                            col = start - line_start + 1
-                            append(Token("tpl_close", text, start, end, line, col, line, col + 1, nl, sp))
+                            self._close_bracket("tpl_open", len(rows))
+                            append(("tpl_close", closer, pos, end, line, col, line, col + 1, nl, sp, None, -1))
                             self.line, self.line_start = line, line_start
                             self._template_text(end, tpl_depth)
                             pos, line, line_start = self.pos, self.line, self.line_start
-                            continue
-                        else:
-                            tpl_depth[-1] -= 1
-                    if text in "([{":
-                        openers.append(len(tokens))
+                            nl = sp = False
+                            window = _MIN_WINDOW
+                            break
+                        tpl_depth[-1] -= 1
+                    index = len(rows)
+                    if openers and rows[openers[-1]][KIND] == _OPENER_OF[closer]:
+                        opened = openers.pop()
+                        match[opened] = index
+                        match[index] = opened
                     else:
-                        self._close_bracket(_OPENER_OF[text], len(tokens))
-                col = start - line_start + 1
-                append(Token(text, text, start, end, line, col, line, col + end - start, nl, sp))
-                pos = end
-                continue
-            self.line, self.line_start, self.pos = line, line_start, start
-            if group == _G_DIGIT:
-                self._number(start, nl, sp)
-            elif group == _G_QUOTE:
-                c = src[start]
-                if c == "`":
-                    self._template(start, nl, sp, tpl_depth)
-                elif c == "r":
-                    self._raw_string(start, nl, sp)
+                        self._close_bracket(_OPENER_OF[closer], index)
+                    append((closer, closer, pos, end, line, col, line, col + 1, nl, sp, None, -1))
+                    pos = end
+                    nl = sp = False
+                elif string:
+                    end = pos + len(string)
+                    if end > trusted:
+                        break
+                    if "\n" in string or len(string) > MAX_STRING_BYTES // 4:
+                        self.line, self.line_start = line, line_start
+                        self._string(pos, string[0], nl, sp)
+                        pos, line, line_start = self.pos, self.line, self.line_start
+                    else:
+                        col = pos - line_start + 1
+                        raw = string[1:-1]
+                        append(("str", string, pos, end, line, col, line, col + end - pos, nl, sp,
+                                decode_escapes(raw, string[0]) if "\\" in raw else raw, -1))
+                        pos = end
+                    nl = sp = False
+                elif digits:
+                    end = pos + len(digits)
+                    if end > trusted:
+                        break
+                    value = int(digits)
+                    if value > _F64_EXACT:
+                        value = number_value(digits)
+                    col = pos - line_start + 1
+                    append(("num", digits, pos, end, line, col, line, col + end - pos, nl, sp, (value, None), -1))
+                    pos = end
+                    nl = sp = False
+                elif number:  # the regex proposes, _number decides; if they disagree, scan on from its end
+                    end = pos + len(number)
+                    self.line, self.line_start = line, line_start
+                    self._number(pos, nl, sp)
+                    nl = sp = False
+                    if self.pos != end or end > trusted:
+                        pos = self.pos
+                        window = _MIN_WINDOW
+                        break
+                    pos = end
+                elif comment:
+                    if pos + len(comment) > trusted:
+                        break
+                    if "\n" in comment:
+                        line += comment.count("\n")
+                        line_start = pos + comment.rfind("\n") + 1
+                    pos += len(comment)
+                    nl = sp = True
+                elif not special:
+                    if pos < n:
+                        break  # the end of the window, not of the source
+                    self.line, self.line_start = line, line_start
+                    self._token("eof", pos, pos, nl, sp)
+                    return rows
+                elif special == "/*" and _BLOCK_COMMENT.match(src, pos):
+                    break  # a comment running past the window: the next window starts at it
                 else:
-                    self._string(start, c, nl, sp)
-            elif group == _G_EOF:
-                self.pos = n
-                self._token("eof", n, n, nl, sp)
-                return tokens
-            elif group == _G_COMMENT_OPEN:
-                self._error(start, n, "unterminated block comment: '/*' has no closing '*/'")
-                self._advance_lines(start, n)
-                self.pos = n
-            else:
-                text = src[start]
-                self._token("err", start, start + 1, nl, sp, f"unexpected character {text!r}")
-                self.pos = start + 1
-            pos, line, line_start = self.pos, self.line, self.line_start
+                    self.line, self.line_start, self.pos = line, line_start, pos
+                    if special in "tfn":
+                        # a literal keyword glued to more (`true_count`, `null.x`): split, then lex the rest
+                        end = _NAME.match(src, pos).end()  # type: ignore[union-attr]
+                        dot = src.find(".", pos, end)
+                        self._ident(pos, end if dot == -1 else dot, nl, sp)
+                    elif special == "`":
+                        self._template(pos, nl, sp, tpl_depth)
+                    elif special == 'r#"':
+                        self._raw_string(pos, nl, sp)
+                    elif special == '"' or special == "'":
+                        self._string(pos, special, nl, sp)
+                    elif special == "/*":
+                        self._error(pos, self.n, "unterminated block comment: '/*' has no closing '*/'")
+                        self._advance_lines(pos, self.n)
+                        self.pos = self.n
+                    else:
+                        col = pos - line_start + 1
+                        append(("err", special, pos, pos + 1, line, col, line, col + 1, nl, sp,
+                                f"unexpected character {special!r}", -1))
+                        pos += 1
+                        nl = sp = False
+                        continue
+                    pos, line, line_start = self.pos, self.line, self.line_start
+                    nl = sp = False
+                    window = _MIN_WINDOW
+                    break
+            if pos == window_start:
+                window = (stop - window_start) * 2  # one token longer than the window: widen it
 
     def _close_bracket(self, opener_kind: str, index: int) -> None:
         """Pair the closer at ``index`` with the nearest open ``opener_kind``; openers skipped stay unmatched."""
-        openers, tokens = self.openers, self.tokens
+        openers, rows = self.openers, self.rows
         for j in range(len(openers) - 1, max(-1, len(openers) - 64), -1):
-            if tokens[openers[j]].kind == opener_kind:
+            if rows[openers[j]][KIND] == opener_kind:
                 self.match[openers[j]] = index
                 self.match[index] = openers[j]
                 del openers[j:]
@@ -311,21 +411,16 @@ class _Lexer:
         src = self.src
         body_re = _DQ_BODY if quote == '"' else _SQ_BODY
         bm = body_re.match(src, pos + 1)
-        close = bm.end()
+        close = bm.end()  # type: ignore[union-attr]
         if close >= self.n or src[close] != quote:
             self._error(pos, pos + 1, f"unterminated string literal: {quote} has no closing {quote}")
             self._advance_lines(pos, self.n)
             self.pos = self.n
             return
-        raw = bm.group()
+        raw = bm.group()  # type: ignore[union-attr]
         if self._too_long(raw, pos, close + 1):
             return
-        if "\n" in raw:
-            self._token("str", pos, close + 1, nl, sp, decode_escapes(raw, quote))
-        else:
-            col = pos - self.line_start + 1
-            self.tokens.append(Token("str", src[pos:close + 1], pos, close + 1, self.line, col, self.line,
-                                     col + close + 1 - pos, nl, sp, decode_escapes(raw, quote)))
+        self._token("str", pos, close + 1, nl, sp, decode_escapes(raw, quote))
         self.pos = close + 1
 
     def _template(self, pos: int, nl: bool, sp: bool, tpl_depth: list[int]) -> None:
@@ -336,8 +431,8 @@ class _Lexer:
     def _template_text(self, pos: int, tpl_depth: list[int]) -> None:
         src = self.src
         m = _TPL_TEXT.match(src, pos)
-        end = m.end()
-        raw = m.group()
+        end = m.end()  # type: ignore[union-attr]
+        raw = m.group()  # type: ignore[union-attr]
         if raw:
             if self._too_long(raw, pos, end):
                 return
@@ -354,19 +449,19 @@ class _Lexer:
             self.pos = end + 1
             return
         # "${"
-        self.openers.append(len(self.tokens))
+        self.openers.append(len(self.rows))
         self._token("tpl_open", end, end + 2, False, False)
         tpl_depth.append(0)
         self.pos = end + 2
 
     def _template_start(self) -> int:
         depth = 0
-        for tok in reversed(self.tokens):
-            if tok.kind == "tpl_end":
+        for row in reversed(self.rows):
+            if row[KIND] == "tpl_end":
                 depth += 1
-            elif tok.kind == "tpl_start":
+            elif row[KIND] == "tpl_start":
                 if depth == 0:
-                    return tok.start
+                    return row[START]
                 depth -= 1
         return 0
 
@@ -380,8 +475,7 @@ class _Lexer:
                 self._token("id", pos, end, nl, sp)
                 self.pos = end
                 return
-            tok = self._token("id", pos, pos + len(kw), nl, sp)
-            tok.full_end = end
+            self._token("id", pos, pos + len(kw), nl, sp, full_end=end)
             pos += len(kw)
             nl = sp = False
             if not _IDENT_START.match(src, pos):
@@ -391,16 +485,13 @@ class _Lexer:
     def _number(self, pos: int, nl: bool, sp: bool) -> None:
         src = self.src
         dm = _PLAIN_INT.match(src, pos)
-        end = dm.end()
+        end = dm.end()  # type: ignore[union-attr]
         if end >= self.n or src[end] not in _NUMBER_CONTINUATION:
-            # the common case: plain digits, no unit, no '.', '_', exponent or radix
-            text = dm.group()
+            text = dm.group()  # type: ignore[union-attr]
             value = int(text)
             if value > _F64_EXACT:
                 value = number_value(text)
-            col = pos - self.line_start + 1
-            self.tokens.append(Token("num", text, pos, end, self.line, col, self.line, col + end - pos, nl, sp,
-                                     (value, None)))
+            self._token("num", pos, end, nl, sp, (value, None))
             self.pos = end
             return
         vm = _VERSION.match(src, pos)
@@ -421,8 +512,8 @@ class _Lexer:
             value: int | float = int(digits, base)
         else:
             dm = _DECIMAL.match(src, pos)
-            text = dm.group()
-            end = dm.end()
+            text = dm.group()  # type: ignore[union-attr]
+            end = dm.end()  # type: ignore[union-attr]
             try:
                 value = number_value(text)
             except ValueError:
@@ -442,8 +533,29 @@ class _Lexer:
 def tokenize(source: str) -> LexResult:
     """Lex ``source``. Never raises: lexical errors are returned as diagnostics (and ``err`` tokens)."""
     lexer = _Lexer(source)
-    tokens = lexer.run()
-    return LexResult(source, tokens, lexer.match, lexer.diags)
+    rows = lexer.run()
+    return LexResult(source, rows, lexer.match, lexer.diags)
 
 
-__all__ = ["LITERAL_KEYWORDS", "UNIT_SUFFIXES", "LexResult", "Token", "decode_escapes", "tokenize", "unit_suffix"]
+__all__ = [
+    "COL",
+    "END",
+    "END_COL",
+    "END_LINE",
+    "FULL_END",
+    "KIND",
+    "LINE",
+    "LITERAL_KEYWORDS",
+    "NL",
+    "SP",
+    "START",
+    "TEXT",
+    "UNIT_SUFFIXES",
+    "VALUE",
+    "LexResult",
+    "Row",
+    "Token",
+    "decode_escapes",
+    "tokenize",
+    "unit_suffix",
+]
