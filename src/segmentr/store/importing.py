@@ -25,6 +25,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine
 
 from segmentr.store.customers import CUSTOMER_KEYS, normalise_customer
+from segmentr.store.import_postgres import CopyBatch, PostgresWriter, copy_line
 
 try:  # orjson parses and writes JSON several times faster; the standard library is the fallback
     import orjson
@@ -38,6 +39,7 @@ __all__ = [
     "ImportProgress",
     "ImportResult",
     "import_customer_records",
+    "read_copy_lines",
     "read_customer_rows",
     "read_customers",
     "rows_from_customers",
@@ -218,6 +220,29 @@ def rows_from_customers(
         yield _row(environment_id, normalise_customer(customer), now)
 
 
+def read_copy_lines(
+    stream: IO[bytes],
+    *,
+    name: str,
+    environment_id: int,
+    now: int,
+    fmt: str | None = None,
+    position: list[int] | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """(customer id, PostgreSQL COPY text line) from a binary stream; ImportFailed names a bad record."""
+    records, locate = _records(stream, name, fmt, position if position is not None else [0])
+    environment, now_digits = str(environment_id).encode(), str(now).encode()
+    for number, record in records:
+        fields = _checked_fields(record)
+        if fields is None:  # unusual input: the careful path coerces it or says exactly what is wrong
+            try:
+                customer = normalise_customer(record, locate(number))
+            except InvalidData as exc:
+                raise ImportFailed(str(exc)) from exc
+            fields = tuple(customer[key] for key in CUSTOMER_KEYS)
+        yield fields[0], copy_line(environment, fields, now_digits)
+
+
 # ---------------------------------------------------------------- writing
 
 def _loads(data: bytes) -> Any:
@@ -239,9 +264,12 @@ def _dump(value: Any) -> str | None:
 
 _OBJECT_FIELDS = ("overrides", "caps", "grants", "meters")
 
+# A well-formed record's values in column order after environment_id (see _checked_fields).
+CheckedFields = tuple[Any, ...]
 
-def _fast_row(environment_id: int, record: Any, now: int) -> tuple[Any, ...] | None:
-    """The row of a well-formed record, checked with cheap type tests; None for anything unusual."""
+
+def _checked_fields(record: Any) -> CheckedFields | None:
+    """A well-formed record's column values, checked with cheap type tests; None for anything unusual."""
     if type(record) is not dict:
         return None
     get = record.get
@@ -255,22 +283,28 @@ def _fast_row(environment_id: int, record: Any, now: int) -> tuple[Any, ...] | N
         return None
     if metadata is not None and type(metadata) is not dict:
         return None
-    objects = [get(field, {}) for field in _OBJECT_FIELDS]
+    overrides, caps, grants, meters = objects = [get(field, {}) for field in _OBJECT_FIELDS]
     if any(type(value) is not dict for value in objects):
         return None
     created, updated = get("cloud_created"), get("cloud_updated")
     if (created is not None and type(created) is not int) or (updated is not None and type(updated) is not int):
         return None
+    return customer_id, plan, kind, label, alt_ids, refs, overrides, caps, grants, meters, metadata, created, updated
+
+
+def _fast_row(environment_id: int, record: Any, now: int) -> tuple[Any, ...] | None:
+    """The row of a well-formed record; None for anything unusual."""
+    fields = _checked_fields(record)
+    if fields is None:
+        return None
+    customer_id, plan, kind, label, *documents, created, updated = fields
     return (
         environment_id,
         customer_id,
         plan,
         kind,
         label,
-        _dump(alt_ids),
-        _dump(refs),
-        *(_dump(value) for value in objects),
-        _dump(metadata),
+        *(_dump(value) for value in documents),
         now if created is None else created,
         now if updated is None else updated,
     )
@@ -297,95 +331,27 @@ def _row(environment_id: int, customer: dict[str, Any], now: int) -> tuple[Any, 
     )
 
 
-def _sqlite_writer(connection: Connection, environment_id: int) -> Callable[[Any], None]:
-    placeholders = ", ".join("?" for _ in _COLUMNS)
-    columns = ", ".join(f'"{c}"' for c in _COLUMNS)
-    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in _UPDATED)
-    sql = (
-        f"INSERT INTO customers ({columns}) "
-        f"VALUES ({placeholders}) ON CONFLICT (environment_id, id) DO UPDATE SET {sets}, "
-        "cloud_created = min(customers.cloud_created, excluded.cloud_created)"
-    )
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    # A large page cache keeps the index B-trees in memory: it doubles bulk insert speed.
-    cursor.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+class _SqliteWriter:
+    """Upserts batches with the driver's executemany in the caller's transaction."""
 
-    def write(rows: list[tuple[Any, ...]]) -> None:
-        cursor.executemany(sql, rows)
-
-    return write
-
-
-def _postgres_writer(connection: Connection, environment_id: int) -> Callable[[Any], None]:
-    raw = connection.connection.driver_connection
-    columns = ", ".join(f'"{c}"' for c in _COLUMNS)
-    staging = "segmentr_import_staging"
-    with raw.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
-            "(LIKE customers INCLUDING DEFAULTS) ON COMMIT DROP"
+    def __init__(self, connection: Connection, environment_id: int, incoming_bytes: int | None = None) -> None:
+        placeholders = ", ".join("?" for _ in _COLUMNS)
+        columns = ", ".join(f'"{c}"' for c in _COLUMNS)
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in _UPDATED)
+        self._sql = (
+            f"INSERT INTO customers ({columns}) "
+            f"VALUES ({placeholders}) ON CONFLICT (environment_id, id) DO UPDATE SET {sets}, "
+            "cloud_created = min(customers.cloud_created, excluded.cloud_created)"
         )
-    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in _UPDATED)
-    merge = (
-        f"INSERT INTO customers ({columns}) SELECT {columns} FROM {staging} "
-        f"ON CONFLICT (environment_id, id) DO UPDATE SET {sets}, "
-        "cloud_created = LEAST(customers.cloud_created, excluded.cloud_created)"
-    )
+        self._cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        # A large page cache keeps the index B-trees in memory: it doubles bulk insert speed.
+        self._cursor.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
 
-    # Ids written so far when the environment started empty: a batch with none of them cannot conflict,
-    # so it is copied straight into the table (several times faster than the staged upsert).
-    seen: set[str] | None = None
-    started = False
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        self._cursor.executemany(self._sql, rows)
 
-    def copy_into(cursor: Any, table: str, rows: list[tuple[Any, ...]] | CopyBatch) -> None:
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            if isinstance(rows, CopyBatch):
-                copy.write(rows.payload)
-            else:
-                for row in rows:
-                    copy.write_row(row)
-
-    def write(rows: list[tuple[Any, ...]] | CopyBatch) -> None:
-        nonlocal seen, started
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
-            ids = rows.ids if isinstance(rows, CopyBatch) else [row[1] for row in rows]
-            if not started:
-                started = True
-                cursor.execute("SELECT 1 FROM customers WHERE environment_id = %s LIMIT 1", (environment_id,))
-                seen = set() if cursor.fetchone() is None else None
-            if seen is not None and seen.isdisjoint(ids):
-                copy_into(cursor, "customers", rows)
-            else:
-                copy_into(cursor, staging, rows)
-                cursor.execute(merge)
-                cursor.execute(f"TRUNCATE {staging}")
-            if seen is not None:
-                seen.update(ids)
-
-    return write
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-@dataclass(frozen=True, slots=True)
-class CopyBatch:
-    """Rows already encoded in PostgreSQL's COPY text format (by the reader process), with their ids."""
-
-    ids: list[str]
-    payload: bytes
-
-
-def encode_copy_batch(rows: list[tuple[Any, ...]]) -> CopyBatch:
-    lines = []
-    for row in rows:
-        fields = [
-            "\\N" if value is None else str(value) if type(value) is int else value.translate(_COPY_ESCAPES)
-            for value in row
-        ]
-        lines.append("\t".join(fields))
-    lines.append("")
-    return CopyBatch(ids=[row[1] for row in rows], payload="\n".join(lines).encode("utf-8"))
+    def finish(self) -> None:
+        pass
 
 
 # A batch on its way to the writer: (rows, bytes of the source read so far).
@@ -400,7 +366,6 @@ def batch_rows(
     batch_size: int,
     position: list[int],
     stop: Any = None,
-    encode: Callable[[list[tuple[Any, ...]]], Any] | None = None,
 ) -> None:
     """Group rows into batches for the writer (a repeated customer id in a batch: the last one wins); then
     None, or the exception that stopped the reading."""
@@ -409,14 +374,12 @@ def batch_rows(
         for row in rows:
             batch[row[1]] = row
             if len(batch) >= batch_size:
-                values = list(batch.values())
-                sink.put((encode(values) if encode else values, position[0]))
+                sink.put((list(batch.values()), position[0]))
                 batch = {}
                 if stop is not None and stop.is_set():
                     return
         if batch:
-            values = list(batch.values())
-            sink.put((encode(values) if encode else values, position[0]))
+            sink.put((list(batch.values()), position[0]))
         sink.put(None)
     except BaseException as exc:  # handed to the writer, which raises it
         sink.put(exc)
@@ -470,7 +433,9 @@ def import_customer_records(
 
     ``rows`` are read by a thread while this one writes (the drivers release the GIL while the database
     works); a large ``file`` (path, name, format, environment id, now) is read by a separate interpreter
-    (``segmentr.store.import_reader``), so parsing and writing use two cores. ``on_batch(records written, bytes read)`` reports progress.
+    (``segmentr.store.import_reader``), so parsing and writing use two cores; on PostgreSQL a file big next to
+    the customers table has the table's secondary indexes rebuilt rather than maintained (``import_postgres``).
+    ``on_batch(records written, bytes read)`` reports progress.
     """
     stop = threading.Event()
     reader: threading.Thread | _ReaderProcess
@@ -491,8 +456,9 @@ def import_customer_records(
         connection = connection.execution_options(**{IMMEDIATE: True})
         try:
             with connection.begin():
-                make_writer = _sqlite_writer if engine.dialect.name == "sqlite" else _postgres_writer
-                writer = make_writer(connection, file[3] if file is not None else environment_id)
+                make_writer = _SqliteWriter if engine.dialect.name == "sqlite" else PostgresWriter
+                incoming_bytes = os.path.getsize(file[0]) if file is not None else None
+                writer = make_writer(connection, file[3] if file is not None else environment_id, incoming_bytes)
                 reader.start()
                 while True:
                     item = batches.get()
@@ -501,10 +467,11 @@ def import_customer_records(
                     if isinstance(item, BaseException):
                         raise item
                     batch, read = item
-                    writer(batch)
-                    count += len(batch.ids) if isinstance(batch, CopyBatch) else len(batch)
+                    writer.write(batch)
+                    count += batch.count if isinstance(batch, CopyBatch) else len(batch)
                     if on_batch:
                         on_batch(count, read)
+                writer.finish()
         finally:
             if engine.dialect.name == "sqlite":  # back to the default page cache for the pooled connection
                 connection.connection.driver_connection.execute(  # type: ignore[union-attr]
