@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
+from policy_example import NOW, example_document
 
-from conftest import NOW, example_document
 from segmentr.policy import Policy, PolicyDocumentError
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from policy_example import FakeClock
 
-from conftest import FakeClock
 from segmentr.policy import Policy, PolicyDocumentError
 
 DAY = 86_400_000

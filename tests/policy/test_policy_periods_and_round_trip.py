@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from policy_example import NOW, FakeClock, T, example_document
 
-from conftest import NOW, FakeClock, T, example_document
 from segmentr.policy import Policy
 
 JAN_31_END = 1_769_903_999_999  # 2026-01-31T23:59:59.999Z

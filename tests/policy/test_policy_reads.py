@@ -6,8 +6,8 @@ import inspect
 from typing import Any
 
 import pytest
+from policy_example import FakeClock
 
-from conftest import FakeClock
 from segmentr.policy import Policy, PolicyView
 
 DAY = 86_400_000

@@ -1,43 +1,21 @@
-"""The example policy of spec/policy.md §6 and customers around it, for the template and evaluator tests."""
+"""The example policy of spec/policy.md §6 (from the policy tests) and customers around it, for the template and
+evaluator tests."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from policy.policy_example import EXAMPLE_POLICY
 from segmentr.policy import Policy
 
 NOW_MS = 1_718_452_800_000  # 2024-06-15T12:00:00Z, mid-period: no monthly reset pending
 DAY_MS = 86_400_000
 T = NOW_MS - DAY_MS  # inside the current period: no reset pending
 
-DOCUMENT: dict[str, Any] = {
-    "policy": {
-        "credits": {
-            "request": {"label": "Request"},
-            "seat": {"label": "Seat"},
-            "ai_token": {"label": "AI token", "price": {"amount": 0.00002}, "overhead_cost": 0.000005},
-        },
-        "plans": {
-            "free": {"label": "Free", "default": True, "entitlements": {
-                "api": {"limit": {"credit": "request", "mode": "hard", "value": 1000, "resets": True}},
-                "chat": {"limit": {"credit": "ai_token", "mode": "hard", "value": 10000, "resets": True,
-                                   "reset_sch": "monthly:1"}},
-                "seats": {"limit": {"credit": "seat", "value": 1}}}},
-            "pro": {"label": "Pro", "entitlements": {
-                "api": {"limit": {"credit": "request", "value": 100000, "resets": True}},
-                "chat": {"limit": {"credit": "ai_token", "mode": "soft", "value": 1000000, "resets": True,
-                                   "reset_sch": "monthly:1"}},
-                "seats": {"limit": {"credit": "seat", "value": 10}},
-                "export_pdf": {"description": "feature flag"}},
-                "topups": {"tokens_1m": {"credit": "ai_token", "value": 1000000, "price": {"amount": 15}}}},
-            "enterprise": {"label": "Enterprise", "hidden": True, "entitlements": {
-                "api": {"limit": {"credit": "request", "value": 1000000, "resets": True}},
-                "chat": {"limit": {"credit": "ai_token", "mode": "observe", "value": 0}}, "export_pdf": {},
-                "seats": {"limit": {"credit": "seat", "value": 50}}}},
-        },
-    }
-}  # fmt: skip
+# The §6 example policy, plus a seat limit on enterprise so the seat templates have something to count for carol.
+DOCUMENT: dict[str, Any] = {"policy": copy.deepcopy(EXAMPLE_POLICY)}
+DOCUMENT["policy"]["plans"]["enterprise"]["entitlements"]["seats"] = {"limit": {"credit": "seat", "value": 50}}
 
 
 def meter(credit: str, value: float, overhead: float = 0) -> dict[str, Any]:
