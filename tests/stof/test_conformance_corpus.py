@@ -1,4 +1,5 @@
-"""Every case of the shared Stof conformance corpus, one test each, run through the conformance runner."""
+"""Every case of the shared Stof conformance corpus, one test each, run through the conformance runner on both
+execution tiers: the closures a condition starts in, and the generated code it is promoted to."""
 
 from __future__ import annotations
 
@@ -8,15 +9,30 @@ from typing import Any
 
 import pytest
 
+from segmentr.stof import conformance, parse
+from segmentr.stof.condition import Condition
 from segmentr.stof.conformance import CaseResult, encode_result, load_cases, main, run_case, same
 
 CORPUS = Path("/work/shared/conformance/stof/cases.json")
 CASES: list[dict[str, Any]] = load_cases(CORPUS) if CORPUS.exists() else []
 
 
+def closure_tier(source: str) -> Condition:
+    """A condition that never leaves the closure tier (every corpus case can use it)."""
+    condition = Condition(source, parse(source), promote_after=None)
+    assert not condition.optimized
+    return condition
+
+
+def generated_tier(source: str) -> Condition:
+    return Condition(source, parse(source)).optimize()
+
+
 @pytest.mark.skipif(not CASES, reason="shared conformance corpus not present")
+@pytest.mark.parametrize("tier", [closure_tier, generated_tier], ids=["closures", "generated"])
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_case(case: dict[str, Any]) -> None:
+def test_case(case: dict[str, Any], tier: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conformance, "compile_condition", tier)
     result: CaseResult = run_case(case)
     assert result.passed, result.describe()
 

@@ -802,7 +802,16 @@ class _Builder:
         slot = self.lookup(e.names[0])
         if slot is None:
             return _NULL
-        return _fields(_slot_reader(slot.index), e.names[1:])
+        index = slot.index
+        if len(e.names) == 2:  # `customer.plan`: the commonest read, one closure
+            name = e.names[1]
+
+            def slot_field(frame: list[Any]) -> Any:
+                v = frame[index]
+                return v.get(name) if type(v) is dict else None
+
+            return slot_field
+        return _fields(_slot_reader(index), e.names[1:])
 
     def expr_attr(self, e: n.Attr) -> Closure:
         return _fields(self.expr(e.obj), [e.name])
