@@ -16,7 +16,23 @@ from typing import ClassVar
 
 from segmentr.stof import nodes as n
 from segmentr.stof.errors import Diagnostic, StofSyntaxError
-from segmentr.stof.lexer import LexResult, Token, tokenize
+from segmentr.stof.lexer import (
+    COL,
+    END,
+    END_COL,
+    END_LINE,
+    FULL_END,
+    KIND,
+    LINE,
+    NL,
+    SP,
+    START,
+    TEXT,
+    VALUE,
+    LexResult,
+    Row,
+    tokenize,
+)
 from segmentr.stof.limits import MAX_NESTING
 
 # binary operator -> precedence level (higher binds tighter); && and || share one level (spec §2)
@@ -50,32 +66,56 @@ class _TooDeep(Exception):
         self.diagnostic = diagnostic
 
 
-def _describe(tok: Token) -> str:
-    if tok.kind == "eof":
+def _describe(tok: Row) -> str:
+    if tok[KIND] == "eof":
         return "the end of the condition"
-    if tok.kind == "str":
+    if tok[KIND] == "str":
         return "a string"
-    if tok.kind in ("num", "ver"):
-        return f"the number {tok.text}"
-    if tok.kind == "id" or tok.kind == "path":
-        return f"the name {tok.text!r}"
-    if tok.kind == "tpl_close":
+    if tok[KIND] in ("num", "ver"):
+        return f"the number {tok[TEXT]}"
+    if tok[KIND] == "id" or tok[KIND] == "path":
+        return f"the name {tok[TEXT]!r}"
+    if tok[KIND] == "tpl_close":
         return "'}'"
-    if tok.kind == "tpl_start":
+    if tok[KIND] == "tpl_start":
         return "a template string"
-    return repr(tok.text)
+    return repr(tok[TEXT])
 
 
-def _span(node: n.Node, first: Token | n.Node, last: Token | n.Node) -> None:
-    node.line, node.col = first.line, first.col
-    node.end_line, node.end_col = last.end_line, last.end_col
+def _span(node: n.Node, first: Row, last: Row) -> None:
+    """``node`` spans from token ``first`` to token ``last``."""
+    node.line = first[LINE]
+    node.col = first[COL]
+    node.end_line = last[END_LINE]
+    node.end_col = last[END_COL]
+
+
+def _span_to_node(node: n.Node, first: Row, last: n.Node) -> None:
+    node.line = first[LINE]
+    node.col = first[COL]
+    node.end_line = last.end_line
+    node.end_col = last.end_col
+
+
+def _span_from_node(node: n.Node, first: n.Node, last: Row) -> None:
+    node.line = first.line
+    node.col = first.col
+    node.end_line = last[END_LINE]
+    node.end_col = last[END_COL]
+
+
+def _span_nodes(node: n.Node, first: n.Node, last: n.Node) -> None:
+    node.line = first.line
+    node.col = first.col
+    node.end_line = last.end_line
+    node.end_col = last.end_col
 
 
 class _Parser:
     def __init__(self, lexed: LexResult) -> None:
         self.lexed = lexed
         self.src = lexed.source
-        self.toks = lexed.tokens
+        self.toks = lexed.rows
         self.match = lexed.match
         self.pos = 0
         self.diags: list[Diagnostic] = []
@@ -86,14 +126,14 @@ class _Parser:
 
     # ------------------------------------------------------------ helpers
 
-    def error(self, tok: Token, message: str) -> _Fail:
-        end_col = tok.end_col if tok.end > tok.start else tok.col + 1
-        end_line = tok.end_line if tok.end > tok.start else tok.line
-        return _Fail(Diagnostic("error", tok.line, tok.col, end_line, end_col, message, "syntax"))
+    def error(self, tok: Row, message: str) -> _Fail:
+        end_col = tok[END_COL] if tok[END] > tok[START] else tok[COL] + 1
+        end_line = tok[END_LINE] if tok[END] > tok[START] else tok[LINE]
+        return _Fail(Diagnostic("error", tok[LINE], tok[COL], end_line, end_col, message, "syntax"))
 
-    def error_after(self, tok: Token, message: str) -> _Fail:
+    def error_after(self, tok: Row, message: str) -> _Fail:
         """An error just past ``tok`` (where a missing ';' or ')' belongs)."""
-        return _Fail(Diagnostic("error", tok.end_line, tok.end_col, tok.end_line, tok.end_col + 1, message,
+        return _Fail(Diagnostic("error", tok[END_LINE], tok[END_COL], tok[END_LINE], tok[END_COL] + 1, message,
                                 "syntax"))
 
     def missing(self, expected: str, after_what: str) -> _Fail:
@@ -101,26 +141,26 @@ class _Parser:
         tok = self.toks[self.pos]
         prev = self.toks[self.pos - 1] if self.pos else tok
         message = f"expected {expected} after {after_what}, found {_describe(tok)}"
-        if tok.kind in ("id", "path") and not tok.sp and prev.kind == "num":
-            message = (f"expected {expected} after {after_what}: {tok.text!r} is not a unit, so the number "
-                       f"{prev.text} is followed by a stray name (Stof has no 'h', 'd', 'w', 'sec', 'month' units;"
+        if tok[KIND] in ("id", "path") and not tok[SP] and prev[KIND] == "num":
+            message = (f"expected {expected} after {after_what}: {tok[TEXT]!r} is not a unit, so the number "
+                       f"{prev[TEXT]} is followed by a stray name (Stof has no 'h', 'd', 'w', 'sec', 'month' units;"
                        f" use e.g. hr, days, s)")
-        if tok.nl or tok.kind == "eof":
+        if tok[NL] or tok[KIND] == "eof":
             return self.error_after(prev, message)
         return self.error(tok, message)
 
     def unbalanced(self, open_index: int) -> _Fail:
         opener = self.toks[open_index]
-        text = "${" if opener.kind == "tpl_open" else opener.kind
-        closer = "}" if opener.kind == "tpl_open" else _CLOSERS[opener.kind]
+        text = "${" if opener[KIND] == "tpl_open" else opener[KIND]
+        closer = "}" if opener[KIND] == "tpl_open" else _CLOSERS[opener[KIND]]
         if open_index not in self.match:
             return self.error(opener, f"unbalanced {text!r}: no matching {closer!r}")
         return self.missing(repr(closer), f"the contents of {text!r}")
 
-    def expect_close(self, open_index: int) -> Token:
+    def expect_close(self, open_index: int) -> Row:
         opener = self.toks[open_index]
         tok = self.toks[self.pos]
-        if tok.kind != _CLOSERS[opener.kind]:
+        if tok[KIND] != _CLOSERS[opener[KIND]]:
             raise self.unbalanced(open_index)
         self.pos += 1
         return tok
@@ -128,36 +168,36 @@ class _Parser:
     def name_at(self, index: int) -> tuple[str, int]:
         """The identifier at ``index`` rejoined if the lexer split a literal keyword off it, and the next index."""
         tok = self.toks[index]
-        if tok.full_end < 0:
-            return tok.text, index + 1
+        if tok[FULL_END] < 0:
+            return tok[TEXT], index + 1
         j = index + 1
-        while self.toks[j].start < tok.full_end and self.toks[j].kind != "eof":
+        while self.toks[j][START] < tok[FULL_END] and self.toks[j][KIND] != "eof":
             j += 1
-        return self.src[tok.start:tok.full_end], j
+        return self.src[tok[START]:tok[FULL_END]], j
 
     def names_at(self, index: int) -> tuple[list[str], int, list[tuple[int, int]]]:
         """The name(s) at ``index`` (an ``id`` or a dotted ``path`` token), the next index, and where each ends."""
         tok = self.toks[index]
-        if tok.kind == "path":
-            names = list(tok.value)  # type: ignore[call-overload]
+        if tok[KIND] == "path":
+            names = list(tok[VALUE])  # type: ignore[call-overload]
             ends = []
-            col = tok.col - 1
+            col = tok[COL] - 1
             for name in names:
                 col += len(name) + 1
-                ends.append((tok.line, col))
+                ends.append((tok[LINE], col))
             return names, index + 1, ends
         name, nxt = self.name_at(index)
         last = self.toks[nxt - 1]
-        return [name], nxt, [(last.end_line, last.end_col)]
+        return [name], nxt, [(last[END_LINE], last[END_COL])]
 
     def adjacent_name(self, index: int) -> bool:
         tok = self.toks[index]
-        return (tok.kind == "id" or tok.kind == "path") and not tok.sp
+        return (tok[KIND] == "id" or tok[KIND] == "path") and not tok[SP]
 
-    def enter(self, tok: Token) -> None:
+    def enter(self, tok: Row) -> None:
         self.depth += 1
         if self.depth > MAX_NESTING:
-            d = Diagnostic("error", tok.line, tok.col, tok.line, tok.col + 1,
+            d = Diagnostic("error", tok[LINE], tok[COL], tok[LINE], tok[COL] + 1,
                            f"nesting too deep (more than {MAX_NESTING} levels)", "syntax")
             raise _TooDeep(d)
 
@@ -169,8 +209,8 @@ class _Parser:
         first = self.toks[0]
         body.line, body.col = 1, 1
         last = self.toks[-1]
-        body.end_line, body.end_col = last.end_line, last.end_col
-        if first.kind == "eof":
+        body.end_line, body.end_col = last[END_LINE], last[END_COL]
+        if first[KIND] == "eof":
             return body
         for i, stmt in enumerate(stmts):
             if isinstance(stmt, n.Return) or (isinstance(stmt, n.ExprStmt) and stmt.returns):
@@ -185,14 +225,14 @@ class _Parser:
         toks = self.toks
         while True:
             tok = toks[self.pos]
-            if tok.kind == "eof":
+            if tok[KIND] == "eof":
                 return out
-            if tok.kind == "}" and not top:
+            if tok[KIND] == "}" and not top:
                 return out
             start = self.pos
             depth = self.depth
             try:
-                if tok.kind == "}":
+                if tok[KIND] == "}":
                     raise self.error(tok, "unbalanced '}': no matching '{'")
                 out.append(self.statement())
             except _Fail as failure:
@@ -209,10 +249,10 @@ class _Parser:
         first = True
         while True:
             tok = toks[i]
-            k = tok.kind
+            k = tok[KIND]
             if k == "eof":
                 break
-            if not first and (tok.nl or k == "}"):
+            if not first and (tok[NL] or k == "}"):
                 break
             if k == ";":
                 i += 1
@@ -222,12 +262,12 @@ class _Parser:
             else:
                 i += 1
             first = False
-        self.pos = max(i, start + 1) if toks[start].kind != "eof" else start
+        self.pos = max(i, start + 1) if toks[start][KIND] != "eof" else start
 
     def statement(self) -> n.Stmt:
         toks = self.toks
         tok = toks[self.pos]
-        k = tok.kind
+        k = tok[KIND]
         if k == ";":
             self.pos += 1
             stmt: n.Stmt = n.Empty()
@@ -238,8 +278,8 @@ class _Parser:
         if k == "^":
             return self.labeled_loop()
         if k == "id":
-            if tok.full_end < 0:
-                handler = self._KEYWORD_STATEMENTS.get(tok.text)
+            if tok[FULL_END] < 0:
+                handler = self._KEYWORD_STATEMENTS.get(tok[TEXT])
                 if handler is not None:
                     result = handler(self)
                     if result is not None:
@@ -251,35 +291,34 @@ class _Parser:
             assignment = self.try_assignment()
             if assignment is not None:
                 return assignment
-        elif k in _CONTINUATION_OPS and not (k in ("+", "&") and not toks[self.pos + 1].sp
-                                             and toks[self.pos + 1].kind in ("num", "id", "path")):
+        elif k in _CONTINUATION_OPS and not (k in ("+", "&") and not toks[self.pos + 1][SP]
+                                             and toks[self.pos + 1][KIND] in ("num", "id", "path")):
             # (`+1` is a number and `&x` a reference: both may start a statement)
-            if tok.nl and self.pos > 0:
-                raise self.error(tok, f"an operator cannot start a line: put {tok.text!r} at the end of the "
+            if tok[NL] and self.pos > 0:
+                raise self.error(tok, f"an operator cannot start a line: put {tok[TEXT]!r} at the end of the "
                                       "previous line")
             raise self.error(tok, f"expected a statement, found {_describe(tok)}"
                                   + (" (a list, tuple, map or set literal that starts an expression takes no "
                                      "operator: parenthesize it or bind it to a variable)"
-                                     if self.pos > 0 and toks[self.pos - 1].kind in ("]", "}", ")") else ""))
+                                     if self.pos > 0 and toks[self.pos - 1][KIND] in ("]", "}", ")") else ""))
         return self.expression_statement()
 
     def expression_statement(self) -> n.Stmt:
         first = self.toks[self.pos]
         expr = self.expr()
         tok = self.toks[self.pos]
-        returns = True
-        last: Token | n.Node = expr
-        if tok.kind == ";" and not tok.nl:
+        if tok[KIND] == ";" and not tok[NL]:
             self.pos += 1
-            returns = False
-            last = tok
-        stmt = n.ExprStmt(expr=expr, returns=returns)
-        _span(stmt, first, last)
+            stmt = n.ExprStmt(expr=expr, returns=False)
+            _span(stmt, first, tok)
+            return stmt
+        stmt = n.ExprStmt(expr=expr, returns=True)
+        _span_to_node(stmt, first, expr)
         return stmt
 
-    def end_statement(self, what: str) -> Token:
+    def end_statement(self, what: str) -> Row:
         tok = self.toks[self.pos]
-        if tok.kind != ";":
+        if tok[KIND] != ";":
             raise self.missing("';'", what)
         self.pos += 1
         return tok
@@ -329,21 +368,21 @@ class _Parser:
     def declaration(self) -> n.Stmt | None:
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1].kind != "id":
+        if toks[self.pos + 1][KIND] != "id":
             return None  # `const;`, `let = 5;`: the keyword is a plain name (spec §6.2)
         name, self.pos = self.name_at(self.pos + 1)
         type_ref = None
-        if toks[self.pos].kind == ":":
+        if toks[self.pos][KIND] == ":":
             self.pos += 1
             type_ref = self.type_ref()
         value = None
-        if toks[self.pos].kind == "=":
+        if toks[self.pos][KIND] == "=":
             self.pos += 1
             value = self.expr()
-        elif toks[self.pos].kind in ASSIGN_OPS:
-            raise self.error(toks[self.pos], f"expected '=' in the {kw.text} declaration, found {toks[self.pos].text!r}")
-        last = self.end_statement(f"{kw.text} declaration")
-        stmt = n.Declare(name=name, value=value, type=type_ref, const=kw.text == "const")
+        elif toks[self.pos][KIND] in ASSIGN_OPS:
+            raise self.error(toks[self.pos], f"expected '=' in the {kw[TEXT]} declaration, found {toks[self.pos][TEXT]!r}")
+        last = self.end_statement(f"{kw[TEXT]} declaration")
+        stmt = n.Declare(name=name, value=value, type=type_ref, const=kw[TEXT] == "const")
         _span(stmt, kw, last)
         return stmt
 
@@ -351,16 +390,16 @@ class _Parser:
         toks = self.toks
         first = toks[self.pos]
         names, i, _ = self.names_at(self.pos)
-        while toks[i].kind == "." and not toks[i].sp and self.adjacent_name(i + 1):
+        while toks[i][KIND] == "." and not toks[i][SP] and self.adjacent_name(i + 1):
             more, i, _ = self.names_at(i + 1)
             names.extend(more)
         op = toks[i]
-        if op.kind not in ASSIGN_OPS:
+        if op[KIND] not in ASSIGN_OPS:
             return None
         self.pos = i + 1
         value = self.expr()
         last = self.end_statement("assignment")
-        stmt = n.Assign(target=names, op=op.kind, value=value)
+        stmt = n.Assign(target=names, op=op[KIND], value=value)
         _span(stmt, first, last)
         return stmt
 
@@ -369,7 +408,7 @@ class _Parser:
         start = self.pos
         kw = toks[start]
         self.pos += 1
-        if toks[self.pos].kind == ";":
+        if toks[self.pos][KIND] == ";":
             last = toks[self.pos]
             self.pos += 1
             stmt = n.Return(value=None)
@@ -384,7 +423,7 @@ class _Parser:
             return None
         finally:
             self.speculative -= 1
-        if toks[self.pos].kind != ";":
+        if toks[self.pos][KIND] != ";":
             self.pos = start  # `return 1` without ';' is the variable `return` (spec §3)
             return None
         last = toks[self.pos]
@@ -395,7 +434,7 @@ class _Parser:
 
     def paren_condition(self, what: str) -> n.Expr:
         open_index = self.pos
-        if self.toks[open_index].kind != "(":
+        if self.toks[open_index][KIND] != "(":
             raise self.missing("'('", what)
         self.pos += 1
         cond = self.expr()
@@ -405,7 +444,7 @@ class _Parser:
     def if_statement(self) -> n.Stmt | None:
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1].kind != "(":
+        if toks[self.pos + 1][KIND] != "(":
             return None  # `if x {…}` is the variable `if` (spec §6.2)
         self.enter(kw)
         self.pos += 1
@@ -413,19 +452,19 @@ class _Parser:
         then = self.statement()
         otherwise = None
         last: n.Node = then
-        if toks[self.pos].kind == "id" and toks[self.pos].text == "else" and toks[self.pos].full_end < 0:
+        if toks[self.pos][KIND] == "id" and toks[self.pos][TEXT] == "else" and toks[self.pos][FULL_END] < 0:
             self.pos += 1
             otherwise = self.statement()
             last = otherwise
         self.depth -= 1
         stmt = n.If(cond=cond, then=then, otherwise=otherwise)
-        _span(stmt, kw, last)
+        _span_to_node(stmt, kw, last)
         return stmt
 
-    def while_statement(self, label: str | None = None, first: Token | None = None) -> n.Stmt | None:
+    def while_statement(self, label: str | None = None, first: Row | None = None) -> n.Stmt | None:
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1].kind != "(":
+        if toks[self.pos + 1][KIND] != "(":
             if label is not None:
                 raise self.missing("'('", "'while'")
             return None
@@ -435,13 +474,13 @@ class _Parser:
         body = self.statement()
         self.depth -= 1
         stmt = n.While(cond=cond, body=body, label=label)
-        _span(stmt, first or kw, body)
+        _span_to_node(stmt, first or kw, body)
         return stmt
 
-    def loop_statement(self, label: str | None = None, first: Token | None = None) -> n.Stmt | None:
+    def loop_statement(self, label: str | None = None, first: Row | None = None) -> n.Stmt | None:
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1].kind != "{" and label is None:
+        if toks[self.pos + 1][KIND] != "{" and label is None:
             return None
         self.enter(kw)
         self.pos += 1
@@ -450,13 +489,13 @@ class _Parser:
         cond = n.Literal(value=True)
         _span(cond, kw, kw)
         stmt = n.While(cond=cond, body=body, label=label)
-        _span(stmt, first or kw, body)
+        _span_to_node(stmt, first or kw, body)
         return stmt
 
-    def for_statement(self, label: str | None = None, first: Token | None = None) -> n.Stmt | None:
+    def for_statement(self, label: str | None = None, first: Row | None = None) -> n.Stmt | None:
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1].kind != "(":
+        if toks[self.pos + 1][KIND] != "(":
             if label is not None:
                 raise self.missing("'('", "'for'")
             return None
@@ -464,65 +503,65 @@ class _Parser:
         open_index = self.pos + 1
         self.pos += 2
         head = toks[self.pos]
-        if head.kind == "id" and head.text in ("const", "let") and toks[self.pos + 1].kind == "id":
+        if head[KIND] == "id" and head[TEXT] in ("const", "let") and toks[self.pos + 1][KIND] == "id":
             save = self.pos
             name, self.pos = self.name_at(self.pos + 1)
             type_ref = None
-            if toks[self.pos].kind == ":":
+            if toks[self.pos][KIND] == ":":
                 self.pos += 1
                 type_ref = self.type_ref()
-            if toks[self.pos].kind == "id" and toks[self.pos].text == "in":
+            if toks[self.pos][KIND] == "id" and toks[self.pos][TEXT] == "in":
                 self.pos += 1
                 iterable = self.expr()
                 self.expect_close(open_index)
                 body = self.statement()
                 self.depth -= 1
-                stmt: n.Stmt = n.ForIn(name=name, iterable=iterable, body=body, const=head.text == "const",
+                stmt: n.Stmt = n.ForIn(name=name, iterable=iterable, body=body, const=head[TEXT] == "const",
                                        type=type_ref, label=label)
-                _span(stmt, first or kw, body)
+                _span_to_node(stmt, first or kw, body)
                 return stmt
             self.pos = save
         init = None
-        if toks[self.pos].kind == ";":
+        if toks[self.pos][KIND] == ";":
             self.pos += 1
         else:
             init = self.statement()
             if isinstance(init, n.ExprStmt) and init.returns:
                 raise self.missing("';'", "the for-loop initializer")
         cond = None
-        if toks[self.pos].kind != ";":
+        if toks[self.pos][KIND] != ";":
             cond = self.expr()
-        if toks[self.pos].kind != ";":
+        if toks[self.pos][KIND] != ";":
             raise self.missing("';'", "the for-loop condition")
         self.pos += 1
         step = None
-        if toks[self.pos].kind != ")":
+        if toks[self.pos][KIND] != ")":
             step = self.for_step()
         self.expect_close(open_index)
         body = self.statement()
         self.depth -= 1
         stmt = n.For(init=init, cond=cond, step=step, body=body, label=label)
-        _span(stmt, first or kw, body)
+        _span_to_node(stmt, first or kw, body)
         return stmt
 
     def for_step(self) -> n.Stmt:
         toks = self.toks
         first = toks[self.pos]
-        if first.kind == "id" or first.kind == "path":
+        if first[KIND] == "id" or first[KIND] == "path":
             names, i, _ = self.names_at(self.pos)
-            while toks[i].kind == "." and not toks[i].sp and self.adjacent_name(i + 1):
+            while toks[i][KIND] == "." and not toks[i][SP] and self.adjacent_name(i + 1):
                 more, i, _ = self.names_at(i + 1)
                 names.extend(more)
-            if toks[i].kind in ASSIGN_OPS:
-                op = toks[i].kind
+            if toks[i][KIND] in ASSIGN_OPS:
+                op = toks[i][KIND]
                 self.pos = i + 1
                 value = self.expr()
                 stmt: n.Stmt = n.Assign(target=names, op=op, value=value)
-                _span(stmt, first, value)
+                _span_to_node(stmt, first, value)
                 return stmt
         expr = self.expr()
         stmt = n.ExprStmt(expr=expr, returns=False)
-        _span(stmt, first, expr)
+        _span_to_node(stmt, first, expr)
         return stmt
 
     def labeled_loop(self) -> n.Stmt:
@@ -532,8 +571,8 @@ class _Parser:
             raise self.error(caret, "expected a label name directly after '^'")
         label, self.pos = self.name_at(self.pos + 1)
         kw = toks[self.pos]
-        if kw.kind == "id" and kw.text in _LOOP_KEYWORDS:
-            loop = {"while": self.while_statement, "for": self.for_statement, "loop": self.loop_statement}[kw.text]
+        if kw[KIND] == "id" and kw[TEXT] in _LOOP_KEYWORDS:
+            loop = {"while": self.while_statement, "for": self.for_statement, "loop": self.loop_statement}[kw[TEXT]]
             result = loop(label, caret)
             if result is not None:
                 return result
@@ -545,50 +584,50 @@ class _Parser:
         kw = toks[self.pos]
         label = None
         i = self.pos + 1
-        if toks[i].kind == "^" and self.adjacent_name(i + 1):
+        if toks[i][KIND] == "^" and self.adjacent_name(i + 1):
             label, i = self.name_at(i + 1)
-        if toks[i].kind != ";":
+        if toks[i][KIND] != ";":
             return None  # like `return`, a `break` without ';' is just a name
         self.pos = i + 1
-        stmt: n.Stmt = n.Break(label=label) if kw.text == "break" else n.Continue(label=label)
+        stmt: n.Stmt = n.Break(label=label) if kw[TEXT] == "break" else n.Continue(label=label)
         _span(stmt, kw, toks[i])
         return stmt
 
     def switch_statement(self) -> n.Stmt | None:
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1].kind != "(":
+        if toks[self.pos + 1][KIND] != "(":
             return None
         self.enter(kw)
         self.pos += 1
         subject = self.paren_condition("'switch'")
         open_index = self.pos
-        if toks[open_index].kind != "{":
+        if toks[open_index][KIND] != "{":
             raise self.missing("'{'", "the switch subject")
         self.pos += 1
         cases: list[n.SwitchCase] = []
-        while toks[self.pos].kind != "}":
+        while toks[self.pos][KIND] != "}":
             case_tok = toks[self.pos]
             values: list[n.Expr] = []
             is_default = False
-            while toks[self.pos].kind == "id" and toks[self.pos].text in ("case", "default"):
-                if toks[self.pos].text == "default":
+            while toks[self.pos][KIND] == "id" and toks[self.pos][TEXT] in ("case", "default"):
+                if toks[self.pos][TEXT] == "default":
                     is_default = True
                     self.pos += 1
                 else:
                     self.pos += 1
                     values.append(self.expr())
-                if toks[self.pos].kind != ":":
+                if toks[self.pos][KIND] != ":":
                     raise self.missing("':'", "the case value")
                 self.pos += 1
             if not values and not is_default:
-                if toks[self.pos].kind == "eof":
+                if toks[self.pos][KIND] == "eof":
                     raise self.unbalanced(open_index)
                 raise self.error(toks[self.pos], f"expected 'case' or 'default' in the switch, found "
                                                  f"{_describe(toks[self.pos])}")
             body = self.statement()
             case = n.SwitchCase(values=values, body=body, is_default=is_default)
-            _span(case, case_tok, body)
+            _span_to_node(case, case_tok, body)
             cases.append(case)
         last = self.expect_close(open_index)
         self.depth -= 1
@@ -599,30 +638,30 @@ class _Parser:
     def try_statement(self) -> n.Stmt | None:
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1].kind != "{":
+        if toks[self.pos + 1][KIND] != "{":
             return None
         self.enter(kw)
         self.pos += 1
         body = self.statement()
         catch = toks[self.pos]
-        if not (catch.kind == "id" and catch.text == "catch"):
+        if not (catch[KIND] == "id" and catch[TEXT] == "catch"):
             raise self.missing("'catch'", "the try block")
         self.pos += 1
         error_name = None
         error_type = None
-        if toks[self.pos].kind == "(":
+        if toks[self.pos][KIND] == "(":
             open_index = self.pos
             self.pos += 1
-            if toks[self.pos].kind == "id":
+            if toks[self.pos][KIND] == "id":
                 error_name, self.pos = self.name_at(self.pos)
-                if toks[self.pos].kind == ":":
+                if toks[self.pos][KIND] == ":":
                     self.pos += 1
                     error_type = self.type_ref()
             self.expect_close(open_index)
         handler = self.statement()
         self.depth -= 1
         stmt = n.Try(body=body, handler=handler, error_name=error_name, error_type=error_type)
-        _span(stmt, kw, handler)
+        _span_to_node(stmt, kw, handler)
         return stmt
 
     _KEYWORD_STATEMENTS: ClassVar[dict[str, Callable[[_Parser], n.Stmt | None]]] = {
@@ -648,10 +687,10 @@ class _Parser:
         not_null = False
         while True:
             names.append(self.type_name())
-            if toks[self.pos].kind == "!" and not toks[self.pos].sp:
+            if toks[self.pos][KIND] == "!" and not toks[self.pos][SP]:
                 not_null = True
                 self.pos += 1
-            if toks[self.pos].kind == "|":
+            if toks[self.pos][KIND] == "|":
                 self.pos += 1
                 continue
             break
@@ -662,14 +701,14 @@ class _Parser:
     def type_name(self) -> str:
         toks = self.toks
         tok = toks[self.pos]
-        if tok.kind == "id":
+        if tok[KIND] == "id":
             name, self.pos = self.name_at(self.pos)
             return name
-        if tok.kind == "(":
+        if tok[KIND] == "(":
             open_index = self.pos
             self.pos += 1
             parts = [self.type_ref()]
-            while toks[self.pos].kind == ",":
+            while toks[self.pos][KIND] == ",":
                 self.pos += 1
                 parts.append(self.type_ref())
             self.expect_close(open_index)
@@ -705,14 +744,14 @@ class _Parser:
         node = self.head()
         tok = toks[self.pos]
         # `as T`: only right after the head; then only `??` or `?:` may follow (spec §2 level 3)
-        if tok.kind == "id" and tok.text == "as" and tok.full_end < 0 and toks[self.pos + 1].kind in ("id", "("):
+        if tok[KIND] == "id" and tok[TEXT] == "as" and tok[FULL_END] < 0 and toks[self.pos + 1][KIND] in ("id", "("):
             self.pos += 1
             type_ref = self.type_ref()
             cast = n.Cast(expr=node, type=type_ref)
-            _span(cast, node, type_ref)
+            _span_nodes(cast, node, type_ref)
             node = cast
             tok = toks[self.pos]
-        if tok.kind == "??":
+        if tok[KIND] == "??":
             save = self.pos
             self.pos += 1
             self.speculative += 1
@@ -723,19 +762,19 @@ class _Parser:
                 self.pos, self.depth = save, depth
             else:
                 nullish = n.Nullish(left=node, right=right)
-                _span(nullish, node, right)
+                _span_nodes(nullish, node, right)
                 node = nullish
             finally:
                 self.speculative -= 1
             tok = toks[self.pos]
-        if tok.kind == "?":
+        if tok[KIND] == "?":
             save = self.pos
             self.pos += 1
             self.speculative += 1
             depth = self.depth
             try:
                 then = self.expr()
-                if toks[self.pos].kind != ":":
+                if toks[self.pos][KIND] != ":":
                     raise self.missing("':'", "the '?' branch of the conditional")
                 self.pos += 1
                 otherwise = self.expr()
@@ -743,7 +782,7 @@ class _Parser:
                 self.pos, self.depth = save, depth  # not a conditional: `a ?b` is `a` then the statement `?b` (reference backtracks)
             else:
                 ternary = n.Ternary(cond=node, then=then, otherwise=otherwise)
-                _span(ternary, node, otherwise)
+                _span_nodes(ternary, node, otherwise)
                 node = ternary
             finally:
                 self.speculative -= 1
@@ -753,7 +792,7 @@ class _Parser:
         """The head of an expression: a collection literal (which takes no binary operator), typeof, or math."""
         toks = self.toks
         tok = toks[self.pos]
-        k = tok.kind
+        k = tok[KIND]
         if k == "[" or k == "{":
             node = self.collection(tok)
             return self.chain(node, False)
@@ -763,7 +802,7 @@ class _Parser:
             if isinstance(node, n.TupleLiteral):
                 return self.chain(node, False)
             self.pos = save
-        elif k == "id" and tok.full_end < 0 and tok.text in ("typeof", "typename", "await"):
+        elif k == "id" and tok[FULL_END] < 0 and tok[TEXT] in ("typeof", "typename", "await"):
             typed = self.type_of()
             if typed is not None:
                 return typed
@@ -783,10 +822,10 @@ class _Parser:
             return None
         finally:
             self.speculative -= 1
-        if kw.text == "await":
+        if kw[TEXT] == "await":
             return operand  # await on a value that is not a promise passes it through
-        node = n.TypeOf(expr=operand, specific=kw.text == "typename")
-        _span(node, kw, operand)
+        node = n.TypeOf(expr=operand, specific=kw[TEXT] == "typename")
+        _span_to_node(node, kw, operand)
         return node
 
     def binary(self, min_level: int) -> n.Expr:
@@ -794,9 +833,9 @@ class _Parser:
         left = self.unary()
         while True:
             tok = toks[self.pos]
-            op = tok.kind
+            op = tok[KIND]
             level = BINARY_PRECEDENCE.get(op)
-            if level is None or level < min_level or tok.nl:
+            if level is None or level < min_level or tok[NL]:
                 return left
             if op == "&&" and self.adjacent_name(self.pos + 1):
                 # `a &&b` is `a & &b` (bit-and with a reference) in the reference: keep that reading
@@ -804,33 +843,33 @@ class _Parser:
                 if level < min_level:
                     return left
             self.pos += 1
-            if toks[self.pos].kind == "eof":
-                raise self.missing("an expression", f"{tok.text!r}")
+            if toks[self.pos][KIND] == "eof":
+                raise self.missing("an expression", f"{tok[TEXT]!r}")
             right = self.binary(level + 1)
             node: n.Expr
             if op == "&&" or op == "||":
                 node = n.Logical(op=op, left=left, right=right)
             else:
                 node = n.Binary(op=op, left=left, right=right)
-            _span(node, left, right)
+            _span_nodes(node, left, right)
             left = node
 
     def unary(self) -> n.Expr:
         """Prefix ``!`` (any count) and ``-`` (``-`` glued to a number is part of the literal), iteratively."""
         toks = self.toks
-        prefixes: list[Token] = []
+        prefixes: list[Row] = []
         while True:
             tok = toks[self.pos]
-            k = tok.kind
+            k = tok[KIND]
             if k == "!":
                 prefixes.append(tok)
                 self.pos += 1
                 continue
             if k == "-" or k == "+":
                 nxt = toks[self.pos + 1]
-                if nxt.kind == "num" and not nxt.sp:
+                if nxt[KIND] == "num" and not nxt[SP]:
                     self.pos += 2
-                    value, unit = nxt.value  # type: ignore[misc]
+                    value, unit = nxt[VALUE]  # type: ignore[misc]
                     node = self.number_literal(-value if k == "-" else value, unit)
                     _span(node, tok, nxt)
                     node = self.chain(node, False)
@@ -842,8 +881,8 @@ class _Parser:
             node = self.atom()
             break
         for prefix in reversed(prefixes):
-            wrapped = n.Unary(op=prefix.kind, operand=node)
-            _span(wrapped, prefix, node)
+            wrapped = n.Unary(op=prefix[KIND], operand=node)
+            _span_to_node(wrapped, prefix, node)
             node = wrapped
         return node
 
@@ -856,49 +895,49 @@ class _Parser:
     def atom(self) -> n.Expr:
         toks = self.toks
         tok = toks[self.pos]
-        k = tok.kind
+        k = tok[KIND]
         node: n.Expr
         if k == "id":
-            text = tok.text
+            text = tok[TEXT]
             if text in ("true", "false", "null"):
                 self.pos += 1
                 node = n.Literal(value=True if text == "true" else False if text == "false" else None)
                 _span(node, tok, tok)
                 return self.chain(node, False)
-            if tok.full_end < 0:
+            if tok[FULL_END] < 0:
                 if text in ("typeof", "typename", "await"):
                     typed = self.type_of()
                     if typed is not None:
                         return typed
-                elif text == "switch" and toks[self.pos + 1].kind == "(":
+                elif text == "switch" and toks[self.pos + 1][KIND] == "(":
                     switch = self.switch_statement()
                     assert switch is not None
                     node = n.BlockExpr(body=[switch])
-                    _span(node, switch, switch)
+                    _span_nodes(node, switch, switch)
                     return node
-                elif text in ("async", "new") and toks[self.pos + 1].kind in ("{", "id", "("):
+                elif text in ("async", "new") and toks[self.pos + 1][KIND] in ("{", "id", "("):
                     raise self.error(tok, f"'{text}' expressions are not supported in conditions")
             if text.startswith("_"):
                 raise self.underscore_name(tok)
             return self.path_chain(False)
         if k == "path":
-            if tok.text.startswith("_"):
+            if tok[TEXT].startswith("_"):
                 raise self.underscore_name(tok)
             return self.path_chain(False)
         if k == "num":
             self.pos += 1
-            value, unit = tok.value  # type: ignore[misc]
+            value, unit = tok[VALUE]  # type: ignore[misc]
             node = self.number_literal(value, unit)
             _span(node, tok, tok)
             return self.chain(node, False)
         if k == "str":
             self.pos += 1
-            node = n.Literal(value=tok.value)  # type: ignore[arg-type]
+            node = n.Literal(value=tok[VALUE])  # type: ignore[arg-type]
             _span(node, tok, tok)
             return self.chain(node, False)
         if k == "ver":
             self.pos += 1
-            node = n.VersionLiteral(text=tok.text)
+            node = n.VersionLiteral(text=tok[TEXT])
             _span(node, tok, tok)
             return node
         if k == "tpl_start":
@@ -909,7 +948,7 @@ class _Parser:
             return self.chain(self.collection(tok), False)
         if k == "?":
             if not self.adjacent_name(self.pos + 1):
-                if self.pos and not tok.nl and toks[self.pos - 1].kind not in (";", "{", "}"):
+                if self.pos and not tok[NL] and toks[self.pos - 1][KIND] not in (";", "{", "}"):
                     raise self.error(tok, "incomplete conditional: write 'condition ? then : otherwise' (the ':' "
                                           "part is missing)")
                 raise self.error(tok, "'?' must be directly followed by a name: write ?customer.plan.len(), "
@@ -920,7 +959,7 @@ class _Parser:
             self.pos += 1
             return self.path_chain(False, first=tok)
         if k == "err":
-            raise self.error(tok, str(tok.value))
+            raise self.error(tok, str(tok[VALUE]))
         if k in (")", "]", "}") and self.pos not in self.match:
             opener = {")": "(", "]": "[", "}": "{"}[k]
             raise self.error(tok, f"unbalanced {k!r}: no matching {opener!r}")
@@ -932,31 +971,31 @@ class _Parser:
             prev = toks[self.pos - 1] if self.pos else tok
             raise self.error_after(prev, "expected an expression, found the end of the condition")
         prev = toks[self.pos - 1] if self.pos else None
-        if prev is not None and not tok.sp:
-            if k == "=" and prev.kind in ("==", "!="):
-                raise self.error(prev, f"'{prev.kind}=' is not a Stof operator: use '{prev.kind}'")
-            if k == "*" and prev.kind == "*":
+        if prev is not None and not tok[SP]:
+            if k == "=" and prev[KIND] in ("==", "!="):
+                raise self.error(prev, f"'{prev[KIND]}=' is not a Stof operator: use '{prev[KIND]}'")
+            if k == "*" and prev[KIND] == "*":
                 raise self.error(prev, "'**' is not a Stof operator: use (x).pow(y)")
         raise self.error(tok, f"expected an expression, found {_describe(tok)}")
 
-    def underscore_name(self, tok: Token) -> _Fail:
+    def underscore_name(self, tok: Row) -> _Fail:
         prev = self.toks[self.pos - 1] if self.pos else None
-        if prev is not None and prev.full_end >= 0 and prev.end == tok.start:
-            whole = self.src[prev.start:prev.full_end]
-            return self.error(prev, f"{whole!r} starts with the keyword {prev.text!r}: Stof reads it as {prev.text} "
-                                    f"followed by {tok.text!r}; rename it (names may not start with true, false or "
+        if prev is not None and prev[FULL_END] >= 0 and prev[END] == tok[START]:
+            whole = self.src[prev[START]:prev[FULL_END]]
+            return self.error(prev, f"{whole!r} starts with the keyword {prev[TEXT]!r}: Stof reads it as {prev[TEXT]} "
+                                    f"followed by {tok[TEXT]!r}; rename it (names may not start with true, false or "
                                     "null at the start of an expression) or reach it through a path")
-        return self.error(tok, f"a name cannot start with '_' at the start of an expression ({tok.text!r}): Stof "
-                               f"reads '_' as a digit separator here; reach it through a path (e.g. data.{tok.text})"
+        return self.error(tok, f"a name cannot start with '_' at the start of an expression ({tok[TEXT]!r}): Stof "
+                               f"reads '_' as a digit separator here; reach it through a path (e.g. data.{tok[TEXT]})"
                                " or rename it")
 
-    def path_chain(self, null_safe: bool, first: Token | None = None) -> n.Expr:
+    def path_chain(self, null_safe: bool, first: Row | None = None) -> n.Expr:
         toks = self.toks
         start_tok = toks[self.pos]
         names, self.pos, ends = self.names_at(self.pos)
         while True:
             tok = toks[self.pos]
-            if tok.kind == "." and not tok.sp:
+            if tok[KIND] == "." and not tok[SP]:
                 if self.adjacent_name(self.pos + 1):
                     more, self.pos, more_ends = self.names_at(self.pos + 1)
                     names.extend(more)
@@ -964,7 +1003,7 @@ class _Parser:
                     continue
                 raise self.error(toks[self.pos + 1], f"expected a name after '.', found {_describe(toks[self.pos + 1])}")
             # `x?.y` inside the first path: the '?' is stripped (not null-safe, spec §2)
-            if (tok.kind == "?" and not tok.sp and toks[self.pos + 1].kind == "." and not toks[self.pos + 1].sp
+            if (tok[KIND] == "?" and not tok[SP] and toks[self.pos + 1][KIND] == "." and not toks[self.pos + 1][SP]
                     and self.adjacent_name(self.pos + 2)):
                 more, self.pos, more_ends = self.names_at(self.pos + 2)
                 names.extend(more)
@@ -974,19 +1013,19 @@ class _Parser:
         begin = first or start_tok
         tok = toks[self.pos]
         node: n.Expr
-        if tok.kind == "(" and not tok.sp:
+        if tok[KIND] == "(" and not tok[SP]:
             args, last = self.call_args()
             receiver: n.Expr | None = None
             if len(names) > 1:
                 receiver = n.Path(names=names[:-1])
-                receiver.line, receiver.col = begin.line, begin.col
+                receiver.line, receiver.col = begin[LINE], begin[COL]
                 receiver.end_line, receiver.end_col = ends[-2]
             node = n.Call(receiver=receiver, name=names[-1], args=args, null_safe=null_safe)
             _span(node, begin, last)
         else:
             node = n.Path(names=names)
             _span(node, begin, toks[self.pos - 1])
-            if tok.kind == "[" and not tok.sp:
+            if tok[KIND] == "[" and not tok[SP]:
                 args, last = self.index_args()
                 call = n.Call(receiver=node, name="at", args=args, null_safe=null_safe)
                 _span(call, begin, last)
@@ -1001,12 +1040,12 @@ class _Parser:
         while True:
             tok = toks[self.pos]
             hop_safe = False
-            if (tok.kind == "?" and not tok.sp and toks[self.pos + 1].kind == "." and not toks[self.pos + 1].sp
+            if (tok[KIND] == "?" and not tok[SP] and toks[self.pos + 1][KIND] == "." and not toks[self.pos + 1][SP]
                     and self.adjacent_name(self.pos + 2)):
                 hop_safe = True
                 self.pos += 1
                 tok = toks[self.pos]
-            if tok.kind == "." and not tok.sp:
+            if tok[KIND] == "." and not tok[SP]:
                 if not self.adjacent_name(self.pos + 1):
                     raise self.error(toks[self.pos + 1],
                                      f"expected a name after '.', found {_describe(toks[self.pos + 1])}")
@@ -1018,54 +1057,54 @@ class _Parser:
                     node = hop_attr
                 name = names[-1]
                 call_tok = toks[self.pos]
-                if call_tok.kind == "(" and not call_tok.sp:
+                if call_tok[KIND] == "(" and not call_tok[SP]:
                     args, last = self.call_args()
                     call = n.Call(receiver=node, name=name, args=args, null_safe=null_safe or hop_safe)
-                    _span(call, node, last)
+                    _span_from_node(call, node, last)
                     node = call
                 else:
                     attr = n.Attr(obj=node, name=name)
-                    _span(attr, node, toks[self.pos - 1])
+                    _span_from_node(attr, node, toks[self.pos - 1])
                     node = attr
                 continue
-            if tok.kind == "[" and not tok.sp and isinstance(node, n.Call):
+            if tok[KIND] == "[" and not tok[SP] and isinstance(node, n.Call):
                 args, last = self.index_args()
                 call = n.Call(receiver=node, name="at", args=args, null_safe=null_safe)
-                _span(call, node, last)
+                _span_from_node(call, node, last)
                 node = call
                 continue
-            if tok.kind == "(" and not tok.sp and not isinstance(node, n.Call | n.Path | n.Literal):
+            if tok[KIND] == "(" and not tok[SP] and not isinstance(node, n.Call | n.Path | n.Literal):
                 raise self.error(tok, "calling a computed value is not supported in conditions")
             return node
 
-    def call_args(self) -> tuple[list[n.Expr], Token]:
+    def call_args(self) -> tuple[list[n.Expr], Row]:
         toks = self.toks
         open_index = self.pos
         self.pos += 1
         args: list[n.Expr] = []
-        if toks[self.pos].kind != ")":
+        if toks[self.pos][KIND] != ")":
             while True:
                 tok = toks[self.pos]
-                if tok.kind == "id" and toks[self.pos + 1].kind == "=":
+                if tok[KIND] == "id" and toks[self.pos + 1][KIND] == "=":
                     raise self.error(tok, "named arguments (name = value) are not supported in conditions")
-                if tok.kind == "eof":
+                if tok[KIND] == "eof":
                     raise self.unbalanced(open_index)
                 args.append(self.expr())
-                if toks[self.pos].kind == ",":
+                if toks[self.pos][KIND] == ",":
                     self.pos += 1
                     continue
                 break
         last = self.expect_close(open_index)
         return args, last
 
-    def index_args(self) -> tuple[list[n.Expr], Token]:
+    def index_args(self) -> tuple[list[n.Expr], Row]:
         toks = self.toks
         open_index = self.pos
         self.pos += 1
-        if toks[self.pos].kind == "eof":
+        if toks[self.pos][KIND] == "eof":
             raise self.unbalanced(open_index)
         args = [self.expr()]
-        while toks[self.pos].kind == ",":
+        while toks[self.pos][KIND] == ",":
             self.pos += 1
             args.append(self.expr())
         last = self.expect_close(open_index)
@@ -1076,16 +1115,16 @@ class _Parser:
         open_index = self.pos
         first = toks[open_index]
         self.pos += 1
-        if toks[self.pos].kind == "eof":
+        if toks[self.pos][KIND] == "eof":
             raise self.unbalanced(open_index)
         inner = self.expr()
-        if toks[self.pos].kind == ",":
+        if toks[self.pos][KIND] == ",":
             items = [inner]
-            while toks[self.pos].kind == ",":
+            while toks[self.pos][KIND] == ",":
                 self.pos += 1
-                if toks[self.pos].kind == ")":
+                if toks[self.pos][KIND] == ")":
                     break
-                if toks[self.pos].kind == "eof":
+                if toks[self.pos][KIND] == "eof":
                     raise self.unbalanced(open_index)
                 items.append(self.expr())
             last = self.expect_close(open_index)
@@ -1095,8 +1134,8 @@ class _Parser:
         self.expect_close(open_index)
         return inner
 
-    def collection(self, first: Token) -> n.Expr:
-        if first.kind == "[":
+    def collection(self, first: Row) -> n.Expr:
+        if first[KIND] == "[":
             return self.list_literal()
         return self.brace_expr()
 
@@ -1106,14 +1145,14 @@ class _Parser:
         first = toks[open_index]
         self.pos += 1
         items: list[n.Expr] = []
-        while toks[self.pos].kind != "]":
-            if toks[self.pos].kind == "eof":
+        while toks[self.pos][KIND] != "]":
+            if toks[self.pos][KIND] == "eof":
                 raise self.unbalanced(open_index)
             items.append(self.expr())
-            if toks[self.pos].kind == ",":
+            if toks[self.pos][KIND] == ",":
                 self.pos += 1
                 continue
-            if toks[self.pos].kind != "]":
+            if toks[self.pos][KIND] != "]":
                 if open_index not in self.match:
                     raise self.unbalanced(open_index)
                 raise self.missing("',' or ']'", "a list item")
@@ -1128,7 +1167,7 @@ class _Parser:
         toks = self.toks
         open_index = self.pos
         first = toks[open_index]
-        if toks[open_index + 1].kind == "}":
+        if toks[open_index + 1][KIND] == "}":
             self.pos += 2
             empty = n.SetLiteral(items=[])
             _span(empty, first, toks[open_index + 1])
@@ -1155,19 +1194,19 @@ class _Parser:
         self.pos = open_index + 1
         items: list[n.Expr] = []
         entries: list[tuple[n.Expr, n.Expr]] = []
-        while toks[self.pos].kind != "}":
+        while toks[self.pos][KIND] != "}":
             key = self.expr()
             if is_map:
-                if toks[self.pos].kind != ":":
+                if toks[self.pos][KIND] != ":":
                     raise self.missing("':'", "a map key")
                 self.pos += 1
                 entries.append((key, self.expr()))
             else:
                 items.append(key)
-            if toks[self.pos].kind == ",":
+            if toks[self.pos][KIND] == ",":
                 self.pos += 1
                 continue
-            if toks[self.pos].kind != "}":
+            if toks[self.pos][KIND] != "}":
                 raise self.missing("',' or '}'", "a map entry" if is_map else "a set item")
         last = toks[self.pos]
         self.pos += 1
@@ -1183,23 +1222,23 @@ class _Parser:
         parts: list[n.Expr] = []
         while True:
             tok = toks[self.pos]
-            if tok.kind == "tpl_text":
+            if tok[KIND] == "tpl_text":
                 self.pos += 1
-                text = n.Literal(value=tok.value)  # type: ignore[arg-type]
+                text = n.Literal(value=tok[VALUE])  # type: ignore[arg-type]
                 _span(text, tok, tok)
                 parts.append(text)
-            elif tok.kind == "tpl_open":
+            elif tok[KIND] == "tpl_open":
                 open_index = self.pos
                 self.pos += 1
-                if toks[self.pos].kind in ("tpl_close", "eof"):
+                if toks[self.pos][KIND] in ("tpl_close", "eof"):
                     raise self.error(tok, "empty '${}' in a template string")
                 parts.append(self.expr())
-                if toks[self.pos].kind != "tpl_close":
-                    if toks[self.pos].kind == "eof":
+                if toks[self.pos][KIND] != "tpl_close":
+                    if toks[self.pos][KIND] == "eof":
                         raise self.unbalanced(open_index)
                     raise self.missing("'}'", "the template expression")
                 self.pos += 1
-            elif tok.kind == "tpl_end":
+            elif tok[KIND] == "tpl_end":
                 self.pos += 1
                 break
             else:  # unterminated: the lexer already reported it
@@ -1212,10 +1251,10 @@ class _Parser:
         node = parts[-1]
         for part in reversed(parts[:-1]):
             joined = n.Binary(op="+", left=part, right=node)
-            _span(joined, part, node)
+            _span_nodes(joined, part, node)
             node = joined
-        node.line, node.col = first.line, first.col
-        node.end_line, node.end_col = last.end_line, last.end_col
+        node.line, node.col = first[LINE], first[COL]
+        node.end_line, node.end_col = last[END_LINE], last[END_COL]
         return node
 
 
