@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from store_fixtures import ManualClock
 
 from segmentr.sample import generate_customers
-from segmentr.store import ImportFailed, Store
+from segmentr.store import ImportFailed, InvalidData, Store
+from segmentr.store.db import translate_errors
 
 NOW = 1_760_000_000_000
 
@@ -126,3 +128,149 @@ def test_large_files_are_read_by_a_reader_process(
     with pytest.raises(ImportFailed, match=r"bad\.jsonl:2: customer z2: refs must be a list of strings"):
         store.import_customers("live", bad)
     assert store.count_customers("live") == 250
+
+
+# ---------------------------------------------------------------- the reader process's encodings, both databases
+
+
+AWKWARD_CUSTOMERS = [
+    {"id": "tab\there", "label": "carriage\rreturn", "metadata": None, "refs": ["back\\slash"]},
+    {"id": "new\nline", "plan": "pro", "metadata": None},
+    {"id": "nul \\N text", "label": "\\N", "metadata": {"note": "\\N", "tab": "a\tb"}},
+    {"id": "big-number", "meters": {"api": {"credit": "request", "started": 1, "value": 2**70}}},
+    {"id": "ünïcödé ✓", "label": "日本語", "metadata": {"ключ": "значение"}, "alt_ids": ["α", "β"]},
+    {"id": "empty-things", "alt_ids": [], "refs": [], "caps": {}, "metadata": {}},
+    {"id": 12345, "plan": None},  # the careful path: an integer id becomes a string, a null plan the default
+]
+
+
+def test_reader_process_round_trips_awkward_values(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segmentr.store import importing
+
+    monkeypatch.setattr(importing, "PROCESS_READER_BYTES", 0)
+    path = tmp_path / "awkward.jsonl"
+    path.write_bytes(b"".join(json.dumps(c, ensure_ascii=False).encode() + b"\n" for c in AWKWARD_CUSTOMERS))
+    assert store.import_customers("live", path, batch_size=3).count == len(AWKWARD_CUSTOMERS)
+    for raw in AWKWARD_CUSTOMERS[:-1]:
+        customer = store.get_customer("live", str(raw["id"]))
+        for key, value in raw.items():
+            assert customer[key] == value, (raw["id"], key)
+    assert store.get_customer("live", "12345")["plan"] == ""
+
+
+def test_reader_process_upserts_ids_repeated_in_later_batches(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segmentr.store import importing
+
+    monkeypatch.setattr(importing, "PROCESS_READER_BYTES", 0)
+    records = [{"id": f"c{i}", "plan": "free", "cloud_created": 100 + i} for i in range(10)]
+    records += [{"id": "c1", "plan": "pro", "cloud_created": 500}, {"id": "c2", "plan": "pro", "cloud_created": 5}]
+    result = store.import_customers("live", _write_jsonl(tmp_path / "c.jsonl", records), batch_size=4)
+    assert result.count == 12 and store.count_customers("live") == 10
+    c1, c2 = store.get_customer("live", "c1"), store.get_customer("live", "c2")
+    assert (c1["plan"], c1["cloud_created"]) == ("pro", 101)  # the older creation date is kept
+    assert (c2["plan"], c2["cloud_created"]) == ("pro", 5)
+
+
+# ---------------------------------------------------------------- PostgreSQL: indexes rebuilt after a big import
+
+
+def _customers_schema(store: Store) -> dict[str, object]:
+    """The customers table's indexes (definitions and oids) and constraints, read from the catalog."""
+    with store.engine.connect() as connection:
+        indexes = connection.exec_driver_sql(
+            "SELECT pg_get_indexdef(indexrelid), indexrelid::int FROM pg_index "
+            "WHERE indrelid = 'customers'::regclass ORDER BY 1"
+        ).all()
+        constraints = connection.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'customers'::regclass ORDER BY 1"
+        ).all()
+    return {
+        "index definitions": [definition for definition, _ in indexes],
+        "index oids": [oid for _, oid in indexes],
+        "constraints": [tuple(row) for row in constraints],
+    }
+
+
+def _everything(store: Store, env: str) -> list[dict]:
+    return store.list_customers(env, limit=100_000)
+
+
+@pytest.fixture
+def pg_store(fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A PostgreSQL store on which every file import takes the reader process and may take the rebuild path."""
+    from segmentr.store import import_postgres, importing
+
+    monkeypatch.setattr(importing, "PROCESS_READER_BYTES", 0)
+    monkeypatch.setattr(import_postgres, "REBUILD_MIN_BYTES", 0)
+    with Store(fresh_postgres_url, clock=ManualClock(NOW)) as opened:
+        opened.init()
+        yield opened
+
+
+@pytest.fixture
+def rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many statements each import's rebuild plan held (0: indexes maintained, not rebuilt)."""
+    from segmentr.store import import_postgres
+
+    seen: list[int] = []
+    drop_for_rebuild = import_postgres._drop_for_rebuild
+
+    def recording(cursor: object, incoming_bytes: int) -> list[object]:
+        plan = drop_for_rebuild(cursor, incoming_bytes)
+        seen.append(len(plan))
+        return plan
+
+    monkeypatch.setattr(import_postgres, "_drop_for_rebuild", recording)
+    return seen
+
+
+@pytest.mark.postgres
+def test_big_postgres_import_rebuilds_indexes_and_foreign_keys(
+    pg_store: Store, tmp_path: Path, rebuilds: list[int]
+) -> None:
+    before = _customers_schema(pg_store)
+    customers = list(generate_customers(400, seed=5, now_ms=NOW))
+    assert pg_store.import_customers("live", _write_jsonl(tmp_path / "c.jsonl", customers), batch_size=64).count == 400
+    after = _customers_schema(pg_store)
+    # five secondary indexes and one foreign key dropped and made again; the primary key kept throughout
+    assert rebuilds == [6]
+    assert after["index definitions"] == before["index definitions"]
+    assert after["constraints"] == before["constraints"]
+    assert len(set(after["index oids"]) - set(before["index oids"])) == 5
+    assert _everything(pg_store, "live") == sorted(customers, key=lambda c: c["id"])
+    # the rebuilt table is now bigger than a small file: the next import maintains the indexes instead
+    pg_store.import_customers("live", _write_jsonl(tmp_path / "one.jsonl", [{"id": "late", "plan": "pro"}]))
+    assert rebuilds == [6, 0] and _customers_schema(pg_store) == after
+    # the foreign key is back: a customer of no environment is refused
+    with pytest.raises(InvalidData), translate_errors(), pg_store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO customers (environment_id, id, plan, type, label, alt_ids, refs, overrides, caps, "
+            "grants, meters, cloud_created, cloud_updated) "
+            "VALUES (999999, 'x', '', 'user', 'User', '[]', '[]', '{}', '{}', '{}', '{}', 0, 0)"
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("env", ["live", "test"], ids=["upsert into a filled environment", "into an empty one"])
+def test_failure_late_in_a_big_postgres_import_leaves_everything_as_before(
+    pg_store: Store, tmp_path: Path, rebuilds: list[int], env: str
+) -> None:
+    existing = list(generate_customers(60, seed=6, now_ms=NOW))
+    pg_store.import_customers("live", _write_jsonl(tmp_path / "first.jsonl", existing))
+    schema, live, test = _customers_schema(pg_store), _everything(pg_store, "live"), _everything(pg_store, "test")
+    updates = [{**customer, "plan": "changed"} for customer in existing[:40]]
+    fresh = list(generate_customers(400, seed=7, now_ms=NOW))
+    lines = [json.dumps(customer) for customer in updates + fresh]
+    lines.insert(430, '{"id": "broken", "meters": [1]}')
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ImportFailed, match=r"big\.jsonl:431: customer broken: meters must be an object"):
+        pg_store.import_customers(env, path, batch_size=50)
+    assert rebuilds[-1] == 6  # the failed import had dropped the indexes: the rollback brought them back
+    assert _customers_schema(pg_store) == schema
+    assert _everything(pg_store, "live") == live and _everything(pg_store, "test") == test
