@@ -151,7 +151,9 @@ def test_reader_process_round_trips_awkward_values(
 
     monkeypatch.setattr(importing, "PROCESS_READER_BYTES", 0)
     path = tmp_path / "awkward.jsonl"
-    path.write_bytes(b"".join(json.dumps(c, ensure_ascii=False).encode() + b"\n" for c in AWKWARD_CUSTOMERS))
+    lines = [json.dumps(c, ensure_ascii=False).encode() + b"\n" for c in AWKWARD_CUSTOMERS]
+    lines.insert(2, b"  \n\n")  # blank lines are skipped
+    path.write_bytes(b"".join(lines))
     assert store.import_customers("live", path, batch_size=3).count == len(AWKWARD_CUSTOMERS)
     for raw in AWKWARD_CUSTOMERS[:-1]:
         customer = store.get_customer("live", str(raw["id"]))
