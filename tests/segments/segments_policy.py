@@ -4,10 +4,18 @@ evaluator tests."""
 from __future__ import annotations
 
 import copy
+import sys
+from pathlib import Path
 from typing import Any
 
-from policy.policy_example import EXAMPLE_POLICY
 from segmentr.policy import Policy
+
+# The §6 example lives with the policy tests, whose folder pytest puts on sys.path only when it collects them
+# (and `policy` alone names bench/policy.py once the bench tests have run): add the folder, import by module name.
+_POLICY_TESTS = str(Path(__file__).resolve().parent.parent / "policy")
+if _POLICY_TESTS not in sys.path:
+    sys.path.append(_POLICY_TESTS)
+from policy_example import EXAMPLE_POLICY  # noqa: E402
 
 NOW_MS = 1_718_452_800_000  # 2024-06-15T12:00:00Z, mid-period: no monthly reset pending
 DAY_MS = 86_400_000
