@@ -73,6 +73,8 @@ _SCAN = re.compile(
     r"|(r\#\"|/\*|.|\Z))",  # special: raw string, open comment, quote, backtick, stray character, end
     re.DOTALL,
 )
+# the same for a source that is all ASCII (nearly every one): ASCII classes are quicker to test, same result
+_SCAN_ASCII = re.compile(_SCAN.pattern, re.DOTALL | re.ASCII)
 # ``findall`` runs over a window ending at ``stop``; a token ending within this many characters of the window's
 # end may have been cut short (or looked ahead past it), so it is scanned again in the next window.
 _WINDOW_LOOKAHEAD = 4
@@ -218,6 +220,7 @@ class _Lexer:
         line, line_start = 1, 0
         nl = sp = False  # what separates the next token from the previous one
         window = _MAX_WINDOW
+        scan = _SCAN_ASCII.findall if src.isascii() else _SCAN.findall
         while True:  # one window; a token lexed by a method ends it early (the next starts after that token)
             stop = pos + window
             if stop >= n:
@@ -226,9 +229,11 @@ class _Lexer:
                 trusted = stop - _WINDOW_LOOKAHEAD
             window_start = pos
             window = min(window * 2, _MAX_WINDOW)
-            for ws, name, comment, punct, opener, closer, string, digits, number, special in _SCAN.findall(
-                    src, pos, stop):
-                if ws:
+            for ws, name, comment, punct, opener, closer, string, digits, number, special in scan(src, pos, stop):
+                if ws == " ":
+                    pos += 1
+                    sp = True
+                elif ws:
                     if "\n" in ws:
                         line += ws.count("\n")
                         line_start = pos + ws.rfind("\n") + 1

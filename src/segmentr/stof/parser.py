@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import ClassVar
+from dataclasses import fields
+from typing import ClassVar, TypeVar
 
 from segmentr.stof import nodes as n
 from segmentr.stof.errors import Diagnostic, StofSyntaxError
@@ -47,7 +48,46 @@ ASSIGN_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<
 # tokens that can only continue an expression, never start one (used for the "operator starts a line" error)
 _CONTINUATION_OPS = frozenset(BINARY_PRECEDENCE) - {"-"} | ASSIGN_OPS | {"??", "=>"}
 _CLOSERS = {"(": ")", "[": "]", "{": "}", "tpl_open": "tpl_close"}
+_PRECEDENCE_OF = BINARY_PRECEDENCE.get
+_PREFIX_OPS = frozenset({"!", "-", "+"})  # tokens `unary` handles before an atom
+# names `atom` treats specially (literals, keywords); others (not starting with '_') are plain paths
+_ATOM_NAMES = frozenset({"true", "false", "null", "typeof", "typename", "await", "switch", "async", "new"})
+_HEAD_KINDS = frozenset({"[", "{", "("})  # tokens `head` treats specially (with typeof, typename, await)
+_TYPEOF_NAMES = frozenset({"typeof", "typename", "await"})
+_CHAIN_STARTS = frozenset({"?", ".", "[", "("})  # tokens after a value that `chain` may continue with
+_PATH_CONTINUATIONS = frozenset({"?", ".", "[", "("})  # tokens after a name that make it more than a Path
 _LOOP_KEYWORDS = frozenset({"while", "for", "loop"})
+
+
+_N = TypeVar("_N", bound=n.Node)
+
+
+def _fast_constructor(cls: type[_N]) -> Callable[..., _N]:
+    """``cls(...)`` without the dataclass ``__init__``'s keyword handling (a third of a parse's time went there):
+    a function taking every field positionally, in declaration order, starting with the span (line, col,
+    end_line, end_col). Built like dataclasses builds ``__init__``."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    assignments = "".join(f"    node.{name} = {name}\n" for name in names)
+    namespace: dict[str, object] = {"new": object.__new__, "cls": cls}
+    exec(f"def new_{cls.__name__}({', '.join(names)}):\n    node = new(cls)\n{assignments}    return node\n",
+         namespace)
+    return namespace[f"new_{cls.__name__}"]  # type: ignore[return-value]
+
+
+_new_literal = _fast_constructor(n.Literal)
+_new_unit_literal = _fast_constructor(n.UnitLiteral)
+_new_path = _fast_constructor(n.Path)
+_new_attr = _fast_constructor(n.Attr)
+_new_call = _fast_constructor(n.Call)
+_new_unary = _fast_constructor(n.Unary)
+_new_binary = _fast_constructor(n.Binary)
+_new_logical = _fast_constructor(n.Logical)
+_new_nullish = _fast_constructor(n.Nullish)
+_new_expr_stmt = _fast_constructor(n.ExprStmt)
+_new_assign = _fast_constructor(n.Assign)
+_new_declare = _fast_constructor(n.Declare)
+_new_block = _fast_constructor(n.Block)
+_new_if = _fast_constructor(n.If)
 
 
 class _Fail(Exception):
@@ -309,12 +349,8 @@ class _Parser:
         tok = self.toks[self.pos]
         if tok[KIND] == ";" and not tok[NL]:
             self.pos += 1
-            stmt = n.ExprStmt(expr=expr, returns=False)
-            _span(stmt, first, tok)
-            return stmt
-        stmt = n.ExprStmt(expr=expr, returns=True)
-        _span_to_node(stmt, first, expr)
-        return stmt
+            return _new_expr_stmt(first[LINE], first[COL], tok[END_LINE], tok[END_COL], expr, False)
+        return _new_expr_stmt(first[LINE], first[COL], expr.end_line, expr.end_col, expr, True)
 
     def end_statement(self, what: str) -> Row:
         tok = self.toks[self.pos]
@@ -361,9 +397,7 @@ class _Parser:
         body = self.statements(top=False)
         last = self.expect_close(open_index)
         self.depth -= 1
-        stmt = n.Block(body=body)
-        _span(stmt, first, last)
-        return stmt
+        return _new_block(first[LINE], first[COL], last[END_LINE], last[END_COL], body)
 
     def declaration(self) -> n.Stmt | None:
         toks = self.toks
@@ -381,14 +415,20 @@ class _Parser:
             value = self.expr()
         elif toks[self.pos][KIND] in ASSIGN_OPS:
             raise self.error(toks[self.pos], f"expected '=' in the {kw[TEXT]} declaration, found {toks[self.pos][TEXT]!r}")
-        last = self.end_statement(f"{kw[TEXT]} declaration")
-        stmt = n.Declare(name=name, value=value, type=type_ref, const=kw[TEXT] == "const")
-        _span(stmt, kw, last)
-        return stmt
+        last = toks[self.pos]
+        if last[KIND] != ";":
+            raise self.missing("';'", f"{kw[TEXT]} declaration")
+        self.pos += 1
+        return _new_declare(kw[LINE], kw[COL], last[END_LINE], last[END_COL], name, value, type_ref,
+                            kw[TEXT] == "const")
 
     def try_assignment(self) -> n.Stmt | None:
         toks = self.toks
         first = toks[self.pos]
+        if first[FULL_END] < 0:
+            after = toks[self.pos + 1][KIND]
+            if after != "." and after not in ASSIGN_OPS:
+                return None  # one name token not followed by `.` or an assignment operator: no assignment
         names, i, _ = self.names_at(self.pos)
         while toks[i][KIND] == "." and not toks[i][SP] and self.adjacent_name(i + 1):
             more, i, _ = self.names_at(i + 1)
@@ -399,9 +439,7 @@ class _Parser:
         self.pos = i + 1
         value = self.expr()
         last = self.end_statement("assignment")
-        stmt = n.Assign(target=names, op=op[KIND], value=value)
-        _span(stmt, first, last)
-        return stmt
+        return _new_assign(first[LINE], first[COL], last[END_LINE], last[END_COL], names, op[KIND], value)
 
     def return_statement(self) -> n.Stmt | None:
         toks = self.toks
@@ -457,9 +495,7 @@ class _Parser:
             otherwise = self.statement()
             last = otherwise
         self.depth -= 1
-        stmt = n.If(cond=cond, then=then, otherwise=otherwise)
-        _span_to_node(stmt, kw, last)
-        return stmt
+        return _new_if(kw[LINE], kw[COL], last.end_line, last.end_col, cond, then, otherwise)
 
     def while_statement(self, label: str | None = None, first: Row | None = None) -> n.Stmt | None:
         toks = self.toks
@@ -741,8 +777,18 @@ class _Parser:
 
     def _expr(self) -> n.Expr:
         toks = self.toks
-        node = self.head()
         tok = toks[self.pos]
+        k = tok[KIND]
+        if k in _HEAD_KINDS or (k == "id" and tok[TEXT] in _TYPEOF_NAMES and tok[FULL_END] < 0):
+            node = self.head()
+        else:  # `binary(1)`, inlined
+            node = self.unary() if k in _PREFIX_OPS else self.atom()
+            if toks[self.pos][KIND] in BINARY_PRECEDENCE:
+                node = self.climb(node, 1)
+        tok = toks[self.pos]
+        k = tok[KIND]
+        if k != "id" and k != "??" and k != "?":
+            return node
         # `as T`: only right after the head; then only `??` or `?:` may follow (spec §2 level 3)
         if tok[KIND] == "id" and tok[TEXT] == "as" and tok[FULL_END] < 0 and toks[self.pos + 1][KIND] in ("id", "("):
             self.pos += 1
@@ -830,11 +876,18 @@ class _Parser:
 
     def binary(self, min_level: int) -> n.Expr:
         toks = self.toks
-        left = self.unary()
+        left = self.unary() if toks[self.pos][KIND] in _PREFIX_OPS else self.atom()
+        if toks[self.pos][KIND] not in BINARY_PRECEDENCE:
+            return left
+        return self.climb(left, min_level)
+
+    def climb(self, left: n.Expr, min_level: int) -> n.Expr:
+        """Precedence climbing from the operand ``left``: binary operators of level ``min_level`` or higher."""
+        toks = self.toks
         while True:
             tok = toks[self.pos]
             op = tok[KIND]
-            level = BINARY_PRECEDENCE.get(op)
+            level = _PRECEDENCE_OF(op)
             if level is None or level < min_level or tok[NL]:
                 return left
             if op == "&&" and self.adjacent_name(self.pos + 1):
@@ -845,14 +898,15 @@ class _Parser:
             self.pos += 1
             if toks[self.pos][KIND] == "eof":
                 raise self.missing("an expression", f"{tok[TEXT]!r}")
-            right = self.binary(level + 1)
-            node: n.Expr
+            right = self.unary() if toks[self.pos][KIND] in _PREFIX_OPS else self.atom()
+            after = toks[self.pos]
+            after_level = _PRECEDENCE_OF(after[KIND])
+            if after_level is not None and after_level > level and not after[NL]:
+                right = self.climb(right, level + 1)  # tighter operators take `right` first
             if op == "&&" or op == "||":
-                node = n.Logical(op=op, left=left, right=right)
+                left = _new_logical(left.line, left.col, right.end_line, right.end_col, op, left, right)
             else:
-                node = n.Binary(op=op, left=left, right=right)
-            _span_nodes(node, left, right)
-            left = node
+                left = _new_binary(left.line, left.col, right.end_line, right.end_col, op, left, right)
 
     def unary(self) -> n.Expr:
         """Prefix ``!`` (any count) and ``-`` (``-`` glued to a number is part of the literal), iteratively."""
@@ -881,9 +935,7 @@ class _Parser:
             node = self.atom()
             break
         for prefix in reversed(prefixes):
-            wrapped = n.Unary(op=prefix[KIND], operand=node)
-            _span_to_node(wrapped, prefix, node)
-            node = wrapped
+            node = _new_unary(prefix[LINE], prefix[COL], node.end_line, node.end_col, prefix[KIND], node)
         return node
 
     @staticmethod
@@ -899,6 +951,8 @@ class _Parser:
         node: n.Expr
         if k == "id":
             text = tok[TEXT]
+            if text not in _ATOM_NAMES and text[0] != "_":
+                return self.path_chain(False)
             if text in ("true", "false", "null"):
                 self.pos += 1
                 node = n.Literal(value=True if text == "true" else False if text == "false" else None)
@@ -927,13 +981,18 @@ class _Parser:
         if k == "num":
             self.pos += 1
             value, unit = tok[VALUE]  # type: ignore[misc]
-            node = self.number_literal(value, unit)
-            _span(node, tok, tok)
+            if unit is None:
+                node = _new_literal(tok[LINE], tok[COL], tok[END_LINE], tok[END_COL], value)
+            else:
+                node = _new_unit_literal(tok[LINE], tok[COL], tok[END_LINE], tok[END_COL], float(value), unit)
+            if toks[self.pos][KIND] not in _CHAIN_STARTS:
+                return node
             return self.chain(node, False)
         if k == "str":
             self.pos += 1
-            node = n.Literal(value=tok[VALUE])  # type: ignore[arg-type]
-            _span(node, tok, tok)
+            node = _new_literal(tok[LINE], tok[COL], tok[END_LINE], tok[END_COL], tok[VALUE])
+            if toks[self.pos][KIND] not in _CHAIN_STARTS:
+                return node
             return self.chain(node, False)
         if k == "ver":
             self.pos += 1
@@ -992,6 +1051,30 @@ class _Parser:
     def path_chain(self, null_safe: bool, first: Row | None = None) -> n.Expr:
         toks = self.toks
         start_tok = toks[self.pos]
+        after = toks[self.pos + 1]
+        if start_tok[FULL_END] < 0:
+            # the common cases: one name or glued path token, alone or called (not followed by `.`, `?.`, `[`)
+            after_kind = after[KIND]
+            if after_kind not in _PATH_CONTINUATIONS:
+                self.pos += 1
+                begin = first or start_tok
+                names = list(start_tok[VALUE]) if start_tok[KIND] == "path" else [start_tok[TEXT]]  # type: ignore[call-overload]
+                return _new_path(begin[LINE], begin[COL], start_tok[END_LINE], start_tok[END_COL], names)
+            if after_kind == "(" and not after[SP]:
+                self.pos += 1
+                begin = first or start_tok
+                receiver: n.Expr | None = None
+                if start_tok[KIND] == "path":
+                    *receiver_names, name = start_tok[VALUE]  # type: ignore[misc]
+                    # the receiver ends where the last name's '.' starts
+                    receiver = _new_path(begin[LINE], begin[COL], start_tok[LINE],
+                                         start_tok[COL] + len(start_tok[TEXT]) - len(name) - 1, receiver_names)
+                else:
+                    name = start_tok[TEXT]
+                args, last = self.call_args()
+                node = _new_call(begin[LINE], begin[COL], last[END_LINE], last[END_COL], receiver, name, args,
+                                 null_safe)
+                return self.chain(node, null_safe)
         names, self.pos, ends = self.names_at(self.pos)
         while True:
             tok = toks[self.pos]
