@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -276,3 +277,47 @@ def test_failure_late_in_a_big_postgres_import_leaves_everything_as_before(
     assert rebuilds[-1] == 6  # the failed import had dropped the indexes: the rollback brought them back
     assert _customers_schema(pg_store) == schema
     assert _everything(pg_store, "live") == live and _everything(pg_store, "test") == test
+
+
+@pytest.mark.postgres
+def test_big_postgres_import_maintains_indexes_when_the_table_is_busy(
+    pg_store: Store, tmp_path: Path, rebuilds: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segmentr.store import import_postgres
+
+    monkeypatch.setattr(import_postgres, "REBUILD_LOCK_WAIT_MS", 200)
+    schema = _customers_schema(pg_store)
+    customers = list(generate_customers(120, seed=8, now_ms=NOW))
+    with pg_store.engine.connect() as reader:  # another session in the middle of reading the table
+        reader.exec_driver_sql("SELECT count(*) FROM customers").one()
+        result = pg_store.import_customers("live", _write_jsonl(tmp_path / "c.jsonl", customers))
+    assert rebuilds == [0] and result.count == 120
+    assert _customers_schema(pg_store) == schema
+    assert _everything(pg_store, "live") == sorted(customers, key=lambda c: c["id"])
+
+
+@pytest.mark.postgres
+def test_big_postgres_import_by_a_role_that_does_not_own_the_table(
+    pg_store: Store, fresh_postgres_url: str, tmp_path: Path, rebuilds: list[int]
+) -> None:
+    role = f"importer_{uuid.uuid4().hex[:8]}"
+    with pg_store.engine.begin() as connection:
+        schema_name = connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+        for statement in (
+            f'CREATE ROLE "{role}" LOGIN',
+            f'GRANT USAGE ON SCHEMA "{schema_name}" TO "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema_name}" TO "{role}"',
+        ):
+            connection.exec_driver_sql(statement)
+    schema = _customers_schema(pg_store)
+    customers = list(generate_customers(50, seed=9, now_ms=NOW))
+    try:
+        url = fresh_postgres_url.replace("://segmentr@", f"://{role}@")
+        with Store(url, clock=ManualClock(NOW)) as restricted:
+            assert restricted.import_customers("live", _write_jsonl(tmp_path / "c.jsonl", customers)).count == 50
+        assert rebuilds == [0] and _customers_schema(pg_store) == schema
+        assert _everything(pg_store, "live") == sorted(customers, key=lambda c: c["id"])
+    finally:
+        with pg_store.engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            connection.exec_driver_sql(f'DROP ROLE "{role}"')

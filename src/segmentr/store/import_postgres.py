@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import sql
+from psycopg import errors, sql
 from sqlalchemy import Connection
 
 from segmentr.store.customers import CUSTOMER_KEYS
@@ -25,6 +25,9 @@ __all__ = ["REBUILD_MIN_BYTES", "CopyBatch", "PostgresWriter", "copy_line"]
 # many as the table holds: building an index costs about half as much per row as maintaining it row by row.
 REBUILD_MIN_BYTES = 32 * 1024 * 1024
 REBUILD_MAINTENANCE_WORK_MEM_MB = 256
+# How long a big import waits for the exclusive lock the rebuild needs before it maintains the indexes instead
+# (a long reader elsewhere must not hold the import, nor everyone queued behind the import's lock request).
+REBUILD_LOCK_WAIT_MS = 2000
 
 COLUMNS = ("environment_id", *CUSTOMER_KEYS)
 _UPDATED = [c for c in COLUMNS if c not in ("environment_id", "id", "cloud_created")]
@@ -105,7 +108,8 @@ class PostgresWriter:
     A batch with no id that can already be in the table is copied straight in; any other goes through a
     temporary staging table and one ``INSERT … SELECT … ON CONFLICT`` (the upsert). With ``incoming_bytes``
     (the size of the file being imported) big enough, the secondary indexes and foreign keys are dropped first
-    and ``finish`` rebuilds them; this takes an exclusive lock on ``customers`` until the commit.
+    and ``finish`` rebuilds them; this holds an exclusive lock on ``customers`` (every environment's customers:
+    other sessions' reads and writes wait) until the commit, like a restore.
     """
 
     def __init__(self, connection: Connection, environment_id: int, incoming_bytes: int | None = None) -> None:
@@ -168,19 +172,31 @@ def _copy(cursor: Any, table: str, batch: list[tuple[Any, ...]] | CopyBatch) -> 
 
 
 def _drop_for_rebuild(cursor: Any, incoming_bytes: int) -> list[Any]:
-    """Drop the secondary indexes and foreign keys of ``customers`` when the import is big next to the table;
-    returns the statements that recreate them (none when nothing was dropped)."""
+    """Drop the secondary indexes and foreign keys of ``customers`` when the import is big next to the table,
+    this role owns the table and the exclusive lock comes quickly; returns the statements that recreate them
+    (none when nothing was dropped)."""
     if incoming_bytes < REBUILD_MIN_BYTES:
         return []
     # The planner's own size estimate, kept by VACUUM, ANALYZE and CREATE INDEX: reading it locks nothing,
     # so the exclusive lock below is this transaction's first lock on the table (no lock upgrade to deadlock on).
     cursor.execute(
-        "SELECT relpages::bigint * current_setting('block_size')::bigint FROM pg_class "
-        "WHERE oid = 'customers'::regclass"
+        "SELECT relpages::bigint * current_setting('block_size')::bigint, pg_has_role(relowner, 'USAGE') "
+        "FROM pg_class WHERE oid = 'customers'::regclass"
     )
-    if incoming_bytes < cursor.fetchone()[0]:
+    table_bytes, owner = cursor.fetchone()
+    if incoming_bytes < table_bytes or not owner:
         return []
-    cursor.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    lock_timeout = cursor.fetchone()[0]
+    cursor.execute("SAVEPOINT segmentr_rebuild_lock")
+    try:
+        cursor.execute(f"SET LOCAL lock_timeout = {REBUILD_LOCK_WAIT_MS}")
+        cursor.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
+    except errors.LockNotAvailable:
+        cursor.execute("ROLLBACK TO SAVEPOINT segmentr_rebuild_lock")
+        return []
+    cursor.execute("RELEASE SAVEPOINT segmentr_rebuild_lock")
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
     cursor.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = 'customers'::regclass "
