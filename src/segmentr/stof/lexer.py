@@ -64,7 +64,7 @@ _SCAN = re.compile(
     r"([ \t\r\n\ufeff]*)"
     r"(?:(?!r\#\"|(?:true|false|null)(?:[\w@<>\-]|\.(?:[^\W\d_]|[_@])))(" + _NAME.pattern + ")"  # name, path
     r"|(//[^\n]*|" + _BLOCK_COMMENT.pattern + r")"  # comment (an unterminated /* is special)
-    r"|(<<=|>>=|[=!<>]=|&&|\|\||\?\?|<<|>>|[+\-*%&|^]=|/(?![/*])=?|=>|[,;:.?!+\-*%&|^<>=])"  # operator
+    r"|([,;:.]|=[=>]?|!=?|<<=?|<=?|>>=?|>=?|&[&=]?|\|[|=]?|\?\??|[+\-*%^]=?|/(?![/*])=?)"  # operator, longest
     r"|([(\[{])|([)\]}])"  # opening bracket, closing bracket
     r"|(\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*')"  # terminated string
     r"|([0-9]+)(?![0-9" + re.escape("".join(sorted(_NUMBER_CONTINUATION))) + r"])"  # plain int, whole

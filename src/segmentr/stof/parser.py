@@ -52,6 +52,7 @@ _PRECEDENCE_OF = BINARY_PRECEDENCE.get
 _PREFIX_OPS = frozenset({"!", "-", "+"})  # tokens `unary` handles before an atom
 # names `atom` treats specially (literals, keywords); others (not starting with '_') are plain paths
 _ATOM_NAMES = frozenset({"true", "false", "null", "typeof", "typename", "await", "switch", "async", "new"})
+_ASSIGNMENT_STARTS = ASSIGN_OPS | {"."}  # what follows the first name of an assignment target
 _HEAD_KINDS = frozenset({"[", "{", "("})  # tokens `head` treats specially (with typeof, typename, await)
 _TYPEOF_NAMES = frozenset({"typeof", "typename", "await"})
 _CHAIN_STARTS = frozenset({"?", ".", "[", "("})  # tokens after a value that `chain` may continue with
@@ -324,9 +325,10 @@ class _Parser:
                     result = handler(self)
                     if result is not None:
                         return result
-            assignment = self.try_assignment()
-            if assignment is not None:
-                return assignment
+            if tok[FULL_END] >= 0 or toks[self.pos + 1][KIND] in _ASSIGNMENT_STARTS:
+                assignment = self.try_assignment()
+                if assignment is not None:
+                    return assignment
         elif k == "path":
             assignment = self.try_assignment()
             if assignment is not None:
@@ -395,7 +397,10 @@ class _Parser:
         self.enter(first)
         self.pos += 1
         body = self.statements(top=False)
-        last = self.expect_close(open_index)
+        last = self.toks[self.pos]
+        if last[KIND] != "}":
+            raise self.unbalanced(open_index)
+        self.pos += 1
         self.depth -= 1
         return _new_block(first[LINE], first[COL], last[END_LINE], last[END_COL], body)
 
@@ -485,8 +490,12 @@ class _Parser:
         if toks[self.pos + 1][KIND] != "(":
             return None  # `if x {…}` is the variable `if` (spec §6.2)
         self.enter(kw)
+        open_index = self.pos = self.pos + 1
         self.pos += 1
-        cond = self.paren_condition("'if'")
+        cond = self.expr()
+        if toks[self.pos][KIND] != ")":
+            raise self.unbalanced(open_index)
+        self.pos += 1
         then = self.statement()
         otherwise = None
         last: n.Node = then
@@ -952,6 +961,9 @@ class _Parser:
         if k == "id":
             text = tok[TEXT]
             if text not in _ATOM_NAMES and text[0] != "_":
+                if tok[FULL_END] < 0 and toks[self.pos + 1][KIND] not in _PATH_CONTINUATIONS:
+                    self.pos += 1  # a plain name (path_chain's first case, inlined)
+                    return _new_path(tok[LINE], tok[COL], tok[END_LINE], tok[END_COL], [text])
                 return self.path_chain(False)
             if text in ("true", "false", "null"):
                 self.pos += 1
@@ -977,6 +989,9 @@ class _Parser:
         if k == "path":
             if tok[TEXT].startswith("_"):
                 raise self.underscore_name(tok)
+            if toks[self.pos + 1][KIND] not in _PATH_CONTINUATIONS:
+                self.pos += 1  # a plain glued path (path_chain's first case, inlined)
+                return _new_path(tok[LINE], tok[COL], tok[END_LINE], tok[END_COL], list(tok[VALUE]))  # type: ignore[call-overload]
             return self.path_chain(False)
         if k == "num":
             self.pos += 1
@@ -1177,7 +1192,10 @@ class _Parser:
                     self.pos += 1
                     continue
                 break
-        last = self.expect_close(open_index)
+        last = toks[self.pos]
+        if last[KIND] != ")":
+            raise self.unbalanced(open_index)
+        self.pos += 1
         return args, last
 
     def index_args(self) -> tuple[list[n.Expr], Row]:
