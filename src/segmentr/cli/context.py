@@ -14,7 +14,8 @@ from segmentr.service import SegmentService, ServiceError
 from segmentr.store import Store, StoreError
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# errors are not wrapped at the terminal width: a long path or message stays one line to copy or grep
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def check_env(env: str) -> str:
