@@ -23,10 +23,11 @@ from .values import VOID
 
 _FILENAME = "<stof>"
 _ABSENT: Any = object()
-# Evaluations in the closure tier before a condition is compiled to Python. Code generation plus compile() costs
-# about 10x the closure build (80 us for a one-comparison condition, 2.3 ms for a 2 KB one) and the closures run
-# at most ~2x slower: one-off evaluations (previews, `segmentr eval`, the editor) never pay for code generation,
-# and a condition evaluated this often is being streamed and pays it back within a few hundred more customers.
+# Evaluations in the closure tier before the generated code is compiled. Generating and compiling costs ~10x the
+# closure build (80 us more for a one-comparison condition, 2.3 ms for a 2 KB one) and saves 0.2-3.5 us (simple)
+# to 20-50 us (loops, 2 KB) per evaluation, so it pays back after ~40 (big conditions) to ~400 (one comparison)
+# evaluations. 100 sits between: no condition pays more than about twice its cheapest path, one-off evaluations
+# (previews, `segmentr eval`, the editor) never generate code, and streaming calls `optimize()` up front anyway.
 PROMOTE_AFTER = 100
 
 

@@ -229,7 +229,10 @@ class _Builder:
         self.statement_depth += 1
         if self.statement_depth > MAX_STATEMENT_DEPTH:
             raise _Unsupported("statements nested too deeply")
-        built = _STATEMENTS[type(stmt)](self, stmt)
+        build = _STATEMENTS.get(type(stmt))
+        if build is None:
+            raise _Unsupported(f"statement {type(stmt).__name__}")
+        built = build(self, stmt)
         self.statement_depth -= 1
         return built
 
@@ -509,7 +512,7 @@ class _Builder:
                     frame[TICK] = countdown
                     if step_first:
                         if started:
-                            step(frame)  # type: ignore[misc]
+                            step(frame)
                         started = True
                     if cond is not None and not cond(frame):
                         break
@@ -675,14 +678,20 @@ class _Builder:
             raise _Unsupported("expression nested too deeply")
         kind = type(e)
         if kind is n.Literal:
-            built = _NULL if e.value is None else _constant(e.value)  # type: ignore[attr-defined]
+            built = _NULL if e.value is None else _constant(e.value)
         else:
             value = (
                 self.fold(e)
                 if kind is n.Unary or kind is n.Binary or kind is n.UnitLiteral
                 else _NOT_CONSTANT
             )
-            built = _constant(value) if value is not _NOT_CONSTANT else _EXPRESSIONS[kind](self, e)
+            if value is not _NOT_CONSTANT:
+                built = _constant(value)
+            else:
+                build = _EXPRESSIONS.get(kind)
+                if build is None:
+                    raise _Unsupported(f"expression {kind.__name__}")
+                built = build(self, e)
         self.expression_depth -= 1
         return built
 
@@ -692,9 +701,9 @@ class _Builder:
         evaluation, with its position)."""
         kind = type(e)
         if kind is n.Literal:
-            return e.value  # type: ignore[attr-defined]
+            return e.value
         if kind is n.UnitLiteral:
-            return self.rt["Units"](e.value, e.unit)  # type: ignore[attr-defined]
+            return self.rt["Units"](e.value, e.unit)
         if kind is not n.Unary and kind is not n.Binary:
             return _NOT_CONSTANT
         key = id(e)
@@ -976,7 +985,7 @@ class _Builder:
                     if type(v) is str:
                         return v == k
                     try:
-                        return fn(v, k)  # type: ignore[no-any-return]
+                        return fn(v, k)
                     except StofRuntimeError as error:
                         _at(error, line, col)
                         raise
@@ -988,7 +997,7 @@ class _Builder:
                 if type(v) is str:
                     return v != k
                 try:
-                    return fn(v, k)  # type: ignore[no-any-return]
+                    return fn(v, k)
                 except StofRuntimeError as error:
                     _at(error, line, col)
                     raise
@@ -999,7 +1008,7 @@ class _Builder:
             def compare_constant(frame: list[Any]) -> bool:
                 v = left(frame)
                 try:
-                    return fn(v, k)  # type: ignore[no-any-return]
+                    return fn(v, k)
                 except StofRuntimeError as error:
                     _at(error, line, col)
                     raise
@@ -1011,7 +1020,7 @@ class _Builder:
             a = left(frame)
             b = right(frame)
             try:
-                return fn(a, b)  # type: ignore[no-any-return]
+                return fn(a, b)
             except StofRuntimeError as error:
                 _at(error, line, col)
                 raise
@@ -1033,12 +1042,12 @@ class _Builder:
             if e.op == "&&":
 
                 def both(frame: list[Any]) -> bool:
-                    return a(frame) and b(frame)  # type: ignore[no-any-return]
+                    return a(frame) and b(frame)
 
                 return both
 
             def either(frame: list[Any]) -> bool:
-                return a(frame) or b(frame)  # type: ignore[no-any-return]
+                return a(frame) or b(frame)
 
             return either
         if e.op == "&&":
