@@ -58,7 +58,17 @@ def body(*stmts: n.Stmt) -> n.Body:
 
 
 def run(*stmts: n.Stmt, **bindings: Any) -> Any:
-    return Condition("", body(*stmts)).evaluate(bindings)
+    """The value on the generated tier; the closure tier (interpreter.py) must give the same value or error."""
+    tree = body(*stmts)
+    try:
+        value = Condition("", tree).optimize().evaluate(bindings)
+    except StofRuntimeError as error:
+        with pytest.raises(StofRuntimeError) as closures_error:
+            Condition("", tree, promote_after=None).evaluate(bindings)
+        assert closures_error.value.kind == error.kind
+        raise
+    assert Condition("", tree, promote_after=None).evaluate(bindings) == value
+    return value
 
 
 def kind_of_error(*stmts: n.Stmt, **bindings: Any) -> str:

@@ -25,7 +25,14 @@ def fixed_clock() -> Iterator[None]:
 
 
 def evaluate(source: str, customer: object = None) -> object:
-    return Condition(source, parse(source)).evaluate({"customer": customer or {}, "policy": None})
+    """The generated tier's value (the fast path); the closure tier's general operators must agree bit for bit."""
+    bindings = {"customer": customer or {}, "policy": None}
+    value = Condition(source, parse(source)).optimize().evaluate(bindings)
+    general = Condition(source, parse(source), promote_after=None).evaluate(bindings)
+    assert type(general) is type(value) and general == value
+    if type(value) is Units:
+        assert general.value.hex() == value.value.hex()
+    return value
 
 
 @pytest.mark.parametrize("target", ["ms", "s", "days", "hr", "ns"])

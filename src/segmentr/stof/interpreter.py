@@ -1,19 +1,10 @@
-"""The first execution tier of a Stof condition: the AST turned into nested Python closures in one cheap pass.
+"""The closure tier: a Stof AST turned into nested Python closures in one cheap pass (a condition's first tier).
 
-``build_closures(body)`` returns a ``ClosureProgram`` whose function has the contract of the generated
-``_condition(v_customer, v_data, v_policy, _budget)`` (compiler.py): it returns the body's value or ``VOID`` and
-raises ``StofRuntimeError``/``StofBudgetExceeded`` carrying the Stof line/column of the failing node. Building it
-costs a fraction of code generation plus CPython's ``compile()``, so a ``Condition`` starts here and is promoted
-to the generated code once it is evaluated often (condition.py).
-
-Semantics are the runtime's generic operators (``ops``, ``access``, ``cast``, ``stdlib``), called exactly where
-the generated code calls them, in the same order, with the same budget ticks. Block scopes are resolved at build
-time: every declaration owns a slot of one frame list per evaluation. Statements return None to fall through, or
-a signal: ``_RETURN`` (the value is in the frame's result slot) or a loop's own break/continue token.
-
-Rare constructs that would be costly to mirror (jumps out of a block expression, nesting that CPython's compiler
-may reject, a custom runtime missing names) make ``build_closures`` return None: the condition then compiles
-eagerly, with exactly the generated tier's behaviour, errors included.
+``build_closures(body)`` gives a function with the contract of the generated ``_condition`` (compiler.py): the
+body's value or ``VOID``, or a ``StofRuntimeError`` carrying the failing node's position. It calls the runtime's
+generic operators where the generated code calls them, in the same order and with the same budget ticks; block
+scopes become slots of one frame list. Statements return None, or a signal: ``_RETURN`` (value in the frame) or
+a loop's break/continue token. Rare constructs make it return None: the condition then compiles eagerly.
 """
 
 from __future__ import annotations
