@@ -1,5 +1,6 @@
-"""`Condition.matches` is the generated `_matches` entry: it must answer exactly what `evaluate` + truthiness
-answers (values, errors and their positions), read its bindings the same way, and honour the budget."""
+"""`Condition.matches`, on the closure tier's entry and on the generated `_matches`: it must answer exactly what
+`evaluate` + truthiness answers (values, errors and their positions), read its bindings the same way, and honour
+the budget."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from typing import Any
 
 import pytest
 
-from segmentr.stof import StofBudgetExceeded, StofRuntimeError, StofSyntaxError, compile
+from segmentr.stof import StofBudgetExceeded, StofRuntimeError, StofSyntaxError, compile, parse
+from segmentr.stof.condition import Condition
 from segmentr.stof.conformance import decode_env, load_cases
 from segmentr.stof.ops import truthy
 
 CORPUS = Path("/work/shared/conformance/stof/cases.json")
 CASES: list[dict[str, Any]] = load_cases(CORPUS) if CORPUS.exists() else []
+TIERS = ["closures", "generated"]
+
+
+def compile_in(tier: str, source: str) -> Condition:
+    """A fresh condition in the closure tier it starts in, or promoted to the generated code."""
+    condition = Condition(source, parse(source), promote_after=None)
+    return condition.optimize() if tier == "generated" else condition
 
 
 def _bindings(case: dict[str, Any]) -> dict[str, Any]:
@@ -29,11 +38,12 @@ def _outcome(run: Any) -> tuple[str, Any]:
 
 
 @pytest.mark.skipif(not CASES, reason="shared conformance corpus not present")
-def test_matches_agrees_with_evaluate_on_every_corpus_case() -> None:
+@pytest.mark.parametrize("tier", TIERS)
+def test_matches_agrees_with_evaluate_on_every_corpus_case(tier: str) -> None:
     compared = 0
     for case in CASES:
         try:
-            condition = compile(case["src"])
+            condition = compile_in(tier, case["src"])
         except StofSyntaxError:
             continue
         by_entry = _outcome(lambda c=condition, k=case: c.matches(_bindings(k)))
@@ -51,19 +61,22 @@ def test_the_entry_is_the_generated_function_itself() -> None:
     assert condition.matches({}) is False
 
 
-def test_data_defaults_to_the_customers_metadata_and_an_explicit_binding_wins() -> None:
-    condition = compile("data.pilot == true")
+@pytest.mark.parametrize("tier", TIERS)
+def test_data_defaults_to_the_customers_metadata_and_an_explicit_binding_wins(tier: str) -> None:
+    condition = compile_in(tier, "data.pilot == true")
     customer = {"metadata": {"pilot": True}}
     assert condition.matches({"customer": customer}) is True
     assert condition.matches({"customer": customer, "data": {"pilot": False}}) is False
     assert condition.matches({"customer": customer, "data": None}) is False
 
 
-def test_every_return_answers_with_its_truthiness_and_block_expressions_keep_their_values() -> None:
-    condition = compile(
+@pytest.mark.parametrize("tier", TIERS)
+def test_every_return_answers_with_its_truthiness_and_block_expressions_keep_their_values(tier: str) -> None:
+    condition = compile_in(
+        tier,
         "const bonus = { if (customer.plan == 'growth') { return 2; } return 0; };\n"
         "if (bonus > 1) { return 0.4; }\n"
-        "data.score"
+        "data.score",
     )
     growth = {"plan": "growth", "metadata": {"score": 3}}
     assert condition.evaluate({"customer": growth}) == 0.4
@@ -72,26 +85,29 @@ def test_every_return_answers_with_its_truthiness_and_block_expressions_keep_the
     assert condition.matches({"customer": {"plan": "free", "metadata": {"score": ""}}}) is False
 
 
-def test_runtime_errors_keep_their_stof_position() -> None:
-    condition = compile("const x = 1;\nx + customer.plan.len() / 0 > 1")
+@pytest.mark.parametrize("tier", TIERS)
+def test_runtime_errors_keep_their_stof_position(tier: str) -> None:
+    condition = compile_in(tier, "const x = 1;\nx + customer.plan.len() / 0 > 1")
     with pytest.raises(StofRuntimeError) as raised:
         condition.matches({"customer": {"plan": "abc"}})
     assert (raised.value.line, raised.value.column) == (2, 5)
 
 
-def test_the_budget_applies_and_follows_the_conditions_limits() -> None:
-    condition = compile("let n = 0; while (true) { n += 1; } n")
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_budget_applies_and_follows_the_conditions_limits(tier: str) -> None:
+    condition = compile_in(tier, "let n = 0; while (true) { n += 1; } n")
     with pytest.raises(StofBudgetExceeded):
         condition.matches({})
-    counting = compile("let n = 0; for (const i in 1000) { n += 1; } n > 0")
+    counting = compile_in(tier, "let n = 0; for (const i in 1000) { n += 1; } n > 0")
     assert counting.matches({}) is True
     counting.max_steps = 100
     with pytest.raises(StofBudgetExceeded):
         counting.matches({})
 
 
-def test_a_body_that_changes_its_values_works_on_a_copy() -> None:
-    condition = compile("data.tags.push_back('x'); data.tags.len() > 1")
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_body_that_changes_its_values_works_on_a_copy(tier: str) -> None:
+    condition = compile_in(tier, "data.tags.push_back('x'); data.tags.len() > 1")
     metadata = {"tags": ["a"]}
     assert condition.matches({"customer": {"metadata": metadata}}) is True
     assert metadata == {"tags": ["a"]}
