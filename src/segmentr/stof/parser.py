@@ -775,7 +775,18 @@ class _Parser:
             self.depth -= 1
             self.enter(self.toks[start])
         try:
-            node = self._expr()
+            toks = self.toks
+            tok = toks[start]
+            k = tok[KIND]
+            if k in _HEAD_KINDS or (k == "id" and tok[TEXT] in _TYPEOF_NAMES and tok[FULL_END] < 0):
+                node = self.head()
+            else:  # `binary(1)`, inlined
+                node = self.unary() if k in _PREFIX_OPS else self.atom()
+                if toks[self.pos][KIND] in BINARY_PRECEDENCE:
+                    node = self.climb(node, 1)
+            k = toks[self.pos][KIND]
+            if k == "id" or k == "??" or k == "?":
+                node = self.expr_suffixes(node)
         except _Fail as failure:
             self.expr_memo[start] = failure
             raise
@@ -784,20 +795,10 @@ class _Parser:
         self.expr_memo[start] = (node, self.pos)
         return node
 
-    def _expr(self) -> n.Expr:
+    def expr_suffixes(self, node: n.Expr) -> n.Expr:
+        """What may follow an expression's head: ``as T``, then ``?? x``, then ``? a : b``."""
         toks = self.toks
         tok = toks[self.pos]
-        k = tok[KIND]
-        if k in _HEAD_KINDS or (k == "id" and tok[TEXT] in _TYPEOF_NAMES and tok[FULL_END] < 0):
-            node = self.head()
-        else:  # `binary(1)`, inlined
-            node = self.unary() if k in _PREFIX_OPS else self.atom()
-            if toks[self.pos][KIND] in BINARY_PRECEDENCE:
-                node = self.climb(node, 1)
-        tok = toks[self.pos]
-        k = tok[KIND]
-        if k != "id" and k != "??" and k != "?":
-            return node
         # `as T`: only right after the head; then only `??` or `?:` may follow (spec §2 level 3)
         if tok[KIND] == "id" and tok[TEXT] == "as" and tok[FULL_END] < 0 and toks[self.pos + 1][KIND] in ("id", "("):
             self.pos += 1
@@ -907,7 +908,19 @@ class _Parser:
             self.pos += 1
             if toks[self.pos][KIND] == "eof":
                 raise self.missing("an expression", f"{tok[TEXT]!r}")
-            right = self.unary() if toks[self.pos][KIND] in _PREFIX_OPS else self.atom()
+            operand = toks[self.pos]
+            operand_kind = operand[KIND]
+            if operand_kind == "str" and toks[self.pos + 1][KIND] not in _CHAIN_STARTS:
+                self.pos += 1  # a lone string literal (atom's case, inlined)
+                right = _new_literal(operand[LINE], operand[COL], operand[END_LINE], operand[END_COL],
+                                     operand[VALUE])
+            elif (operand_kind == "num" and operand[VALUE][1] is None  # type: ignore[index]
+                  and toks[self.pos + 1][KIND] not in _CHAIN_STARTS):
+                self.pos += 1  # a lone number without unit (atom's case, inlined)
+                right = _new_literal(operand[LINE], operand[COL], operand[END_LINE], operand[END_COL],
+                                     operand[VALUE][0])  # type: ignore[index]
+            else:
+                right = self.unary() if operand_kind in _PREFIX_OPS else self.atom()
             after = toks[self.pos]
             after_level = _PRECEDENCE_OF(after[KIND])
             if after_level is not None and after_level > level and not after[NL]:
