@@ -232,7 +232,7 @@ def test_a_caught_error_reads_as_its_text_without_a_position() -> None:
     assert " at " not in closures(source).evaluate({"customer": CUSTOMER})
 
 
-# ---------------------------------------------------------------- the sandbox in the closure tier
+# ---------------------------------------------------------------- the sandbox in the closure tier (and test_sandbox.py)
 
 
 @pytest.mark.parametrize(
@@ -253,33 +253,11 @@ def test_endless_loops_end_within_the_budget(source: str) -> None:
     assert time.perf_counter() - started < 2.0
 
 
-def test_the_wall_clock_is_enforced() -> None:
-    condition = closures("loop {}", max_steps=10**12, max_seconds=0.05)
-    started = time.perf_counter()
-    with pytest.raises(StofBudgetExceeded) as raised:
-        condition.matches({})
-    assert raised.value.budget == "time"
-    assert time.perf_counter() - started < 1.0
-
-
 @pytest.mark.parametrize("max_steps", [100, 150, 199, 200, 201, 202, 250, 1000])
 def test_steps_are_counted_as_in_generated_code(max_steps: int) -> None:
     source = "let n = 0;\nwhile (n < 100) { n = Num.max(n, n + 1); }\nn"
     first, second = both_tiers(source, {}, exact=False, max_steps=max_steps)
     assert first == second
-
-
-def test_try_catch_cannot_swallow_the_budget() -> None:
-    with pytest.raises(StofBudgetExceeded):
-        closures("try { loop {} } catch { return 1; }").evaluate({})
-
-
-def test_nothing_of_python_is_reachable() -> None:
-    assert closures("customer.__class__").evaluate({"customer": {"a": 1}}) is None
-    assert closures("policy.__dict__").evaluate({"policy": object()}) is None
-    assert closures("eval").evaluate({}) is None
-    with pytest.raises(StofRuntimeError):
-        closures("'x'.__len__()").evaluate({})
 
 
 def test_deep_nesting_evaluates_cleanly_in_the_closure_tier() -> None:

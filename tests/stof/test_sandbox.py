@@ -1,8 +1,10 @@
-"""The evaluation budget: endless loops end, steps and wall time are bounded, and nothing escapes the sandbox."""
+"""The evaluation budget: endless loops end, steps and wall time are bounded, and nothing escapes the sandbox —
+on both tiers: the closures a condition starts in and the generated code it is promoted to."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -11,20 +13,29 @@ from segmentr.stof import StofBudgetExceeded, StofRuntimeError
 from segmentr.stof.condition import Condition
 from segmentr.stof.sandbox import Budget
 
+TIERS = ["closures", "generated"]
+
+
+def compile_in(tier: str, source: str, **limits: Any) -> Condition:
+    condition = Condition(source, stof.parse(source), promote_after=None, **limits)
+    return condition.optimize() if tier == "generated" else condition
+
 
 @pytest.mark.parametrize(
     "source",
     ["loop {}", "while (true) {}", "for (let i = 0; true; i += 1) {}", "let n = 0;\nloop { n += 1; }"],
 )
-def test_endless_loops_end_within_the_budget(source: str) -> None:
+@pytest.mark.parametrize("tier", TIERS)
+def test_endless_loops_end_within_the_budget(source: str, tier: str) -> None:
     started = time.perf_counter()
     with pytest.raises(StofBudgetExceeded):
-        stof.compile(source).evaluate({})
+        compile_in(tier, source).evaluate({})
     assert time.perf_counter() - started < 2.0
 
 
-def test_the_wall_clock_is_enforced() -> None:
-    condition = Condition("loop {}", stof.parse("loop {}"), max_steps=10**12, max_seconds=0.05)
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_wall_clock_is_enforced(tier: str) -> None:
+    condition = compile_in(tier, "loop {}", max_steps=10**12, max_seconds=0.05)
     started = time.perf_counter()
     with pytest.raises(StofBudgetExceeded) as info:
         condition.evaluate({})
@@ -32,16 +43,18 @@ def test_the_wall_clock_is_enforced() -> None:
     assert time.perf_counter() - started < 1.0
 
 
-def test_calls_count_as_steps() -> None:
+@pytest.mark.parametrize("tier", TIERS)
+def test_calls_count_as_steps(tier: str) -> None:
     source = "let n = 0;\nwhile (n < 100) { n = Num.max(n, n + 1); }\nn"
-    assert Condition(source, stof.parse(source), max_steps=1000).evaluate({}) == 100
+    assert compile_in(tier, source, max_steps=1000).evaluate({}) == 100
     with pytest.raises(StofBudgetExceeded):
-        Condition(source, stof.parse(source), max_steps=150).evaluate({})
+        compile_in(tier, source, max_steps=150).evaluate({})
 
 
-def test_try_catch_cannot_swallow_the_budget() -> None:
+@pytest.mark.parametrize("tier", TIERS)
+def test_try_catch_cannot_swallow_the_budget(tier: str) -> None:
     with pytest.raises(StofBudgetExceeded):
-        stof.compile("try { loop {} } catch { return 1; }").evaluate({})
+        compile_in(tier, "try { loop {} } catch { return 1; }").evaluate({})
 
 
 def test_budget_counts_in_chunks() -> None:
@@ -55,18 +68,19 @@ def test_budget_counts_in_chunks() -> None:
     assert steps == 3000
 
 
-def test_no_python_attribute_or_builtin_is_reachable() -> None:
+@pytest.mark.parametrize("tier", TIERS)
+def test_no_python_attribute_or_builtin_is_reachable(tier: str) -> None:
     reached = [
-        stof.compile("customer.__class__").evaluate({"customer": {"a": 1}}),
-        stof.compile("policy.__dict__").evaluate({"policy": object()}),
-        stof.compile("eval").evaluate({}),
-        stof.compile("open").evaluate({}),
+        compile_in(tier, "customer.__class__").evaluate({"customer": {"a": 1}}),
+        compile_in(tier, "policy.__dict__").evaluate({"policy": object()}),
+        compile_in(tier, "eval").evaluate({}),
+        compile_in(tier, "open").evaluate({}),
     ]
     assert reached == [None, None, None, None]
     with pytest.raises(StofRuntimeError):
-        stof.compile("customer.__class__()").evaluate({"customer": {"a": 1}})
+        compile_in(tier, "customer.__class__()").evaluate({"customer": {"a": 1}})
     with pytest.raises(StofRuntimeError):
-        stof.compile("'x'.__len__()").evaluate({})
+        compile_in(tier, "'x'.__len__()").evaluate({})
 
 
 def test_generated_code_gets_no_builtins() -> None:
