@@ -23,11 +23,12 @@ from .values import VOID
 
 _FILENAME = "<stof>"
 _ABSENT: Any = object()
-# Evaluations in the closure tier before the generated code is compiled. Generating and compiling costs ~10x the
-# closure build (80 us more for a one-comparison condition, 2.3 ms for a 2 KB one) and saves 0.2-3.5 us (simple)
-# to 20-50 us (loops, 2 KB) per evaluation, so it pays back after ~40 (big conditions) to ~400 (one comparison)
-# evaluations. 100 sits between: no condition pays more than about twice its cheapest path, one-off evaluations
-# (previews, `segmentr eval`, the editor) never generate code, and streaming calls `optimize()` up front anyway.
+# Evaluations in the closure tier before the generated code is compiled. Generating and compiling costs 15-40x the
+# closure build (+200 us for a one-comparison condition, +3.6 ms for the 2 KB one) and saves per evaluation 0.2 us
+# (one comparison), 3 us (Time.now() templates) or 15-40 us (meter loops, the 2 KB one): it pays back after ~80-120
+# evaluations of the costly conditions, ~1000 of the cheapest (whose compile is cheap in absolute terms). 100 keeps
+# one-off evaluations (previews, `segmentr eval`, the editor) free of code generation and promotes anything used
+# repeatedly early; membership streaming calls `optimize()` up front anyway.
 PROMOTE_AFTER = 100
 
 
