@@ -78,7 +78,7 @@ _SCAN_ASCII = re.compile(_SCAN.pattern, re.DOTALL | re.ASCII)
 # ``findall`` runs over a window ending at ``stop``; a token ending within this many characters of the window's
 # end may have been cut short (or looked ahead past it), so it is scanned again in the next window.
 _WINDOW_LOOKAHEAD = 4
-_MIN_WINDOW = 64  # after a token lexed by a method: little scanned ahead is thrown away if another follows
+_MIN_WINDOW = 16  # after a token lexed by a method: little scanned ahead is thrown away if another follows
 _MAX_WINDOW = 4096
 _groups = re.Match.groups
 _DIGITS = frozenset("0123456789")
@@ -348,8 +348,15 @@ class _Lexer:
                     self.line, self.line_start = line, line_start
                     self._token("eof", pos, pos, nl, sp)
                     return rows
-                elif special == "/*" and _BLOCK_COMMENT.match(src, pos):
-                    break  # a comment running past the window: the next window starts at it
+                elif special == "/*" and (block := _BLOCK_COMMENT.match(src, pos)):
+                    comment = block.group()  # a comment running past the window
+                    if "\n" in comment:
+                        line += comment.count("\n")
+                        line_start = pos + comment.rfind("\n") + 1
+                    pos += len(comment)
+                    nl = sp = True
+                    window = _MIN_WINDOW
+                    break
                 else:
                     self.line, self.line_start, self.pos = line, line_start, pos
                     if special in "tfn":

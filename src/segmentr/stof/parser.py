@@ -153,6 +153,8 @@ def _span_nodes(node: n.Node, first: n.Node, last: n.Node) -> None:
 
 
 class _Parser:
+    __slots__ = ("block_memo", "depth", "diags", "expr_memo", "lexed", "match", "pos", "speculative", "src", "toks")
+
     def __init__(self, lexed: LexResult) -> None:
         self.lexed = lexed
         self.src = lexed.source
