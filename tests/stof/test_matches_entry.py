@@ -48,7 +48,8 @@ def test_matches_agrees_with_evaluate_on_every_corpus_case(tier: str) -> None:
             continue
         by_entry = _outcome(lambda c=condition, k=case: c.matches(_bindings(k)))
         by_value = _outcome(lambda c=condition, k=case: truthy(c.evaluate(_bindings(k))))
-        assert by_entry == by_value, case["id"]
+        by_customer = _outcome(lambda c=condition, k=case: c.matches_customer(*_bindings(k).values()))
+        assert by_entry == by_value == by_customer, case["id"]
         compared += 1
     assert compared > 800
 
@@ -111,3 +112,15 @@ def test_a_body_that_changes_its_values_works_on_a_copy(tier: str) -> None:
     metadata = {"tags": ["a"]}
     assert condition.matches({"customer": {"metadata": metadata}}) is True
     assert metadata == {"tags": ["a"]}
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_matches_customer_takes_the_customer_the_policy_and_optionally_data(tier: str) -> None:
+    condition = compile_in(tier, 'customer.plan == "growth" && data.pilot == true')
+    customer = {"plan": "growth", "metadata": {"pilot": True}}
+    assert condition.matches_customer(customer) is True
+    assert condition.matches_customer(customer, None, {"pilot": False}) is False
+    assert condition.matches_customer({"plan": "growth"}, None, {"pilot": True}) is True
+    assert condition.matches_customer(None) is False
+    if tier == "generated":
+        assert condition.matches_customer.__name__ == "_matches_customer"

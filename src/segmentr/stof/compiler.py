@@ -106,7 +106,7 @@ def _copy_host_result(result: Any, receiver: Any) -> Any:
 
 
 # Exceptions a library function may raise that the stdlib reports as a Stof runtime error (stdlib._invoke).
-_LIBRARY_FAILURES = (ValueError, OverflowError, ZeroDivisionError, TypeError, IndexError, KeyError)
+_LIBRARY_FAILURES = (ValueError, OverflowError, ZeroDivisionError, TypeError, IndexError, KeyError, AttributeError)
 # Which library a method call on each receiver type resolves to (stof.md §2: obj→Obj, list→List, ...).
 _METHOD_LIBRARY_NAMES = ("Obj", "List", "Str", "Num", "Map", "Tup", "Set")
 
