@@ -56,23 +56,34 @@ _NUMBER_CONTINUATION = frozenset("._eExbo") | frozenset(c for suffix, _ in UNIT_
 _UNIT_ALTERNATIVES = "|".join(re.escape(suffix) for suffix, _ in UNIT_SUFFIXES)  # in first-match order
 _BLOCK_COMMENT = re.compile(r"/\*(?:[^*]|\*(?!/))*\*/")
 _NAME = re.compile(r"(?:[^\W\d_]|[_@])[\w@<>\-]*(?:\.(?:[^\W\d_]|[_@])[\w@<>\-]*)*")  # a name or glued path
-# One scan step: whitespace, then one token, matched in C by ``findall`` over a window of the source. A token
-# whose extent needs more than a regex (template, name glued to a literal keyword, raw string, unterminated
-# literal) only has its first character matched ("special"); a method lexes it from the whole source and the
-# scan restarts after it. Numbers other than plain ints are proposed by the regex and checked by ``_number``.
+# One scan step: whitespace, then one token, matched in C by ``findall`` over a window of the source: a name or
+# glued path, or any other token ("other", told apart by its text: three groups cost the regex engine far less
+# than one group per kind). A token whose extent needs more than a regex (template, name glued to a literal
+# keyword, raw string, unterminated literal) only has its first character matched; a method lexes it from the
+# whole source and the scan restarts after it. Numbers other than plain ints are proposed by the regex and
+# checked by ``_number``.
 _SCAN = re.compile(
     r"([ \t\r\n\ufeff]*)"
     r"(?:(?!r\#\"|(?:true|false|null)(?:[\w@<>\-]|\.(?:[^\W\d_]|[_@])))(" + _NAME.pattern + ")"  # name, path
-    r"|(//[^\n]*|" + _BLOCK_COMMENT.pattern + r")"  # comment (an unterminated /* is special)
-    r"|([,;:.]|=[=>]?|!=?|<<=?|<=?|>>=?|>=?|&[&=]?|\|[|=]?|\?\??|[+\-*%^]=?|/(?![/*])=?)"  # operator, longest
-    r"|([(\[{])|([)\]}])"  # opening bracket, closing bracket
-    r"|(\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*')"  # terminated string
-    r"|([0-9]+)(?![0-9" + re.escape("".join(sorted(_NUMBER_CONTINUATION))) + r"])"  # plain int, whole
-    r"|((?=[0-9])(?:" + _VERSION.pattern + "|(?:" + _RADIX.pattern + "|" + _DECIMAL.pattern + ")(?:"
-    + _UNIT_ALTERNATIVES + r")?))"  # other number (version, radix, decimal, unit)
-    r"|(r\#\"|/\*|.|\Z))",  # special: raw string, open comment, quote, backtick, stray character, end
+    r"|(//[^\n]*|" + _BLOCK_COMMENT.pattern  # comment (an unterminated /* is matched below, alone)
+    + r"|[,;:.]|=[=>]?|!=?|<<=?|<=?|>>=?|>=?|&[&=]?|\|[|=]?|\?\??|[+\-*%^]=?|/(?![/*])=?"  # operator, longest
+    r"|[(\[{]|[)\]}]"  # bracket
+    r"|\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*'"  # terminated string
+    r"|[0-9]+(?![0-9" + re.escape("".join(sorted(_NUMBER_CONTINUATION))) + r"])"  # plain int, whole
+    r"|(?=[0-9])(?:" + _VERSION.pattern + "|(?:" + _RADIX.pattern + "|" + _DECIMAL.pattern + ")(?:"
+    + _UNIT_ALTERNATIVES + r")?)"  # other number (version, radix, decimal, unit)
+    r"|r\#\"|/\*|.|\Z))",  # raw string, open comment, quote, backtick, keyword-glued name, stray character, end
     re.DOTALL,
 )
+_OPERATOR, _OPENING, _CLOSING = 1, 2, 3
+# the text of an "other" token -> what it is, for punctuation (everything else is told by its first character)
+_PUNCTUATION: dict[str, int] = {
+    **dict.fromkeys(("<<=", ">>=", "==", "!=", "<=", ">=", "&&", "||", "??", "<<", ">>", "+=", "-=", "*=", "/=",
+                     "%=", "&=", "|=", "^=", "=>", ",", ";", ":", ".", "?", "!", "+", "-", "*", "/", "%", "&",
+                     "|", "^", "<", ">", "="), _OPERATOR),
+    **dict.fromkeys("([{", _OPENING),
+    **dict.fromkeys(")]}", _CLOSING),
+}
 # the same for a source that is all ASCII (nearly every one): ASCII classes are quicker to test, same result
 _SCAN_ASCII = re.compile(_SCAN.pattern, re.DOTALL | re.ASCII)
 # ``findall`` runs over a window ending at ``stop``; a token ending within this many characters of the window's
@@ -80,8 +91,6 @@ _SCAN_ASCII = re.compile(_SCAN.pattern, re.DOTALL | re.ASCII)
 _WINDOW_LOOKAHEAD = 4
 _MIN_WINDOW = 16  # after a token lexed by a method: little scanned ahead is thrown away if another follows
 _MAX_WINDOW = 4096
-_groups = re.Match.groups
-_DIGITS = frozenset("0123456789")
 _OPENER_OF = {")": "(", "]": "[", "}": "{"}
 _ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
@@ -221,6 +230,7 @@ class _Lexer:
         nl = sp = False  # what separates the next token from the previous one
         window = _MAX_WINDOW
         scan = _SCAN_ASCII.findall if src.isascii() else _SCAN.findall
+        punctuation = _PUNCTUATION.get
         while True:  # one window; a token lexed by a method ends it early (the next starts after that token)
             stop = pos + window
             if stop >= n:
@@ -229,7 +239,7 @@ class _Lexer:
                 trusted = stop - _WINDOW_LOOKAHEAD
             window_start = pos
             window = min(window * 2, _MAX_WINDOW)
-            for ws, name, comment, punct, opener, closer, string, digits, number, special in scan(src, pos, stop):
+            for ws, name, other in scan(src, pos, stop):
                 if ws == " ":
                     pos += 1
                     sp = True
@@ -252,35 +262,37 @@ class _Lexer:
                         append(("id", name, pos, end, line, col, line, col + end - pos, nl, sp, None, -1))
                     pos = end
                     nl = sp = False
-                elif punct:
-                    end = pos + len(punct)
+                    continue
+                what = punctuation(other)
+                if what == _OPERATOR:
+                    end = pos + len(other)
                     if end > trusted:
                         break
                     col = pos - line_start + 1
-                    append((punct, punct, pos, end, line, col, line, col + end - pos, nl, sp, None, -1))
+                    append((other, other, pos, end, line, col, line, col + end - pos, nl, sp, None, -1))
                     pos = end
                     nl = sp = False
-                elif opener:
+                elif what == _OPENING:
                     end = pos + 1
                     if end > trusted:
                         break
-                    if tpl_depth and opener == "{":
+                    if tpl_depth and other == "{":
                         tpl_depth[-1] += 1
                     openers.append(len(rows))
                     col = pos - line_start + 1
-                    append((opener, opener, pos, end, line, col, line, col + 1, nl, sp, None, -1))
+                    append((other, other, pos, end, line, col, line, col + 1, nl, sp, None, -1))
                     pos = end
                     nl = sp = False
-                elif closer:
+                elif what == _CLOSING:
                     end = pos + 1
                     if end > trusted:
                         break
                     col = pos - line_start + 1
-                    if tpl_depth and closer == "}":
+                    if tpl_depth and other == "}":
                         if tpl_depth[-1] == 0:  # the '}' closing a template's `${`: template text follows
                             tpl_depth.pop()
                             self._close_bracket("tpl_open", len(rows))
-                            append(("tpl_close", closer, pos, end, line, col, line, col + 1, nl, sp, None, -1))
+                            append(("tpl_close", other, pos, end, line, col, line, col + 1, nl, sp, None, -1))
                             self.line, self.line_start = line, line_start
                             self._template_text(end, tpl_depth)
                             pos, line, line_start = self.pos, self.line, self.line_start
@@ -289,102 +301,105 @@ class _Lexer:
                             break
                         tpl_depth[-1] -= 1
                     index = len(rows)
-                    if openers and rows[openers[-1]][KIND] == _OPENER_OF[closer]:
+                    if openers and rows[openers[-1]][KIND] == _OPENER_OF[other]:
                         opened = openers.pop()
                         match[opened] = index
                         match[index] = opened
                     else:
-                        self._close_bracket(_OPENER_OF[closer], index)
-                    append((closer, closer, pos, end, line, col, line, col + 1, nl, sp, None, -1))
+                        self._close_bracket(_OPENER_OF[other], index)
+                    append((other, other, pos, end, line, col, line, col + 1, nl, sp, None, -1))
                     pos = end
                     nl = sp = False
-                elif string:
-                    end = pos + len(string)
-                    if end > trusted:
-                        break
-                    if "\n" in string or len(string) > MAX_STRING_BYTES // 4:
+                else:
+                    first = other[:1]
+                    if (first == '"' or first == "'") and len(other) > 1:  # a terminated string
+                        end = pos + len(other)
+                        if end > trusted:
+                            break
+                        if "\n" in other or len(other) > MAX_STRING_BYTES // 4:
+                            self.line, self.line_start = line, line_start
+                            self._string(pos, first, nl, sp)
+                            pos, line, line_start = self.pos, self.line, self.line_start
+                        else:
+                            col = pos - line_start + 1
+                            raw = other[1:-1]
+                            append(("str", other, pos, end, line, col, line, col + end - pos, nl, sp,
+                                    decode_escapes(raw, first) if "\\" in raw else raw, -1))
+                            pos = end
+                        nl = sp = False
+                    elif "0" <= first <= "9":
+                        end = pos + len(other)
+                        if other.isdigit():  # a plain int
+                            if end > trusted:
+                                break
+                            value = int(other)
+                            if value > _F64_EXACT:
+                                value = number_value(other)
+                            col = pos - line_start + 1
+                            append(("num", other, pos, end, line, col, line, col + end - pos, nl, sp, (value, None),
+                                    -1))
+                            pos = end
+                            nl = sp = False
+                        else:  # the regex proposes, _number decides; if they disagree, scan on from its end
+                            self.line, self.line_start = line, line_start
+                            self._number(pos, nl, sp)
+                            nl = sp = False
+                            if self.pos != end or end > trusted:
+                                pos = self.pos
+                                window = _MIN_WINDOW
+                                break
+                            pos = end
+                    elif first == "/" and other != "/*":  # a comment
+                        if pos + len(other) > trusted:
+                            break
+                        if "\n" in other:
+                            line += other.count("\n")
+                            line_start = pos + other.rfind("\n") + 1
+                        pos += len(other)
+                        nl = sp = True
+                    elif not other:
+                        if pos < n:
+                            break  # the end of the window, not of the source
                         self.line, self.line_start = line, line_start
-                        self._string(pos, string[0], nl, sp)
-                        pos, line, line_start = self.pos, self.line, self.line_start
-                    else:
-                        col = pos - line_start + 1
-                        raw = string[1:-1]
-                        append(("str", string, pos, end, line, col, line, col + end - pos, nl, sp,
-                                decode_escapes(raw, string[0]) if "\\" in raw else raw, -1))
-                        pos = end
-                    nl = sp = False
-                elif digits:
-                    end = pos + len(digits)
-                    if end > trusted:
-                        break
-                    value = int(digits)
-                    if value > _F64_EXACT:
-                        value = number_value(digits)
-                    col = pos - line_start + 1
-                    append(("num", digits, pos, end, line, col, line, col + end - pos, nl, sp, (value, None), -1))
-                    pos = end
-                    nl = sp = False
-                elif number:  # the regex proposes, _number decides; if they disagree, scan on from its end
-                    end = pos + len(number)
-                    self.line, self.line_start = line, line_start
-                    self._number(pos, nl, sp)
-                    nl = sp = False
-                    if self.pos != end or end > trusted:
-                        pos = self.pos
+                        self._token("eof", pos, pos, nl, sp)
+                        return rows
+                    elif other == "/*" and (block := _BLOCK_COMMENT.match(src, pos)):
+                        comment = block.group()  # a comment running past the window
+                        if "\n" in comment:
+                            line += comment.count("\n")
+                            line_start = pos + comment.rfind("\n") + 1
+                        pos += len(comment)
+                        nl = sp = True
                         window = _MIN_WINDOW
                         break
-                    pos = end
-                elif comment:
-                    if pos + len(comment) > trusted:
-                        break
-                    if "\n" in comment:
-                        line += comment.count("\n")
-                        line_start = pos + comment.rfind("\n") + 1
-                    pos += len(comment)
-                    nl = sp = True
-                elif not special:
-                    if pos < n:
-                        break  # the end of the window, not of the source
-                    self.line, self.line_start = line, line_start
-                    self._token("eof", pos, pos, nl, sp)
-                    return rows
-                elif special == "/*" and (block := _BLOCK_COMMENT.match(src, pos)):
-                    comment = block.group()  # a comment running past the window
-                    if "\n" in comment:
-                        line += comment.count("\n")
-                        line_start = pos + comment.rfind("\n") + 1
-                    pos += len(comment)
-                    nl = sp = True
-                    window = _MIN_WINDOW
-                    break
-                else:
-                    self.line, self.line_start, self.pos = line, line_start, pos
-                    if special in "tfn":
-                        # a literal keyword glued to more (`true_count`, `null.x`): split, then lex the rest
-                        end = _NAME.match(src, pos).end()  # type: ignore[union-attr]
-                        dot = src.find(".", pos, end)
-                        self._ident(pos, end if dot == -1 else dot, nl, sp)
-                    elif special == "`":
-                        self._template(pos, nl, sp, tpl_depth)
-                    elif special == 'r#"':
-                        self._raw_string(pos, nl, sp)
-                    elif special == '"' or special == "'":
-                        self._string(pos, special, nl, sp)
-                    elif special == "/*":
-                        self._error(pos, self.n, "unterminated block comment: '/*' has no closing '*/'")
-                        self._advance_lines(pos, self.n)
-                        self.pos = self.n
                     else:
-                        col = pos - line_start + 1
-                        append(("err", special, pos, pos + 1, line, col, line, col + 1, nl, sp,
-                                f"unexpected character {special!r}", -1))
-                        pos += 1
+                        self.line, self.line_start, self.pos = line, line_start, pos
+                        if other in ("t", "f", "n"):
+                            # a literal keyword glued to more (`true_count`, `null.x`): split, then lex the rest
+                            end = _NAME.match(src, pos).end()  # type: ignore[union-attr]
+                            dot = src.find(".", pos, end)
+                            self._ident(pos, end if dot == -1 else dot, nl, sp)
+                        elif other == "`":
+                            self._template(pos, nl, sp, tpl_depth)
+                        elif other == 'r#"':
+                            self._raw_string(pos, nl, sp)
+                        elif other == '"' or other == "'":
+                            self._string(pos, other, nl, sp)
+                        elif other == "/*":
+                            self._error(pos, self.n, "unterminated block comment: '/*' has no closing '*/'")
+                            self._advance_lines(pos, self.n)
+                            self.pos = self.n
+                        else:
+                            col = pos - line_start + 1
+                            append(("err", other, pos, pos + 1, line, col, line, col + 1, nl, sp,
+                                    f"unexpected character {other!r}", -1))
+                            pos += 1
+                            nl = sp = False
+                            continue
+                        pos, line, line_start = self.pos, self.line, self.line_start
                         nl = sp = False
-                        continue
-                    pos, line, line_start = self.pos, self.line, self.line_start
-                    nl = sp = False
-                    window = _MIN_WINDOW
-                    break
+                        window = _MIN_WINDOW
+                        break
             if pos == window_start:
                 window = (stop - window_start) * 2  # one token longer than the window: widen it
 
