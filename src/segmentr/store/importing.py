@@ -1,6 +1,6 @@
 """Bulk imports: customers from JSON lines, a JSON array or CSV (Limitr's customer format), and policies.
 
-Customers go in batches through the driver's executemany (SQLite) or COPY into a staging table (PostgreSQL),
+Customers go in batches through the driver's executemany (SQLite) or COPY (PostgreSQL, ``import_postgres``),
 upserting on (environment, customer id). ``cloud_created``/``cloud_updated`` are kept when the file gives them
 (a migration), else set to now. The whole import is one transaction: a bad record imports nothing.
 """
