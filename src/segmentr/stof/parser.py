@@ -6,6 +6,10 @@ keywords are keywords only in their full shape (``return 1`` without ``;`` is a 
 collection literal at the start of an expression takes no binary operator, operators may end a line but not
 start one, and ``as``/``??``/``?:`` follow a whole head expression. Errors are collected per statement (the
 parser resumes at the next statement) and raised together as one ``StofSyntaxError``.
+
+It reads the lexer's token rows (tuples, by the lexer's field indices) and builds the common nodes with
+positional constructors; the hot paths (plain names, calls, operands, precedence climbing) take shortcuts that
+give exactly what the general code gives.
 """
 
 from __future__ import annotations
