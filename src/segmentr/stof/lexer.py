@@ -79,12 +79,13 @@ _SCAN = re.compile(
     r"|r\#\"|/\*|.|\Z))",  # raw string, open comment, quote, backtick, keyword-glued name, stray character, end
     re.DOTALL,
 )
-_OPERATOR, _OPENING, _CLOSING = 1, 2, 3
-# the text of an "other" token -> what it is, for punctuation (everything else is told by its first character)
+_OPENING, _CLOSING = -1, -2
+# the text of an "other" token -> what it is, for punctuation: an operator's length, or _OPENING / _CLOSING for a
+# bracket (every other token is told by its first character)
 _PUNCTUATION: dict[str, int] = {
-    **dict.fromkeys(("<<=", ">>=", "==", "!=", "<=", ">=", "&&", "||", "??", "<<", ">>", "+=", "-=", "*=", "/=",
-                     "%=", "&=", "|=", "^=", "=>", ",", ";", ":", ".", "?", "!", "+", "-", "*", "/", "%", "&",
-                     "|", "^", "<", ">", "="), _OPERATOR),
+    **{op: len(op) for op in ("<<=", ">>=", "==", "!=", "<=", ">=", "&&", "||", "??", "<<", ">>", "+=", "-=",
+                              "*=", "/=", "%=", "&=", "|=", "^=", "=>", ",", ";", ":", ".", "?", "!", "+", "-",
+                              "*", "/", "%", "&", "|", "^", "<", ">", "=")},
     **dict.fromkeys("([{", _OPENING),
     **dict.fromkeys(")]}", _CLOSING),
 }
@@ -267,9 +268,9 @@ class _Lexer:
                     pos = end
                     nl = sp = False
                     continue
-                what = punctuation(other)
-                if what == _OPERATOR:
-                    end = pos + len(other)
+                what = punctuation(other, 0)
+                if what > 0:  # an operator, `what` long
+                    end = pos + what
                     if end > trusted:
                         break
                     col = pos - line_start + 1
