@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from segmentr.stof import nodes as n
 from segmentr.stof.errors import Diagnostic, StofSyntaxError
-from segmentr.stof.lexer import LexResult, tokenize
+from segmentr.stof.lexer import KIND, SP, LexResult, tokenize
 from segmentr.stof.parser import parse_lexed
 
 CUSTOMER_FIELDS = frozenset({
@@ -448,12 +448,12 @@ class _Walker:
 def _unknown_units(lexed: LexResult) -> list[Diagnostic]:
     """A number immediately followed by letters that are not (the rest of) a unit: ``2h``, ``3weeks``, ``2sec``."""
     out: list[Diagnostic] = []
-    toks = lexed.tokens
-    for i in range(1, len(toks)):
-        tok = toks[i]
-        prev = toks[i - 1]
-        if tok.kind != "id" or tok.sp or prev.kind != "num":
+    rows = lexed.rows  # plain tuples: the Token objects are built only for the (rare) hits
+    for i in range(1, len(rows)):
+        row = rows[i]
+        if row[KIND] != "id" or row[SP] or rows[i - 1][KIND] != "num":
             continue
+        tok, prev = lexed.tokens[i], lexed.tokens[i - 1]
         unit = prev.value[1] if isinstance(prev.value, tuple) else None
         stray = lexed.source[tok.start:tok.full_end if tok.full_end >= 0 else tok.end]
         hint = _UNIT_HINTS.get(stray)
