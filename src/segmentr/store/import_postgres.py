@@ -34,7 +34,6 @@ _UPDATED = [c for c in COLUMNS if c not in ("environment_id", "id", "cloud_creat
 _COLUMN_LIST = ", ".join(f'"{c}"' for c in COLUMNS)
 _STAGING = "segmentr_import_staging"
 
-_TABS_PER_LINE = len(COLUMNS) - 1
 _NULL = b"\\N"
 
 
@@ -90,13 +89,11 @@ def copy_line(environment: bytes, fields: tuple[Any, ...], now: bytes) -> bytes:
         now if updated is None else b"%d" % updated,
     ]
     line = b"\t".join(parts)
-    # Encoded JSON never holds a raw tab or line break, and holds a backslash only where a string needed escaping:
-    # a line with no tab too many, no line break and no backslash but a null's is already valid COPY text.
-    if (
-        line.count(b"\t") == _TABS_PER_LINE
-        and line.count(b"\\") == (metadata is None)
-        and b"\n" not in line
-        and b"\r" not in line
+    # Encoded JSON never holds a control character, and holds a backslash only where a string needed escaping;
+    # the four text fields hold no tab or line break when they are printable. So a line with printable text
+    # fields and no backslash but a null's (almost every line) is already valid COPY text.
+    if (customer_id + plan + kind + label).isprintable() and (
+        b"\\" not in line if metadata is not None else line.count(b"\\") == 1
     ):
         return line
     return b"\t".join(part if part is _NULL else _escape(part) for part in parts)
