@@ -25,7 +25,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine
 
 from segmentr.store.customers import CUSTOMER_KEYS, normalise_customer
-from segmentr.store.import_postgres import CopyBatch, PostgresWriter, copy_line
+from segmentr.store.import_postgres import COLUMNS, UPSERTED_COLUMNS, CopyBatch, PostgresWriter, copy_line
 
 try:  # orjson parses and writes JSON several times faster; the standard library is the fallback
     import orjson
@@ -56,8 +56,6 @@ TRUNCATE_WAL_AFTER = 50_000
 # progress(customers done, bytes read, bytes in total or None)
 ImportProgress = Callable[[int, int, int | None], None]
 
-_COLUMNS = ("environment_id", *CUSTOMER_KEYS)
-_UPDATED = [c for c in _COLUMNS if c not in ("environment_id", "id", "cloud_created")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,9 +335,9 @@ class _SqliteWriter:
     """Upserts batches with the driver's executemany in the caller's transaction."""
 
     def __init__(self, connection: Connection, environment_id: int, incoming_bytes: int | None = None) -> None:
-        placeholders = ", ".join("?" for _ in _COLUMNS)
-        columns = ", ".join(f'"{c}"' for c in _COLUMNS)
-        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in _UPDATED)
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        columns = ", ".join(f'"{c}"' for c in COLUMNS)
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in UPSERTED_COLUMNS)
         self._sql = (
             f"INSERT INTO customers ({columns}) "
             f"VALUES ({placeholders}) ON CONFLICT (environment_id, id) DO UPDATE SET {sets}, "
