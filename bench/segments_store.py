@@ -118,7 +118,7 @@ def main() -> None:
     server = None
     postgres_url = args.postgres_url
     if postgres_url is None:
-        server = PostgresServer()
+        server = PostgresServer(durable=True)  # production settings: fsync and full-page writes on
         server.start()
         postgres_url = server.url
     results: dict[str, dict[str, dict[str, float]]] = {}

@@ -52,9 +52,13 @@ def _server_user() -> str | None:
 
 
 class PostgresServer:
-    """A throw-away PostgreSQL cluster in a temporary directory, on 127.0.0.1 and a free port."""
+    """A throw-away PostgreSQL cluster in a temporary directory, on 127.0.0.1 and a free port.
 
-    def __init__(self) -> None:
+    ``durable=False`` (the tests) turns fsync and full-page writes off; the benchmarks use ``durable=True``,
+    a production server's settings, so their figures hold for one."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bin_dir = _postgres_bin_dir()
         self.user = _server_user()
         self.root = Path(tempfile.mkdtemp(prefix="segmentr-pg-"))
@@ -79,10 +83,8 @@ class PostgresServer:
             os.chown(self.root, info.pw_uid, info.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--no-sync")
         # Durability is irrelevant for a throw-away test cluster: fsync off keeps the suite fast.
-        options = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200"
-        )
+        relaxed = "" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} {relaxed}-c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "-t", "60", "start")
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, PG_DATABASE)
 

@@ -114,9 +114,6 @@ class PostgresWriter:
     def __init__(self, connection: Connection, environment_id: int, incoming_bytes: int | None = None) -> None:
         self._raw = connection.connection.driver_connection
         with self._raw.cursor() as cursor:  # type: ignore[union-attr]
-            # The import is one transaction either way; only its durability in the instant after a server crash
-            # is traded, never its atomicity (PostgreSQL's documented guarantee for this setting).
-            cursor.execute("SET LOCAL synchronous_commit = off")
             self.rebuilds = _drop_for_rebuild(cursor, incoming_bytes) if incoming_bytes is not None else []
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (LIKE customers INCLUDING DEFAULTS) ON COMMIT DROP"
