@@ -65,12 +65,17 @@ def import_customers_command(
     check_env(env)
     with open_store() as store:
         size = file.stat().st_size if file.is_file() else None
-        columns = (TextColumn("importing customers"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]}"))
+        columns = (
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]}")
+        )
         with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
-            task = progress.add_task("import", total=size, n="")
+            task = progress.add_task("importing customers", total=size, n="")
 
             def report(done: int, read: int, total: int | None) -> None:
-                progress.update(task, completed=read, n=f"{done:,} customers")
+                # once the whole file is read, the wait is the database's (index rebuilds, commit)
+                finishing = total is not None and read >= total
+                description = "finishing (indexes, commit)" if finishing else "importing customers"
+                progress.update(task, completed=read, n=f"{done:,} customers", description=description)
 
             result = store.import_customers(env, file, fmt=fmt, progress=report)
         out.print(
