@@ -1,23 +1,64 @@
 """Storage: SQLAlchemy 2 tables, Alembic migrations and repositories (SQLite embedded, PostgreSQL).
 
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
+
+Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
+without loading SQLAlchemy, the engines and every repository.
 """
 
-from segmentr.store.customer_source import CustomerSource, WorkspaceCustomers
-from segmentr.store.db import database_url
-from segmentr.store.errors import (
-    AlreadyExists,
-    DatabaseError,
-    ImportFailed,
-    InvalidData,
-    NoPolicy,
-    NotFound,
-    SegmentInvalid,
-    StoreError,
-)
-from segmentr.store.importing import ImportResult
-from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
-from segmentr.store.store import Store
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from segmentr.store.customer_source import CustomerSource, WorkspaceCustomers
+    from segmentr.store.db import database_url
+    from segmentr.store.errors import (
+        AlreadyExists,
+        DatabaseError,
+        ImportFailed,
+        InvalidData,
+        NoPolicy,
+        NotFound,
+        SegmentInvalid,
+        StoreError,
+    )
+    from segmentr.store.importing import ImportResult
+    from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
+    from segmentr.store.store import Store
+
+_SOURCES = {
+    "AlreadyExists": "errors",
+    "CustomerSource": "customer_source",
+    "DatabaseError": "errors",
+    "Environment": "records",
+    "ImportFailed": "errors",
+    "ImportResult": "importing",
+    "InvalidData": "errors",
+    "Member": "records",
+    "NoPolicy": "errors",
+    "NotFound": "errors",
+    "PolicyVersion": "records",
+    "Segment": "records",
+    "SegmentInvalid": "errors",
+    "SegmentVersion": "records",
+    "Store": "store",
+    "StoreError": "errors",
+    "Workspace": "records",
+    "WorkspaceCustomers": "customer_source",
+    "database_url": "db",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'segmentr.store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"segmentr.store.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AlreadyExists",
