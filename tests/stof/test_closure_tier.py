@@ -1,4 +1,4 @@
-"""The closure tier (interpreter.py) against the generated tier: same values and errors, budget, error positions,
+"""The closure tier (closures/) against the generated tier: same values and errors, budget, error positions,
 the constructs left to eager compilation, and promotion from one tier to the other."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from test_eval_properties import BINDINGS, expressions
 
 from segmentr.stof import StofBudgetExceeded, StofRuntimeError, StofSyntaxError, parse
 from segmentr.stof import nodes as n
+from segmentr.stof.closures import MAX_EXPRESSION_DEPTH, build_closures
 from segmentr.stof.condition import PROMOTE_AFTER, Condition
 from segmentr.stof.conformance import encode_result
-from segmentr.stof.interpreter import MAX_EXPRESSION_DEPTH, build_closures
 
 CUSTOMER = {
     "id": "cus_1",

@@ -58,7 +58,7 @@ def body(*stmts: n.Stmt) -> n.Body:
 
 
 def run(*stmts: n.Stmt, **bindings: Any) -> Any:
-    """The value on the generated tier; the closure tier (interpreter.py) must give the same value or error."""
+    """The value on the generated tier; the closure tier (closures/) must give the same value or error."""
     tree = body(*stmts)
     try:
         value = Condition("", tree).optimize().evaluate(bindings)

@@ -1,6 +1,6 @@
 """``Condition``: one Stof condition, evaluated against a customer, its metadata and the policy.
 
-A condition starts in the closure tier (interpreter.py: cheap to build, slower to run) and is promoted to the
+A condition starts in the closure tier (closures/: cheap to build, slower to run) and is promoted to the
 generated code (compiler.py: costly to build, fast to run) after ``PROMOTE_AFTER`` evaluations, or at once by
 ``optimize()``. Both tiers give the same values and errors; promotion swaps the functions the hot paths call.
 """
@@ -13,10 +13,10 @@ from types import TracebackType
 from typing import Any
 
 from . import nodes as n
+from .closures import ClosureProgram, build_closures
 from .compiler import Compiled, compile_body
 from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
-from .interpreter import ClosureProgram, build_closures
 from .ops import truthy
 from .sandbox import Budget
 from .values import VOID
