@@ -24,6 +24,7 @@ from typing import Any
 
 from . import nodes as n
 from .errors import Diagnostic, StofBudgetExceeded, StofRuntimeError, StofSyntaxError
+from .tiers import called_library, chain_operands
 
 PARAMETERS = ("customer", "data", "policy")
 FUNCTION_NAME = "_condition"
@@ -1024,16 +1025,11 @@ class CodeGenerator:
         return self.constant_object(site)
 
     def expr_Call(self, e: n.Call) -> str:
+        library = called_library(e, lambda name: self.lookup(name) is not None, self.libraries)
+        if library is not None:
+            return self.library_call(library, e)
         receiver = e.receiver
-        if receiver is None:
-            return self.library_call("Std", e)
-        if (
-            isinstance(receiver, n.Path)
-            and len(receiver.names) == 1
-            and self.lookup(receiver.names[0]) is None
-            and receiver.names[0] in self.libraries
-        ):
-            return self.library_call(receiver.names[0], e)
+        assert receiver is not None
         args = "[" + ", ".join(self.expr(a) for a in e.args) + "]"
         safe = ", True" if e.null_safe else ""
         site = None if self.mutates else self.method_site(e)
@@ -1152,13 +1148,7 @@ class CodeGenerator:
 
     def logical(self, e: n.Logical, *, traced: bool) -> str:
         # a chain of one operator is one flat Python `and`/`or` (no nesting per operand)
-        operands: list[n.Expr] = [e.right]
-        left = e.left
-        while isinstance(left, n.Logical) and left.op == e.op:
-            operands.append(left.right)
-            left = left.left
-        operands.append(left)
-        operands.reverse()
+        operands = chain_operands(e)
 
         def operand(x: n.Expr) -> str:
             if isinstance(x, n.Logical):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import nodes as n
-from ..call_target import called_library
 from ..compiler import _copy_host_result
 from ..errors import StofRuntimeError
+from ..tiers import called_library
 from .builder import Builder
 from .frame import Closure, at
 

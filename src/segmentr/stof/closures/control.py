@@ -1,7 +1,8 @@
 """Closures for loops (while, for, for-in), break/continue, switch and try/catch.
 
 A loop's body returns its loop's break or continue token to jump; any other signal (a return, a jump to an
-outer loop) leaves the loop and is passed up. Every iteration counts budget steps first.
+outer loop) leaves the loop and is passed up. Every iteration counts budget steps first. A loop's closure
+returns right where the generated loop breaks: nothing follows a loop inside its closure.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from .. import nodes as n
 from ..compiler import _error_value
 from ..errors import StofBudgetExceeded, StofRuntimeError
 from .builder import TRY_WEIGHT, Builder, StatementBuilder, Unsupported
-from .frame import BUDGET, TICK, Closure, at, constant, nothing, positioned
+from .frame import BUDGET, TICK, Closure, at, constant, nothing, positioned, sequence
 
 IMPLICIT_LOOP_NAMES = ("index", "first", "last", "length", "iterable")
 
@@ -32,9 +33,7 @@ def build_while(b: Builder, stmt: n.While) -> Closure:
             frame[TICK] = countdown if countdown > 0 else frame[BUDGET].refill(countdown)
             signal = body(frame)
             if signal is not None and signal is not continue_token:
-                if signal is break_token:
-                    break
-                return signal
+                return None if signal is break_token else signal
         return None
 
     return positioned(while_loop, stmt)
@@ -67,24 +66,14 @@ def build_for(b: Builder, stmt: n.For) -> Closure:
                 break
             signal = body(frame)
             if signal is not None and signal is not continue_token:
-                if signal is break_token:
-                    break
-                return signal
+                return None if signal is break_token else signal
             if step is not None and not step_first:
                 step(frame)
         return None
 
     looped = positioned(for_loop, stmt)
-    if init is None:
-        return looped
-
-    def initialised_for_loop(frame: list[Any]) -> Any:
-        signal = init(frame)
-        if signal is not None:
-            return signal
-        return looped(frame)
-
-    return initialised_for_loop
+    # the init runs outside the loop: its errors are its own
+    return looped if init is None else sequence([init, looped])
 
 
 def build_for_in(b: Builder, stmt: n.ForIn) -> Closure:
@@ -135,9 +124,7 @@ def build_for_in(b: Builder, stmt: n.ForIn) -> Closure:
             frame[item_index] = item if names is None else cast(item, names, not_null)
             signal = body(frame)
             if signal is not None and signal is not continue_token:
-                if signal is break_token:
-                    break
-                return signal
+                return None if signal is break_token else signal
         return None
 
     return b.ticked(for_in, iterable_steps, stmt)

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import nodes as n
 from ..compiler import ARITH_FUNCS, COMPARE_FUNCS
+from ..tiers import chain_operands
 from .builder import NOT_CONSTANT, Builder, ExpressionBuilder, Unsupported
 from .calls import build_call
 from .frame import NULL, RESULT, Closure, constant, fields, slot_reader
@@ -135,15 +136,7 @@ def build_comparison(b: Builder, e: n.Binary) -> Closure:
 
 
 def build_logical(b: Builder, e: n.Logical) -> Closure:
-    # a chain of one operator is one flat and/or (no nesting per operand)
-    operands: list[n.Expr] = [e.right]
-    left = e.left
-    while isinstance(left, n.Logical) and left.op == e.op:
-        operands.append(left.right)
-        left = left.left
-    operands.append(left)
-    operands.reverse()
-    tests = tuple(b.truth(x) for x in operands)
+    tests = tuple(b.truth(x) for x in chain_operands(e))
     if len(tests) == 2:
         first, second = tests
         if e.op == "&&":

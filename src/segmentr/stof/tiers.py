@@ -1,4 +1,5 @@
-"""Where a Stof call goes, decided alike by both execution tiers: a library function or a receiver's method."""
+"""What both execution tiers (generated code, closures) read from the tree alike: a call's target library and
+the operands of an and/or chain."""
 
 from __future__ import annotations
 
@@ -23,4 +24,17 @@ def called_library(e: n.Call, is_local: Callable[[str], bool], libraries: Collec
     return None
 
 
-__all__ = ["called_library"]
+def chain_operands(e: n.Logical) -> list[n.Expr]:
+    """The operands of a chain of one operator (``a && b && c``), left to right: one flat and/or, not one
+    nesting per operand."""
+    operands: list[n.Expr] = [e.right]
+    left = e.left
+    while isinstance(left, n.Logical) and left.op == e.op:
+        operands.append(left.right)
+        left = left.left
+    operands.append(left)
+    operands.reverse()
+    return operands
+
+
+__all__ = ["called_library", "chain_operands"]
