@@ -11,12 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import nodes as n
-from ..compiler import _error_value
+from ..compiler import IMPLICIT_LOOP_NAMES, _error_value
 from ..errors import StofBudgetExceeded, StofRuntimeError
 from .builder import TRY_WEIGHT, Builder, StatementBuilder, Unsupported
 from .frame import BUDGET, TICK, Closure, at, constant, nothing, positioned, sequence
-
-IMPLICIT_LOOP_NAMES = ("index", "first", "last", "length", "iterable")
 
 
 def build_while(b: Builder, stmt: n.While) -> Closure:
