@@ -51,6 +51,10 @@ class WorkspaceCustomers:
         self._store = store
         self.workspace_id = workspace_id
         self._environment_ids: dict[str, int] = {}
+        # One statement needs no transaction around it: on PostgreSQL autocommit saves the BEGIN and ROLLBACK
+        # round trips of a one-customer load (p50 0.63 -> 0.45 ms on a local server); SQLite's are in-process.
+        postgres = store.engine.dialect.name == "postgresql"
+        self._one_statement = store.engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else store.engine
 
     def _environment_id(self, environment: str) -> int:
         found = self._environment_ids.get(environment)
@@ -69,7 +73,7 @@ class WorkspaceCustomers:
     def load(self, environment: str, customer_id: str) -> dict[str, Any] | None:
         """One customer's whole state in one query (a prepared Core statement: the evaluation hot path)."""
         params = {"environment_id": self._environment_id(environment), "customer_id": customer_id}
-        with translate_errors(), self._store.engine.connect() as connection:
+        with translate_errors(), self._one_statement.connect() as connection:
             row = connection.execute(_LOAD, params).first()
         return customer_repo.customer_from_row(row) if row is not None else None
 
