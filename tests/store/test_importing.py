@@ -223,8 +223,8 @@ def rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     drop_for_rebuild = import_postgres._drop_for_rebuild
 
-    def recording(cursor: object, incoming_bytes: int) -> list[object]:
-        plan = drop_for_rebuild(cursor, incoming_bytes)
+    def recording(cursor: object, incoming_bytes: int, environment_id: int) -> list[object]:
+        plan = drop_for_rebuild(cursor, incoming_bytes, environment_id)
         seen.append(len(plan))
         return plan
 
@@ -274,7 +274,10 @@ def test_failure_late_in_a_big_postgres_import_leaves_everything_as_before(
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(ImportFailed, match=r"big\.jsonl:431: customer broken: meters must be an object"):
         pg_store.import_customers(env, path, batch_size=50)
-    assert rebuilds[-1] == 6  # the failed import had dropped the indexes: the rollback brought them back
+    if env == "live":
+        assert rebuilds[-1] == 6  # the failed import had dropped the indexes: the rollback brought them back
+    else:
+        assert rebuilds[-1] == 0  # live has customers: a test import never locks them out (indexes maintained)
     assert _customers_schema(pg_store) == schema
     assert _everything(pg_store, "live") == live and _everything(pg_store, "test") == test
 
@@ -321,3 +324,26 @@ def test_big_postgres_import_by_a_role_that_does_not_own_the_table(
         with pg_store.engine.begin() as connection:
             connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
             connection.exec_driver_sql(f'DROP ROLE "{role}"')
+
+
+@pytest.mark.postgres
+def test_a_big_test_import_never_locks_live_customers_out(pg_store: Store, tmp_path: Path, rebuilds: list[int]) -> None:
+    live = list(generate_customers(30, seed=9, now_ms=NOW))
+    pg_store.import_customers("live", _write_jsonl(tmp_path / "live.jsonl", live))
+    reads: list[int] = []
+
+    def read_live_meanwhile(done: int, read: int, total: int | None) -> None:
+        # another session, as a live evaluation would be, while the import's transaction is open
+        with pg_store.engine.connect() as other:
+            other.exec_driver_sql("SET lock_timeout = '500ms'")
+            counted = other.exec_driver_sql(
+                "SELECT count(*) FROM customers c JOIN environments e ON e.id = c.environment_id WHERE e.name = 'live'"
+            ).scalar_one()
+            reads.append(counted)
+
+    big = list(generate_customers(300, seed=10, now_ms=NOW))
+    result = pg_store.import_customers(
+        "test", _write_jsonl(tmp_path / "test.jsonl", big), batch_size=50, progress=read_live_meanwhile
+    )
+    assert result.count == 300 and rebuilds[-1] == 0
+    assert reads and all(n == len(live) for n in reads)

@@ -107,14 +107,16 @@ class PostgresWriter:
     A batch with no id that can already be in the table is copied straight in; any other goes through a
     temporary staging table and one ``INSERT … SELECT … ON CONFLICT`` (the upsert). With ``incoming_bytes``
     (the size of the file being imported) big enough, the secondary indexes and foreign keys are dropped first
-    and ``finish`` rebuilds them; this holds an exclusive lock on ``customers`` (every environment's customers:
-    other sessions' reads and writes wait) until the commit, like a restore.
+    and ``finish`` rebuilds them; this holds an exclusive lock on ``customers`` (other sessions' reads and writes
+    wait) until the commit, like a restore — so only while no other environment has customers to serve.
     """
 
     def __init__(self, connection: Connection, environment_id: int, incoming_bytes: int | None = None) -> None:
         self._raw = connection.connection.driver_connection
         with self._raw.cursor() as cursor:  # type: ignore[union-attr]
-            self.rebuilds = _drop_for_rebuild(cursor, incoming_bytes) if incoming_bytes is not None else []
+            self.rebuilds = (
+                _drop_for_rebuild(cursor, incoming_bytes, environment_id) if incoming_bytes is not None else []
+            )
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (LIKE customers INCLUDING DEFAULTS) ON COMMIT DROP"
             )
@@ -166,10 +168,11 @@ def _copy(cursor: Any, table: str, batch: list[tuple[Any, ...]] | CopyBatch) -> 
                 copy.write_row(row)
 
 
-def _drop_for_rebuild(cursor: Any, incoming_bytes: int) -> list[Any]:
+def _drop_for_rebuild(cursor: Any, incoming_bytes: int, environment_id: int) -> list[Any]:
     """Drop the secondary indexes and foreign keys of ``customers`` when the import is big next to the table,
-    this role owns the table and the exclusive lock comes quickly; returns the statements that recreate them
-    (none when nothing was dropped)."""
+    this role owns the table, the exclusive lock comes quickly and no other environment has customers (its
+    reads would wait for the whole import: a test import must never stall live evaluations); returns the
+    statements that recreate them (none when nothing was dropped)."""
     if incoming_bytes < REBUILD_MIN_BYTES:
         return []
     # The planner's own size estimate, kept by VACUUM, ANALYZE and CREATE INDEX: reading it locks nothing,
@@ -188,6 +191,16 @@ def _drop_for_rebuild(cursor: Any, incoming_bytes: int) -> list[Any]:
         cursor.execute(f"SET LOCAL lock_timeout = {REBUILD_LOCK_WAIT_MS}")
         cursor.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
     except errors.LockNotAvailable:
+        cursor.execute("ROLLBACK TO SAVEPOINT segmentr_rebuild_lock")
+        return []
+    # Checked under the lock (nothing can be added meanwhile); rolling back to the savepoint releases it.
+    # Two range probes of the primary key (environment_id first), never a scan of this environment's rows.
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE environment_id < %s)"
+        " OR EXISTS (SELECT 1 FROM customers WHERE environment_id > %s)",
+        (environment_id, environment_id),
+    )
+    if cursor.fetchone()[0]:
         cursor.execute("ROLLBACK TO SAVEPOINT segmentr_rebuild_lock")
         return []
     cursor.execute("RELEASE SAVEPOINT segmentr_rebuild_lock")
