@@ -190,4 +190,7 @@ _rows = st.one_of(
 @given(rows=st.lists(_rows, min_size=1, max_size=3))
 def test_random_rows_give_the_same_members(database: Database, rows: list[Any]) -> None:
     source = to_stof(rows)
+    if "\x00" in source:  # PostgreSQL text cannot hold NUL: never pushed down, the evaluator streams it
+        assert translate_source(source) is None
+        return
     assert database.members(source) == _stof_members(source)

@@ -66,3 +66,12 @@ def test_relative_times_become_a_query_time_bound() -> None:
 )
 def test_anything_else_stays_on_the_evaluator(source: str) -> None:
     assert translate_source(source) is None
+
+
+def test_text_holding_a_nul_character_is_never_pushed_down() -> None:
+    # PostgreSQL text cannot hold NUL: the evaluator streams these (parity is then exact by construction)
+    assert translate_source('customer.metadata.k < "\x00"') is None
+    assert translate_source('customer.plan == "a\x00b"') is None
+    assert translate_source('(?customer.metadata.get("k\x00") ?? null) == 1') is None
+    assert translate_source('(?data.email.contains("\x00") ?? false)') is None
+    assert translate_source('customer.metadata.k < "\\0"') is not None  # a backslash and a zero: plain text

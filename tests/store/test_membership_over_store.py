@@ -6,6 +6,7 @@ import pytest
 
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.segments import membership
+from segmentr.stof import compile
 from segmentr.store import Store
 
 NOW = 1_760_000_000_000
@@ -55,3 +56,14 @@ def test_streaming_from_a_cursor(populated: Store) -> None:
     everyone = [c["id"] for batch in source.stream("live", 100) for c in batch]
     rest = [c["id"] for batch in source.stream("live", 100, after=everyone[249]) for c in batch]
     assert rest == everyone[250:]
+
+
+def test_a_condition_with_a_nul_character_streams_instead_of_failing_in_sql(populated: Store) -> None:
+    # PostgreSQL text cannot hold NUL: as a SQL parameter it is an error, so such a condition is not pushed down
+    source = populated.customers()
+    customers = populated.list_customers("live", limit=10_000)
+    for condition in ('customer.metadata.billing_tier < "\x00"', 'customer.plan != "growth\x00"'):
+        counted = membership.count(condition, source, "live")
+        expected = sum(compile(condition).matches_customer(customer) for customer in customers)
+        assert (counted.method, counted.n, counted.errors) == ("stream", expected, 0)
+    assert expected == len(customers) == 600

@@ -9,6 +9,8 @@ Each IR node means what the Stof expression means (see ``ir.py``); nothing is tr
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
+
 from segmentr.segments.pushdown.ir import (
     COLUMNS,
     And,
@@ -40,10 +42,24 @@ class _Untranslatable(Exception):
 
 def to_predicate(body: nodes.Body) -> Predicate | None:
     """The predicate equivalent to this condition for every customer, or None when there is none we can state."""
+    if _holds_nul(body):
+        # PostgreSQL text cannot hold NUL (a query parameter with one is an error): such a condition streams
+        return None
     try:
         return _Translator().body(body)
     except _Untranslatable:
         return None
+
+
+def _holds_nul(node: object) -> bool:
+    """Whether any text in the tree (a string literal, a key) contains the NUL character."""
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, list | tuple):
+        return any(_holds_nul(item) for item in node)
+    if is_dataclass(node):
+        return any(_holds_nul(getattr(node, field.name)) for field in fields(node))
+    return False
 
 
 def translate_source(source: str) -> Predicate | None:
