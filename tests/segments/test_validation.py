@@ -70,3 +70,9 @@ def test_warnings_do_not_block() -> None:
     # a unit suffix Stof does not know: the checker warns, the save goes through
     warnings = validate_segment("W", None, "customer.cloud_created > 2h", "advanced", None)
     assert all(w.severity == "warning" for w in warnings)
+
+
+def test_a_nul_character_is_refused_in_the_condition_and_the_description() -> None:
+    problems, _ = segment_problems("N", "a\x00b", 'customer.plan == "a\x00"', "advanced", None)
+    refused = {p.field for p in problems if "NUL character" in p.message}
+    assert refused == {"condition", "description"}

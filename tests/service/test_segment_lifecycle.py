@@ -77,3 +77,12 @@ def test_history_restore_and_delete(editor: SegmentService) -> None:
         editor.get(saved.id)
     with pytest.raises(NotFound):
         editor.history(saved.id)
+
+
+def test_a_nul_character_is_refused_on_save_on_both_databases(editor: SegmentService) -> None:
+    with pytest.raises(SegmentInvalid, match="NUL character"):
+        editor.create(SegmentInput(name="nul", condition='customer.plan == "a\x00"'))
+    saved = editor.create(SegmentInput(name="fine", condition="true"))
+    with pytest.raises(SegmentInvalid, match="NUL character"):
+        editor.edit(saved.id, SegmentChanges(description="x\x00"))
+    assert editor.get(saved.id).version == 1

@@ -347,3 +347,34 @@ def test_a_big_test_import_never_locks_live_customers_out(pg_store: Store, tmp_p
     )
     assert result.count == 300 and rebuilds[-1] == 0
     assert reads and all(n == len(live) for n in reads)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content", "where"),
+    [
+        ("jsonl", '{"id": "ok"}\n{"id": "bad", "metadata": {"note": "a\\u0000b"}}\n', "c.jsonl:2: "),
+        ("json", '[{"id": "ok"}, {"id": "b\\u0000d"}]', "c.json[1]: "),
+        ("csv", 'id,plan\nok,free\nbad,fr\x00ee\n', "c.csv:3: "),
+        ("jsonl", '{"id": "ok", "grants": {"g\\u0000": {}}}\n', "c.jsonl:1: "),
+    ],
+    ids=["jsonl metadata", "json id", "csv cell", "jsonl object key"],
+)
+def test_text_with_a_nul_character_is_refused_the_same_on_both_databases(
+    store: Store, tmp_path: Path, fmt: str, content: str, where: str
+) -> None:
+    path = tmp_path / f"c.{fmt}"
+    path.write_text(content)
+    with pytest.raises(ImportFailed) as raised:
+        store.import_customers("live", path)
+    message = f"{where}text must not contain the NUL character (U+0000): PostgreSQL cannot store it"
+    assert str(raised.value) == f"{tmp_path}/{message}"
+    assert store.list_customers("live") == []
+    with pytest.raises(InvalidData, match="NUL character"):
+        store.create_customer("live", {"id": "api", "metadata": {"k": ["x\x00"]}})
+
+
+def test_literal_backslash_u0000_text_is_plain_text(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"id": "ok", "metadata": {"note": "\\u0000 is how JSON writes NUL"}}) + "\n")
+    assert store.import_customers("live", path).count == 1
+    assert store.list_customers("live")[0]["metadata"] == {"note": "\\u0000 is how JSON writes NUL"}

@@ -225,6 +225,14 @@ class SegmentDraft(BaseModel):
             raise ValueError(f"the condition is {size} bytes, at most {MAX_CONDITION_BYTES} (64 KiB) allowed")
         return condition
 
+    @field_validator("condition", "description")
+    @classmethod
+    def _no_nul(cls, text: str | None) -> str | None:
+        # PostgreSQL text cannot hold NUL: refused on save, the same on both databases
+        if text is not None and "\x00" in text:
+            raise ValueError("must not contain the NUL character (U+0000)")
+        return text
+
 
 def parse_rows(data: object) -> list[SimpleRow]:
     """Validate a JSON-like list of rows (dicts or row models) into row models."""

@@ -94,6 +94,41 @@ def _timestamp(value: Any, field: str, where: str) -> int | None:
     return int(value)
 
 
+NUL_MESSAGE = "text must not contain the NUL character (U+0000): PostgreSQL cannot store it"
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether any text of a JSON-like value (keys included) contains NUL. Neither database takes it (PostgreSQL
+    refuses it in text and jsonb), so both refuse it here, the same way. A quick search of the encoded value;
+    the exact walk only when it finds ``\\u0000`` (which literal text ``\\\\u0000`` also contains)."""
+    try:
+        encoded = _encode(value)
+    except (TypeError, ValueError):  # not JSON-like: the walk decides
+        return _walk_holds_nul(value)
+    return b"\\u0000" in encoded and _walk_holds_nul(value)
+
+
+def _encode(value: Any) -> bytes:
+    try:
+        import orjson
+    except ImportError:  # orjson is a declared dependency; the standard library still works without it
+        return json.dumps(value).encode()
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # integers past 64 bits and the like
+        return json.dumps(value).encode()
+
+
+def _walk_holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_walk_holds_nul(key) or _walk_holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_walk_holds_nul(item) for item in value)
+    return False
+
+
 def normalise_customer(raw: Any, where: str = "") -> dict[str, Any]:
     """A Limitr customer dict with defaults filled and field types checked (InvalidData names the field)."""
     if not isinstance(raw, Mapping):
@@ -127,6 +162,8 @@ def normalise_customer(raw: Any, where: str = "") -> dict[str, Any]:
     out["metadata"] = metadata
     out["cloud_created"] = _timestamp(raw.get("cloud_created"), "cloud_created", where)
     out["cloud_updated"] = _timestamp(raw.get("cloud_updated"), "cloud_updated", where)
+    if holds_nul(out):
+        raise InvalidData(f"{where}customer {customer_id!r}: {NUL_MESSAGE}")
     return out
 
 

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine
 
-from segmentr.store.customers import CUSTOMER_KEYS, normalise_customer
+from segmentr.store.customers import CUSTOMER_KEYS, NUL_MESSAGE, holds_nul, normalise_customer
 from segmentr.store.import_postgres import COLUMNS, UPSERTED_COLUMNS, CopyBatch, PostgresWriter, copy_line
 
 try:  # orjson parses and writes JSON several times faster; the standard library is the fallback
@@ -96,6 +96,9 @@ def _json_lines(stream: IO[bytes], name: str, position: list[int]) -> Iterator[t
             if not line.strip():  # a blank line (checked only here: stripping every line costs a copy)
                 continue
             raise ImportFailed(f"{name}:{number}: not valid JSON ({exc})") from exc
+        # JSON text can carry NUL only escaped: one search of the line spares the fast paths any check
+        if b"\\u0000" in line and holds_nul(record):
+            raise ImportFailed(f"{name}:{number}: {NUL_MESSAGE}")
         yield number, record
 
 
@@ -112,8 +115,11 @@ def _json_array(stream: IO[bytes], name: str, position: list[int]) -> Iterator[t
     if not isinstance(records, list):
         raise ImportFailed(f"{name}: expected a JSON array of customers")
     total = len(records) or 1
+    may_hold_nul = b"\\u0000" in data
     for index, record in enumerate(records):
         position[0] = len(data) * (index + 1) // total
+        if may_hold_nul and holds_nul(record):
+            raise ImportFailed(f"{name}[{index}]: {NUL_MESSAGE}")
         yield index, record
 
 
@@ -159,6 +165,8 @@ def _csv_rows(stream: IO[bytes], name: str, position: list[int]) -> Iterator[tup
         if metadata is not None:
             base = record.get("metadata")
             record["metadata"] = {**(base if isinstance(base, dict) else {}), **metadata}
+        if holds_nul(record):  # CSV cells may hold NUL raw or inside their JSON
+            raise ImportFailed(f"{where}{NUL_MESSAGE}")
         yield reader.line_num, record
 
 
