@@ -1,0 +1,115 @@
+"""``compile_body``: generate the source, compile it once into a namespace of runtime names only."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import nodes as n
+from ..errors import Diagnostic, StofSyntaxError
+from .generator import CodeGenerator
+from .runtime import (
+    ARITH_FUNCS,
+    FUNCTION_NAME,
+    GENERATOR_RECURSION_LIMIT,
+    SUPPORT_NAMES,
+    _swap,
+    runtime_namespace,
+)
+from .tree import body_mutates
+
+
+@dataclass(slots=True)
+class Compiled:
+    """The result of compiling one body: the function, its source, and what the evaluator needs to know."""
+
+    function: Callable[..., Any]
+    # `_matches(bindings)`; its globals `_located`, `_internal` and `_new_budget` are the caller's to set
+    matches: Callable[[Mapping[str, Any]], bool] | None
+    matches_customer: Callable[..., bool] | None
+    python_source: str
+    positions: list[tuple[int, int]]  # generated line number (1-based) -> Stof (line, column)
+    uses_budget: bool
+    mutates: bool
+    trace_nodes: list[n.Expr] = field(default_factory=list)
+
+
+_ABSENT_BINDING: Any = object()
+_PLAIN_COMPARABLE = frozenset({int, float, str})
+
+
+def compile_body(
+    body: n.Body,
+    *,
+    runtime: Mapping[str, Any] | None = None,
+    trace: bool = False,
+    filename: str = "<stof>",
+    entry: bool = False,
+) -> Compiled:
+    """Generate and compile the Python function for ``body``; with ``entry`` (and a body that does not mutate
+    its values), also ``_matches`` (``Compiled.matches``), whose hooks the caller fills in."""
+    rt = dict(runtime) if runtime is not None else runtime_namespace()
+    mutating = frozenset(rt.get("MUTATING_METHODS", ()))
+    mutates = body_mutates(body, mutating)
+    generator = CodeGenerator(rt, trace=trace, mutates=mutates)
+    # the generator recurses a few frames per nesting level of the condition (the parser allows 200 levels
+    # and long left-nested operator chains); Python-to-Python calls need no C stack in 3.11
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, GENERATOR_RECURSION_LIMIT))
+    try:
+        source = generator.generate(body, entry=entry and not trace and not mutates)
+    except RecursionError as exc:
+        raise StofSyntaxError(
+            [
+                Diagnostic(
+                    "error",
+                    body.line or 1,
+                    body.col or 1,
+                    body.line or 1,
+                    (body.col or 1) + 1,
+                    "condition nested too deeply to compile",
+                    "too-complex",
+                )
+            ]
+        ) from exc
+    finally:
+        sys.setrecursionlimit(limit)
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    namespace.update(SUPPORT_NAMES)
+    namespace.update({k: v for k, v in rt.items() if k not in ("LIBRARIES", "MUTATING_METHODS", "TABLES")})
+    namespace["_PLAIN_COMPARABLE"] = _PLAIN_COMPARABLE
+    namespace["_ABSENT"] = _ABSENT_BINDING
+    for fn in ARITH_FUNCS.values():
+        if fn in rt:
+            namespace[f"_swapped_{fn}"] = _swap(rt[fn])
+    namespace.update(generator.constants)
+    try:
+        code = compile(source, filename, "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
+        line, col = body.line or 1, body.col or 1
+        raise StofSyntaxError(
+            [
+                Diagnostic(
+                    "error",
+                    line,
+                    col,
+                    line,
+                    col + 1,
+                    f"condition too complex to compile ({exc})",
+                    "too-complex",
+                )
+            ]
+        ) from exc
+    exec(code, namespace)  # the namespace holds only runtime names; no builtins
+    return Compiled(
+        function=namespace[FUNCTION_NAME],
+        matches=namespace.get("_matches"),
+        matches_customer=namespace.get("_matches_customer"),
+        python_source=source,
+        positions=generator.positions(source),
+        uses_budget=generator.uses_budget,
+        mutates=mutates,
+        trace_nodes=generator.trace_nodes,
+    )

@@ -1,0 +1,87 @@
+"""The generated functions' frame: ``_condition``'s header and returns, the ``_matches`` entry, the
+position table."""
+
+from __future__ import annotations
+
+import re
+
+from .. import nodes as n
+from .core import GeneratorCore, _Var
+from .runtime import FUNCTION_NAME, PARAMETERS, mangle
+
+_RETURN_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+_IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*\b")
+
+
+class EntryMixin(GeneratorCore):
+    """Assembles the function sources around the generated body."""
+
+    def generate(self, body: n.Body, *, entry: bool = False) -> str:
+        """The source of ``_condition`` and, with ``entry``, of ``_matches`` (same body, see ``matches_entry``)."""
+        params = [mangle(p) for p in PARAMETERS]
+        self.push_scope()
+        for name, pyname in zip(PARAMETERS, params, strict=True):
+            self._name_uses[name] = 1
+            self.scopes[-1][name] = _Var(pyname)
+        self.push_scope()
+        self.statements(body.body)
+        self.write_return("VOID", "False")
+        self.drop_unread_units()
+        header = f"def {FUNCTION_NAME}({', '.join(params)}, _budget" + (", _trace):" if self.trace else "):")
+        prologue = ["    _tick = _budget.start()"] if self.uses_budget else []
+        body_text = "\n".join(self.lines)
+        source = "\n".join([header, *prologue, self.returning(body_text, 0)]) + "\n"
+        if entry:
+            source += self.matches_entry()
+        return source
+
+    def write_return(self, value_code: str, truth_code: str) -> None:
+        """``return`` from the condition: a placeholder, filled with the value (``_condition``) or its
+        truthiness (``_matches``) when the sources are assembled."""
+        self._returns.append((value_code, truth_code))
+        self.writeline(f"return \x00{len(self._returns) - 1}\x00")
+
+    def returning(self, text: str, which: int) -> str:
+        return _RETURN_PLACEHOLDER.sub(lambda m: self._returns[int(m.group(1))][which], text)
+
+    def matches_entry(self) -> str:
+        """``_matches_customer(customer, policy=None, data=<metadata>) -> bool``: the body again, inlined,
+        answering with its truthiness — one Python call per customer on the membership hot path — and
+        ``_matches(bindings)`` reading a bindings mapping into it. Errors go to ``_located`` / ``_internal``
+        and the budget comes from ``_new_budget``, names the ``Condition`` fills in."""
+        body_text = self.returning("\n".join(self.lines), 1)
+        uses = set(_IDENTIFIER.findall(body_text))
+        lines = ["def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT):"]
+        if "v_data" in uses:
+            lines += [
+                "    if v_data is _ABSENT:",
+                "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
+            ]
+        if self.uses_budget:
+            lines += ["    _budget = _new_budget()", "    _tick = _budget.start()"]
+        lines.append("    try:")
+        lines.extend("    " + self.returning(line, 1) for line in self.lines)
+        lines += [
+            "    except StofRuntimeError as _error:",
+            "        raise _located(_error) from None",
+            "    except Exception as _error:",
+            "        raise _internal(_error) from _error",
+            "def _matches(bindings):",
+            "    return _matches_customer(",
+            "        bindings.get('customer'), bindings.get('policy'), bindings.get('data', _ABSENT)",
+            "    )",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def positions(self, source: str) -> list[tuple[int, int]]:
+        """For each generated line (index = line number), the Stof position of the last mark above it."""
+        table: list[tuple[int, int]] = [(0, 0)]
+        current = (0, 0)
+        for line in source.split("\n"):
+            stripped = line.strip()
+            if stripped.startswith("#@"):
+                current = self.marks[int(stripped[2:])]
+            table.append(current)
+        return table
+
+    # ------------------------------------------------------------ statements

@@ -1,0 +1,167 @@
+"""Code generation for loops: ``while``, ``for``, ``for in``, and (labelled) ``break``/``continue``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import nodes as n
+from .core import GeneratorCore, _Loop
+from .runtime import IMPLICIT_LOOP_NAMES
+from .tree import _children, _walk
+
+
+class LoopsMixin(GeneratorCore):
+    """Loops as Python loops; jumps across loops as ``_LoopJump`` exceptions."""
+
+    def _jump_targets(self, body: n.Stmt, label: str | None) -> tuple[bool, bool, bool]:
+        """(labelled break from an inner loop, labelled continue from an inner loop, continue of this loop)."""
+        outer_break = outer_continue = own_continue = False
+
+        def visit(node: n.Node, depth: int) -> None:
+            nonlocal outer_break, outer_continue, own_continue
+            if isinstance(node, n.Break | n.Continue):
+                targets_me = (node.label is None and depth == 0) or (
+                    label is not None and node.label == label
+                )
+                if targets_me and depth > 0:
+                    if isinstance(node, n.Break):
+                        outer_break = True
+                    else:
+                        outer_continue = True
+                if targets_me and isinstance(node, n.Continue):
+                    own_continue = True
+                return
+            inner = isinstance(node, n.While | n.For | n.ForIn)
+            for child in _children(node):
+                visit(child, depth + 1 if inner else depth)
+
+        visit(body, 0)
+        return outer_break, outer_continue, own_continue
+
+    def loop(self, label: str | None, body: n.Stmt, emit: Callable[[_Loop, bool], None]) -> None:
+        """Open a loop: labelled jumps from inner loops arrive as ``_LoopJump`` exceptions."""
+        outer_break, outer_continue, own_continue = self._jump_targets(body, label)
+        ctx = _Loop(label, next(self._token), own_continue)
+        self.loops.append(ctx)
+        self.loop_depth += 1
+        if outer_break:
+            self.writeline("try:")
+            self.indent()
+        emit(ctx, outer_continue)
+        if outer_break:
+            self.outdent()
+            self.writeline("except _LoopJump as _jump:")
+            self.writeline(f"    if _jump.token != {ctx.token}: raise")
+        self.loop_depth -= 1
+        self.loops.pop()
+
+    def loop_body(self, ctx: _Loop, body: n.Stmt, outer_continue: bool) -> None:
+        if outer_continue:
+            self.writeline("try:")
+            self.indent()
+            self.scoped_statement(body)
+            self.outdent()
+            self.writeline("except _LoopJump as _jump:")
+            self.writeline(f"    if _jump.token != -{ctx.token}: raise")
+        else:
+            self.scoped_statement(body)
+
+    def stmt_While(self, stmt: n.While) -> None:
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            self.writeline(f"while {self.condition(stmt.cond)}:", stmt)
+            self.indent()
+            self.tick(stmt.cond, extra=1)
+            self.loop_body(ctx, stmt.body, outer_continue)
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit)
+
+    def stmt_For(self, stmt: n.For) -> None:
+        self.push_scope()
+        if stmt.init is not None:
+            self.statement(stmt.init)
+
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            step_runs_first = stmt.step is not None and ctx.continue_runs_step
+            if step_runs_first:
+                started = self.temp()
+                self.writeline(f"{started} = False")
+            self.writeline("while True:", stmt)
+            self.indent()
+            self.tick(stmt.cond, extra=1)
+            if step_runs_first and stmt.step is not None:
+                self.writeline(f"if {started}:")
+                self.indent()
+                self.statement(stmt.step)
+                self.outdent()
+                self.writeline(f"{started} = True")
+            if stmt.cond is not None:
+                self.writeline(f"if not {self.condition(stmt.cond)}: break", stmt.cond)
+            self.loop_body(ctx, stmt.body, outer_continue)
+            if stmt.step is not None and not step_runs_first:
+                self.statement(stmt.step)
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit)
+        self.pop_scope()
+
+    def stmt_ForIn(self, stmt: n.ForIn) -> None:
+        iterable, length, index = self.temp(), self.temp(), self.temp()
+        self.tick(stmt.iterable)
+        self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
+        self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
+        used = {
+            x.names[0]
+            for x in _walk(stmt.body)
+            if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
+        } | {x.target[0] for x in _walk(stmt.body) if isinstance(x, n.Assign)}
+
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            self.writeline(f"for {index} in range({length}):", stmt)
+            self.indent()
+            self.tick(extra=1)
+            self.push_scope()
+            implicit = {
+                "index": index,
+                "first": f"{index} == 0",
+                "last": f"{index} == {length} - 1 and {index} > 0",  # set after each iteration: never on the 1st
+                "length": length,
+                "iterable": iterable,
+            }
+            for name, code in implicit.items():
+                if name in used:
+                    var = self.declare(name)
+                    self.writeline(f"{var.pyname} = {code}")
+            item = f"({self.mark(stmt)}iter_at({iterable}, {index}))"
+            if stmt.type is not None:
+                item = self.cast_code(item, stmt.type, stmt)
+            var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
+            self.writeline(f"{var.pyname} = {item}")
+            self.loop_body(ctx, stmt.body, outer_continue)
+            self.pop_scope()
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit)
+
+    def _jump(self, stmt: n.Break | n.Continue, keyword: str) -> None:
+        if not self.loops:
+            self.writeline("pass")
+            return
+        target = self.loops[-1]
+        if stmt.label is not None:
+            found = next((loop for loop in reversed(self.loops) if loop.label == stmt.label), None)
+            if found is None:
+                self.writeline("pass")
+                return
+            target = found
+        if target is self.loops[-1]:
+            self.writeline(keyword, stmt)
+        else:
+            token = target.token if keyword == "break" else -target.token
+            self.writeline(f"raise _LoopJump({token})", stmt)
+
+    def stmt_Break(self, stmt: n.Break) -> None:
+        self._jump(stmt, "break")
+
+    def stmt_Continue(self, stmt: n.Continue) -> None:
+        self._jump(stmt, "continue")
