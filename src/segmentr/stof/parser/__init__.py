@@ -16,7 +16,7 @@ Layout: ``grammar`` (operator tables and token sets), ``build`` (fast node const
 ``operands``, ``chains``, ``literals``), composed in ``driver`` with the entry points.
 """
 
-# the fast constructors stay reachable here: a test checks each ``_new_*`` of this package against its node
+# re-exported for the test that checks every ``_new_*`` of this package against its node class
 from segmentr.stof.parser.build import (  # noqa: F401
     _new_assign,
     _new_binary,
