@@ -8,10 +8,10 @@ from typing import Any
 
 from ..document import LIMIT_MODES, PolicyDocumentError, duration_ms, fill_customer, limit_problems
 from ..events import CUSTOMER_PLAN_CHANGED, CUSTOMER_REMOVED
-from .topups import Topups
+from .lookups import Lookups
 
 
-class Customers(Topups):
+class Customers(Lookups):
     """The customer table's write API; each change sends customer-set (and its own event where §3 has one)."""
 
     __slots__ = ()

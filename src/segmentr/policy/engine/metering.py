@@ -9,8 +9,7 @@ from .. import grants as grant_ops
 from ..events import METER_CHANGED, METER_LIMIT, METER_OVERAGE, METER_RESET, round9, round9_or_none
 from ..model import Credit, Limit, Plan
 from ..schedule import pending_period_start
-from .prices import Prices
-from .reads import Reads
+from .lookups import Lookups
 
 _EPS = 1e-9
 _HISTORY = 3
@@ -21,7 +20,7 @@ def _le(a: float, b: float) -> bool:
     return round(a - b, 9) <= 0
 
 
-class Metering(Reads, Prices):
+class Metering(Lookups):
     """Metering calls: move a meter if the limit (and grants) allow it, and send what happened."""
 
     __slots__ = ()

@@ -13,7 +13,7 @@ from ..model import CompiledPolicy, compile_policy
 from ..pricing import Pricing
 from ..resolver import PriceResolver, ResolveFunction, resolve_function
 from .customers import Customers
-from .lookups import Clock, Lookups
+from .lookups import Clock
 from .metering import Metering
 from .prices import Prices
 from .reads import Reads
@@ -24,7 +24,7 @@ def _system_clock() -> int:
     return int(time.time() * 1000)
 
 
-class Policy(Customers, Topups, Metering, Reads, Prices, Lookups):
+class Policy(Customers, Topups, Metering, Reads, Prices):
     """A Limitr-compatible policy: the compiled document shared by copies, plus a table of customer dicts."""
 
     __slots__ = ("_alt", "_c", "_clock", "_customers", "_price_cache", "_resolve", "_subscribers")

@@ -8,10 +8,10 @@ from typing import Any
 from .. import grants as grant_ops
 from ..events import CUSTOMER_TOPUP_GRANTED
 from ..model import Plan, Topup
-from .metering import Metering
+from .lookups import Lookups
 
 
-class Topups(Metering):
+class Topups(Lookups):
     """Grant a plan's topups to customers and price them."""
 
     __slots__ = ()
