@@ -1,7 +1,7 @@
 """``Condition``: one Stof condition, evaluated against a customer, its metadata and the policy.
 
 A condition starts in the closure tier (closures/: cheap to build, slower to run) and is promoted to the
-generated code (compiler.py: costly to build, fast to run) after ``PROMOTE_AFTER`` evaluations, or at once by
+generated code (compiler/: costly to build, fast to run) after ``PROMOTE_AFTER`` evaluations, or at once by
 ``optimize()``. Both tiers give the same values and errors; promotion swaps the functions the hot paths call.
 """
 

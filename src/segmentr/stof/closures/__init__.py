@@ -1,6 +1,6 @@
 """The closure tier: a Stof AST turned into nested Python closures in one cheap pass (a condition's first tier).
 
-``build_closures(body)`` gives a function with the contract of the generated ``_condition`` (compiler.py): the
+``build_closures(body)`` gives a function with the contract of the generated ``_condition`` (compiler/): the
 body's value or ``VOID``, or a ``StofRuntimeError`` carrying the failing node's position. It calls the runtime's
 generic operators where the generated code calls them, in the same order and with the same budget ticks; block
 scopes become slots of one frame list. Statements return None, or a signal: ``frame.RETURN`` (value in the
