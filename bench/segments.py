@@ -30,7 +30,7 @@ from segmentr.segments import membership
 from segmentr.segments.evaluator import compile_condition, evaluate
 from segmentr.segments.templates import template
 from segmentr.store import Store
-from segments_store import PostgresServer, bench_import, customers_file
+from segments_store import bench_import, customers_file, postgres_for_bench
 
 SIMPLE_SEGMENT = (
     '(customer.plan == "growth" || customer.plan == "enterprise") &&\ncustomer.metadata.billing_tier == "custom"'
@@ -140,33 +140,26 @@ def main() -> None:
 
     big, stream, small = (customers_file(n, SEED) for n in (customers, args.stream_customers,
                                                              args.small_stream_customers))
-    server = None
-    postgres_url = args.postgres_url
-    if postgres_url is None:
-        server = PostgresServer(durable=True)  # production settings: fsync and full-page writes on
-        server.start()
-        postgres_url = server.url
     results: dict[str, dict[str, dict[str, float]]] = {}
-    try:
-        with tempfile.TemporaryDirectory(prefix="segmentr-bench-") as folder:
-            sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
-            sqlite_small_url = f"sqlite:///{Path(folder) / 'small.db'}"
-            for name, url in (("SQLite", sqlite_url), ("PostgreSQL", postgres_url)):
-                imported = bench_import(url, big)
-                print(f"{name}: imported {imported['count']:,} in {imported['seconds']:.1f}s", file=sys.stderr)
-                import_into(url, "test", stream)
-                results[name] = {"count": bench_count(url)}
-                print(name, "count", results[name]["count"], file=sys.stderr)
-                results[name]["stream"] = bench_stream(url, "test")
-                print(name, "stream", results[name]["stream"], file=sys.stderr)
-                results[name]["lookup"] = bench_lookup(url, customers, args.lookups)
-                print(name, "lookup", results[name]["lookup"], file=sys.stderr)
-            import_into(sqlite_small_url, "test", small)
-            results["SQLite"]["small_stream"] = bench_stream(sqlite_small_url, "test")
-            print("SQLite small stream", results["SQLite"]["small_stream"], file=sys.stderr)
-    finally:
-        if server is not None:
-            server.stop()
+    with (
+        postgres_for_bench(args.postgres_url) as postgres_url,
+        tempfile.TemporaryDirectory(prefix="segmentr-bench-") as folder,
+    ):
+        sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        sqlite_small_url = f"sqlite:///{Path(folder) / 'small.db'}"
+        for name, url in (("SQLite", sqlite_url), ("PostgreSQL", postgres_url)):
+            imported = bench_import(url, big)
+            print(f"{name}: imported {imported['count']:,} in {imported['seconds']:.1f}s", file=sys.stderr)
+            import_into(url, "test", stream)
+            results[name] = {"count": bench_count(url)}
+            print(name, "count", results[name]["count"], file=sys.stderr)
+            results[name]["stream"] = bench_stream(url, "test")
+            print(name, "stream", results[name]["stream"], file=sys.stderr)
+            results[name]["lookup"] = bench_lookup(url, customers, args.lookups)
+            print(name, "lookup", results[name]["lookup"], file=sys.stderr)
+        import_into(sqlite_small_url, "test", small)
+        results["SQLite"]["small_stream"] = bench_stream(sqlite_small_url, "test")
+        print("SQLite small stream", results["SQLite"]["small_stream"], file=sys.stderr)
 
     names = ("SQLite", "PostgreSQL")
     print(f"\nMachine: {machine()}; {datetime.now(tz=UTC):%Y-%m-%d}\n")

@@ -17,6 +17,8 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +28,21 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import PostgresServer  # noqa: E402  (the tests' private-server helper)
 from segmentr.sample import generate_customers, sample_policy  # noqa: E402
 from segmentr.store import Store  # noqa: E402
+
+
+@contextmanager
+def postgres_for_bench(url: str | None) -> Iterator[str]:
+    """``url``, or a private server started for the run with production durability (fsync and full-page writes
+    on, unlike the tests' server) and stopped afterwards."""
+    if url is not None:
+        yield url
+        return
+    server = PostgresServer(durable=True)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 NOW_MS = 1_764_000_000_000
 RESULTS = ROOT / "bench" / "results"
@@ -115,24 +132,17 @@ def main() -> None:
     args = parser.parse_args()
 
     path = customers_file(args.customers, args.seed)
-    server = None
-    postgres_url = args.postgres_url
-    if postgres_url is None:
-        server = PostgresServer(durable=True)  # production settings: fsync and full-page writes on
-        server.start()
-        postgres_url = server.url
     results: dict[str, dict[str, dict[str, float]]] = {}
-    try:
-        with tempfile.TemporaryDirectory(prefix="segmentr-bench-") as folder:
-            sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
-            for name, url in (("SQLite", sqlite_url), ("PostgreSQL", postgres_url)):
-                results[name] = {"import": bench_import(url, path)}
-                if not args.no_metering:
-                    results[name]["metering"] = bench_metering(url, args.meter_calls)
-                print(name, json.dumps(results[name]), file=sys.stderr)
-    finally:
-        if server is not None:
-            server.stop()
+    with (
+        postgres_for_bench(args.postgres_url) as postgres_url,
+        tempfile.TemporaryDirectory(prefix="segmentr-bench-") as folder,
+    ):
+        sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        for name, url in (("SQLite", sqlite_url), ("PostgreSQL", postgres_url)):
+            results[name] = {"import": bench_import(url, path)}
+            if not args.no_metering:
+                results[name]["metering"] = bench_metering(url, args.meter_calls)
+            print(name, json.dumps(results[name]), file=sys.stderr)
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nMachine: {platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}, "
