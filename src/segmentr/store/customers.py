@@ -15,6 +15,11 @@ from sqlalchemy.orm import Session
 from segmentr.store.errors import AlreadyExists, InvalidData, NotFound
 from segmentr.store.tables import CustomerRow
 
+try:  # a declared dependency; the standard library is the fallback
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
+
 __all__ = [
     "CUSTOMER_COLUMNS",
     "CUSTOMER_TABLE",
@@ -109,14 +114,12 @@ def holds_nul(value: Any) -> bool:
 
 
 def _encode(value: Any) -> bytes:
-    try:
-        import orjson
-    except ImportError:  # orjson is a declared dependency; the standard library still works without it
-        return json.dumps(value).encode()
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # integers past 64 bits and the like
-        return json.dumps(value).encode()
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # integers past 64 bits and the like: the standard encoder copes
+            pass
+    return json.dumps(value).encode()
 
 
 def _walk_holds_nul(value: Any) -> bool:
