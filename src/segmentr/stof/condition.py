@@ -14,7 +14,7 @@ from typing import Any
 
 from . import nodes as n
 from .closures import ClosureProgram, build_closures
-from .compiler import Compiled, compile_body
+from .compiler import ABSENT_BINDING, Compiled, compile_body
 from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
 from .ops import truthy
@@ -22,7 +22,7 @@ from .sandbox import Budget
 from .values import VOID
 
 _FILENAME = "<stof>"
-_ABSENT: Any = object()
+_ABSENT = ABSENT_BINDING  # the generated entries' sentinel: a call handed on keeps its meaning
 # Evaluations in the closure tier before the generated code is compiled. Generating and compiling costs 15-40x the
 # closure build (+200 us for a one-comparison condition, +3.6 ms for the 2 KB one) and saves per evaluation 0.2 us
 # (one comparison), 3 us (Time.now() templates) or 15-40 us (meter loops, the 2 KB one): it pays back after ~80-120
@@ -114,23 +114,26 @@ class Condition:
             return
         truthy_of, uses_budget = self._truthy, program.uses_budget
 
-        def matches(bindings: Mapping[str, Any]) -> bool:
+        # the same two entries as the generated module: positional, and the bindings form reading into it
+        def matches_customer(customer: Any, policy: Any = None, data: Any = _ABSENT) -> bool:
             if self._compiled is not None:  # promoted meanwhile, and the caller kept this entry
-                return self.matches(bindings)
-            customer = bindings.get("customer")
-            data = bindings.get("data", _ABSENT)
+                return self.matches_customer(customer, policy, data)
             if data is _ABSENT:
                 data = customer.get("metadata") if type(customer) is dict else None
             budget = Budget(self.max_steps, self.max_seconds) if uses_budget else None
             try:
-                value = counted(customer, data, bindings.get("policy"), budget)
+                value = counted(customer, data, policy, budget)
             except StofRuntimeError as error:
                 raise self._located(error, None) from None
             except Exception as error:
                 raise self._internal(error, None) from error
             return value if type(value) is bool else truthy_of(value)
 
+        def matches(bindings: Mapping[str, Any]) -> bool:
+            return matches_customer(bindings.get("customer"), bindings.get("policy"), bindings.get("data", _ABSENT))
+
         self.matches = matches
+        self.matches_customer = matches_customer
 
     def _install(self, compiled: Compiled) -> None:
         """Use the generated code from now on (the hot paths read ``_function`` and ``matches`` per call).
@@ -215,7 +218,7 @@ class Condition:
             raise self._internal(error, self._compiled) from error
 
     def _matches_customer(self, customer: Any, policy: Any = None, data: Any = _ABSENT) -> bool:
-        """``matches_customer`` until the generated entry is in use: the same answer through ``matches``."""
+        """``matches_customer`` for a body that changes its values: through ``matches`` (on a copy)."""
         bindings = {"customer": customer, "policy": policy}
         if data is not _ABSENT:
             bindings["data"] = data

@@ -18,6 +18,7 @@ mixins — ``entry``, ``statements``, ``loops``, ``expressions``, ``operators``,
 from .build import Compiled, compile_body
 from .generator import CodeGenerator
 from .runtime import (
+    ABSENT_BINDING,
     ARITH_FUNCS,
     ASSIGN_FUNCS,
     COMPARE_FUNCS,
@@ -33,6 +34,7 @@ from .tree import body_mutates
 
 # the underscored helpers are shared with the closure tier (stof/closures), which calls the same runtime
 __all__ = [
+    "ABSENT_BINDING",
     "ARITH_FUNCS",
     "ASSIGN_FUNCS",
     "COMPARE_FUNCS",

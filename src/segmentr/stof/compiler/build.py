@@ -11,6 +11,7 @@ from .. import nodes as n
 from ..errors import Diagnostic, StofSyntaxError
 from .generator import CodeGenerator
 from .runtime import (
+    ABSENT_BINDING,
     ARITH_FUNCS,
     FUNCTION_NAME,
     GENERATOR_RECURSION_LIMIT,
@@ -36,7 +37,6 @@ class Compiled:
     trace_nodes: list[n.Expr] = field(default_factory=list)
 
 
-_ABSENT_BINDING: Any = object()
 _PLAIN_COMPARABLE = frozenset({int, float, str})
 
 
@@ -80,7 +80,7 @@ def compile_body(
     namespace.update(SUPPORT_NAMES)
     namespace.update({k: v for k, v in rt.items() if k not in ("LIBRARIES", "MUTATING_METHODS", "TABLES")})
     namespace["_PLAIN_COMPARABLE"] = _PLAIN_COMPARABLE
-    namespace["_ABSENT"] = _ABSENT_BINDING
+    namespace["_ABSENT"] = ABSENT_BINDING
     for fn in ARITH_FUNCS.values():
         if fn in rt:
             namespace[f"_swapped_{fn}"] = _swap(rt[fn])

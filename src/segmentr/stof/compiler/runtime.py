@@ -10,6 +10,9 @@ from typing import Any
 from ..errors import StofBudgetExceeded, StofRuntimeError
 
 PARAMETERS = ("customer", "data", "policy")
+# "no `data` binding given" for the entries (`_matches_customer(customer, policy, data=ABSENT_BINDING)`): the
+# customer's metadata then stands in; shared by both tiers so an entry can hand a call on to the other
+ABSENT_BINDING: Any = object()
 FUNCTION_NAME = "_condition"
 IMPLICIT_LOOP_NAMES = ("index", "first", "last", "length", "iterable")
 
