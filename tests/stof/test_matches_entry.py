@@ -124,3 +124,13 @@ def test_matches_customer_takes_the_customer_the_policy_and_optionally_data(tier
     assert condition.matches_customer(None) is False
     if tier == "generated":
         assert condition.matches_customer.__name__ == "_matches_customer"
+
+
+def test_an_entry_kept_from_the_closure_tier_hands_calls_on_after_promotion() -> None:
+    condition = compile_in("closures", 'customer.plan == "growth" && data.pilot == true')
+    kept_customer, kept_bindings = condition.matches_customer, condition.matches
+    customer = {"plan": "growth", "metadata": {"pilot": True}}
+    condition.optimize()
+    assert kept_customer(customer) is True  # no data given: the customer's metadata, in either tier
+    assert kept_customer(customer, None, {"pilot": False}) is False
+    assert kept_bindings({"customer": customer}) is True
