@@ -105,5 +105,10 @@ def test_unknown_customer(example: Policy) -> None:
     assert example.allow("nobody", "chat") is False
 
 
-def test_alt_id_resolves(example: Policy) -> None:
-    assert example.value("a@x.io", "api") == 1000
+def test_alt_id_with_a_dot_does_not_resolve(example: Policy) -> None:
+    # as in the reference, where `Obj.insert` files a dotted alt id under nested objects `Obj.get` never finds
+    assert example.value("a@x.io", "api") is None
+    assert example.limit("a@x.io", "api") == 1000  # the default plan's limit, as for any unknown id
+    assert example.allow("a@x.io", "api") is False
+    assert example.set_alt_customer_id("alice", "stripe_alice") is True
+    assert example.value("stripe_alice", "api") == 1000

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..document import LIMIT_MODES, PolicyDocumentError, duration_ms, fill_customer, limit_problems
 from ..events import CUSTOMER_PLAN_CHANGED, CUSTOMER_REMOVED
-from .lookups import Lookups
+from .lookups import Lookups, resolvable_alt
 
 
 class Customers(Lookups):
@@ -34,7 +34,8 @@ class Customers(Lookups):
                 for alt in previous.get("alt_ids") or ():
                     self._alt.pop(alt, None)
             for alt in state["alt_ids"]:
-                self._alt[alt] = state["id"]
+                if resolvable_alt(alt):
+                    self._alt[alt] = state["id"]
         if event:
             self._customer_set(state)
         return state
@@ -48,49 +49,58 @@ class Customers(Lookups):
     def create_customer(self, id: str, plan: str = "", type: str = "user", label: str = "User",
                         refs: list[str] | None = None, alts: list[str] | None = None,
                         metadata: Any = None) -> dict[str, Any] | None:
-        """Create (or update in place) a customer; meters for its limited entitlements, included grants."""
-        if plan and plan not in self._c.plans:
-            return None
-        if isinstance(metadata, str):
-            metadata = json.loads(metadata)
-        existing = self._customers.get(id)
+        """Create (or update in place) a customer, as the reference does.
+
+        The plan is `plan` (a plan name, or a customer id whose plan is used while `plan` is stored as given),
+        else the first ref that resolves one (`plan` stays ''), else the default plan (its name is stored);
+        None when there is none. An existing customer (by id or alt id) gets the new type, label, plan and
+        refs (and metadata when given); its meters and alt ids are left as they are. A new one gets a meter
+        for every limited entitlement of that plan, its alt ids and its plan's included topups.
+        """
+        resolved = self._c.plans.get(plan)
+        if resolved is None:
+            named = self._find(plan)
+            resolved = None if named is None else self._own_plan(named)
+        if resolved is None and refs:
+            for ref_id in refs:
+                ref = self._find(ref_id)
+                resolved = None if ref is None else self._own_plan(ref)
+                if resolved is not None:
+                    plan = ""
+                    break
+        if resolved is None:
+            resolved = self._c.default_plan
+            if resolved is None:
+                return None
+            plan = resolved.name
+        if isinstance(metadata, str | bytes):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                metadata = None  # the reference drops metadata text it cannot parse
+        existing = self._find(id)
         if existing is not None:
-            if plan:
-                existing["plan"] = plan
             existing["type"] = type
             existing["label"] = label
-            if refs is not None:
-                existing["refs"] = list(refs)
-            for alt in alts or ():
-                self.set_alt_customer_id(id, alt, event=False)
+            existing["plan"] = plan
+            existing["refs"] = list(refs or [])
             if metadata is not None:
                 existing["metadata"] = metadata
             self._customer_set(existing)
             return existing
         customer = fill_customer({"id": id, "plan": plan, "type": type, "label": label,
-                                  "alt_ids": list(alts or []), "refs": list(refs or []), "metadata": metadata})
-        resolved = self._plan_of(customer)
-        if resolved is None:
-            return None
-        if not plan and not self._inherits_plan(customer):
-            customer["plan"] = resolved.name  # no plan inherited through refs: the default plan, stored
+                                  "refs": list(refs or []), "metadata": metadata})
         now = self._clock()
         for ent in resolved.limited:
-            if ent.scope is None or ent.scope == type:
-                customer["meters"][ent.name] = self._new_meter(ent.limit, now)  # type: ignore[arg-type]
+            customer["meters"][ent.name] = self._new_meter(ent.limit, now)  # type: ignore[arg-type]
         self.put_customer(customer)
-        self._grant_included(customer, resolved, now)
+        for alt in alts or ():
+            self.set_alt_customer_id(id, alt, event=False)
+        on_plan = self._plan_of(customer)
+        if on_plan is not None:
+            self._grant_included(customer, on_plan, now)
         self._customer_set(customer)
         return customer
-
-    def _inherits_plan(self, customer: dict[str, Any], depth: int = 0) -> bool:
-        """Whether the customer's first ref resolves a plan (then its own plan field stays '')."""
-        refs = customer.get("refs")
-        ref = self._find(refs[0]) if refs else None
-        if ref is None or depth > 16:
-            return False
-        name = ref.get("plan")
-        return bool(name and name in self._c.plans) or self._inherits_plan(ref, depth + 1)
 
     def delete_customer(self, id: str) -> bool:
         customer = self._find(id)
@@ -121,52 +131,62 @@ class Customers(Lookups):
         return True
 
     def set_alt_customer_id(self, id: str, alt: str, event: bool = True) -> bool:
-        """Add an alternative id (unique across customers)."""
+        """Add an alternative id to a customer (moved to the end of its `alt_ids`).
+
+        As in the reference, an alt id another customer had now points here (it stays in that customer's
+        `alt_ids`), a customer's own id always wins over an alt id, and an alt id with a dot is kept in
+        `alt_ids` but never resolves (see `resolvable_alt`).
+        """
         customer = self._find(id)
-        index = self._alt_index()
-        if customer is None or (alt in index and index[alt] != customer["id"]) or alt in self._customers:
+        if customer is None:
             return False
-        if alt not in customer["alt_ids"]:
-            customer["alt_ids"].append(alt)
-        index[alt] = customer["id"]
+        alt_ids = customer["alt_ids"]
+        while alt in alt_ids:
+            alt_ids.remove(alt)
+        alt_ids.append(alt)
+        if resolvable_alt(alt):
+            self._alt_index()[alt] = customer["id"]
         if event:
             self._customer_set(customer)
         return True
 
     def delete_alt_customer_id(self, alt: str, event: bool = True) -> bool:
-        index = self._alt_index()
-        owner_id = index.pop(alt, None)
-        customer = None if owner_id is None else self._customers.get(owner_id)
-        if customer is None:
-            return False
-        if alt in customer["alt_ids"]:
-            customer["alt_ids"].remove(alt)
-        if event:
-            self._customer_set(customer)
-        return True
+        """Remove an alternative id; True if it was registered."""
+        customer = self._find(alt)
+        removed = self._alt_index().pop(alt, None) is not None
+        if customer is not None:
+            while alt in customer["alt_ids"]:
+                customer["alt_ids"].remove(alt)
+            if event:
+                self._customer_set(customer)
+        return removed
 
     def set_customer_plan(self, id: str, plan: str, overwrite_meters: bool = False) -> bool:
-        """Move a customer to `plan`; meters are kept (new ones start at the earliest period start)."""
+        """Move a customer to `plan`; False if the plan is unknown or already the one it resolves to.
+
+        The new plan's limited entitlements get a meter where there is none (every one of them with
+        `overwrite_meters`, other meters kept), started at the earliest start among the meters of entitlements
+        the previous plan had (now when overwriting), as the reference does.
+        """
         customer = self._find(id)
         new_plan = self._c.plans.get(plan)
-        if customer is None or new_plan is None or customer.get("plan") == plan:
+        previous = None if customer is None else self._plan_of(customer)
+        if customer is None or new_plan is None or previous is new_plan:
             return False
-        previous = customer.get("plan", "")
         customer["plan"] = plan
         meters = customer["meters"]
-        now = self._clock()
-        if overwrite_meters:
-            meters.clear()
-            started = now
-        else:
-            started = min((m["started"] for m in meters.values()), default=now)
+        started = self._clock()
+        if not overwrite_meters and previous is not None:
+            for name, meter in meters.items():
+                if name in previous.entitlements and meter["started"] < started:
+                    started = meter["started"]
         for ent in new_plan.limited:
-            if ent.name not in meters and (ent.scope is None or ent.scope == customer.get("type")):
+            if overwrite_meters or ent.name not in meters:
                 meters[ent.name] = self._new_meter(ent.limit, started)  # type: ignore[arg-type]
         self._customer_set(customer)
         if self._subscribers:
-            self._emit(CUSTOMER_PLAN_CHANGED, {"previous_plan": previous, "new_plan": plan,
-                                               "customer": customer["id"]})
+            self._emit(CUSTOMER_PLAN_CHANGED, {"previous_plan": None if previous is None else previous.name,
+                                               "new_plan": plan, "customer": customer["id"]})
         return True
 
     def create_customer_override(self, id: str, entitlement: str, expires: int | None = None,

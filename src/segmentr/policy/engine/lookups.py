@@ -15,6 +15,14 @@ from ..schedule import pending_period_start
 
 Clock = Callable[[], int]
 _OVERRIDE_CACHE_MAX = 50_000
+_REF_DEPTH = 16  # refs chains deeper than this (or cyclic) stop inheriting a plan
+
+
+def resolvable_alt(alt: str) -> bool:
+    """Whether an alternative id can be looked up. The reference registers an alt id with `Obj.insert`, which
+    reads its name as a path, so an id with a dot (an email) lands in nested objects that `Obj.get` never finds:
+    such an id stays in the customer's `alt_ids` and every call treats it as an unknown id."""
+    return "." not in alt
 
 
 class Lookups:
@@ -40,7 +48,8 @@ class Lookups:
 
     def _alt_index(self) -> dict[str, str]:
         if self._alt is None:
-            self._alt = {alt: cid for cid, c in self._customers.items() for alt in (c.get("alt_ids") or ())}
+            self._alt = {alt: cid for cid, c in self._customers.items() for alt in (c.get("alt_ids") or ())
+                         if resolvable_alt(alt)}
         return self._alt
 
     def _find(self, cid: str) -> dict[str, Any] | None:
@@ -50,20 +59,42 @@ class Lookups:
         real = self._alt_index().get(cid)
         return None if real is None else self._customers.get(real)
 
-    def _plan_of(self, customer: dict[str, Any], depth: int = 0) -> Plan | None:
+    def _plan_of(self, customer: dict[str, Any]) -> Plan | None:
+        """The plan a customer is on: its own, else inherited through its refs, else the default plan."""
         name = customer.get("plan")
         if name:
             plan = self._c.plans.get(name)
             if plan is not None:
                 return plan
-        refs = customer.get("refs")
-        if refs and depth < 16:
-            ref = self._find(refs[0])
+        plan = self._inherited_plan(customer, 0) if customer.get("refs") else None
+        return self._c.default_plan if plan is None else plan
+
+    def _own_plan(self, customer: dict[str, Any], depth: int = 0) -> Plan | None:
+        """The reference's `plan_for(id, default=false)`: the customer's plan, else the first of its refs (in
+        order, each searched depth-first through its own refs) that resolves one; None without one."""
+        name = customer.get("plan")
+        if name:
+            plan = self._c.plans.get(name)
+            if plan is not None:
+                return plan
+        return self._inherited_plan(customer, depth)
+
+    def _inherited_plan(self, customer: dict[str, Any], depth: int) -> Plan | None:
+        if depth >= _REF_DEPTH:
+            return None
+        for ref_id in customer.get("refs") or ():
+            ref = self._find(ref_id)
             if ref is not None:
-                plan = self._plan_of(ref, depth + 1)
+                plan = self._own_plan(ref, depth + 1)
                 if plan is not None:
                     return plan
-        return self._c.default_plan
+        return None
+
+    def _call_plan(self, cid: str, customer: dict[str, Any]) -> Plan | None:
+        """The plan a call by `cid` resolves entitlements in: a plan named `cid` wins over the customer's own,
+        as the reference's `plan(id)` looks plan names up first."""
+        plan = self._c.plans.get(cid)
+        return self._plan_of(customer) if plan is None else plan
 
     def _owner(self, customer: dict[str, Any], scope: str | None) -> dict[str, Any] | None:
         """The customer whose meter an entitlement uses: itself, or the nearest `scope`-typed ref."""
@@ -117,7 +148,7 @@ class Lookups:
         customer = self._find(cid)
         if customer is None:
             return None
-        plan = self._plan_of(customer)
+        plan = self._call_plan(cid, customer)
         if plan is None:
             return None
         ent = plan.entitlements.get(name)

@@ -26,41 +26,34 @@ class Reads(Lookups):
         return None if ent is None else ent.raw
 
     def _plan_for_read(self, id: str) -> Plan | None:
+        """The reference's `plan(id)`: a plan named `id`, else the plan customer `id` is on, else the default."""
+        plan = self._c.plans.get(id)
+        if plan is not None:
+            return plan
         customer = self._find(id)
-        if customer is not None:
-            return self._plan_of(customer)
-        return self._c.plans.get(id) or self._c.default_plan
+        return self._c.default_plan if customer is None else self._plan_of(customer)
 
     def limit_obj(self, id: str, name: str) -> dict[str, Any] | None:
         """The effective limit (the customer's override, else the plan's) as a fresh dict."""
-        customer = self._find(id)
-        if customer is None:
-            plan = self._c.plans.get(id) or self._c.default_plan
-            ent = None if plan is None else plan.entitlements.get(name)
-            return None if ent is None or ent.limit is None else dict(ent.limit.raw)
-        found = self._resolve_call(id, name)
-        if found is None:
+        plan = self._plan_for_read(id)
+        ent = None if plan is None else plan.entitlements.get(name)
+        if ent is None:
             return None
-        owner = self._owner(customer, found[2].scope) or customer
-        limit = self._limit_of(owner, found[2])
+        customer = self._find(id)
+        owner = None if customer is None else self._owner(customer, ent.scope)
+        limit = ent.limit if owner is None else self._limit_of(owner, ent)  # no scope owner: the plan's limit
         return None if limit is None else dict(limit.raw)
 
     def limit(self, id: str, entitlement: str, grants: bool = True) -> float | None:
         """The limit in credit units, plus the customer's converted grant balance; None for observe/no limit."""
-        customer = self._find(id)
-        if customer is None:
-            plan = self._c.plans.get(id) or self._c.default_plan
-            ent = None if plan is None else plan.entitlements.get(entitlement)
-            if ent is None or ent.limit is None or ent.limit.mode == "observe":
-                return None
-            return round9(ent.limit.value)
-        plan = self._plan_of(customer)
+        plan = self._plan_for_read(id)
         ent = None if plan is None else plan.entitlements.get(entitlement)
         if ent is None or ent.limit is None:
             return None
-        owner = self._owner(customer, ent.scope)
-        if owner is None:
-            return None
+        customer = self._find(id)
+        owner = None if customer is None else self._owner(customer, ent.scope)
+        if owner is None:  # an unknown id, or no scope owner: the plan's limit, without grants
+            return None if ent.limit.mode == "observe" else round9(ent.limit.value)
         limit = self._limit_of(owner, ent)
         if limit is None or limit.mode == "observe":
             return None
@@ -72,12 +65,14 @@ class Reads(Lookups):
     def value(self, id: str, entitlement: str, percent: bool = False, grants: bool = True) -> float | None:
         """Usage this period (0 with no meter or a pending reset); `percent`: 100 − remaining percent."""
         if percent:
+            # the reference computes `100 - remaining(...)`; Stof's `100 - null` is 100, so a read with no
+            # remaining (observe, a feature flag, an unresolved call) gives 100
             remaining = self.remaining(id, entitlement, True, grants)
-            return None if remaining is None else round9(100.0 - remaining)
+            return 100.0 if remaining is None else round9(100.0 - remaining)
         customer = self._customers.get(id) or self._find(id)
         if customer is None:
             return None
-        plan = self._plan_of(customer)
+        plan = self._call_plan(id, customer)
         ent = None if plan is None else plan.entitlements.get(entitlement)
         if ent is None:
             return None
@@ -255,7 +250,7 @@ class Reads(Lookups):
     def cost(self, id: str, entitlement: str) -> float | None:
         """The increment of the effective limit (not money); None without a limit."""
         customer = self._find(id)
-        plan = self._plan_of(customer) if customer is not None else (self._c.plans.get(id) or self._c.default_plan)
+        plan = self._plan_for_read(id)
         ent = None if plan is None else plan.entitlements.get(entitlement)
         if ent is None or ent.limit is None:
             return None
@@ -268,9 +263,8 @@ class Reads(Lookups):
         plan = self._c.plans.get(id)
         if plan is None:
             customer = self._find(id)
-            if customer is not None:
-                plan = self._plan_of(customer) if default else self._c.plans.get(customer.get("plan") or "")
-            elif default:
+            plan = None if customer is None else self._own_plan(customer)
+            if plan is None and default:
                 plan = self._c.default_plan
         return None if plan is None else plan.raw
 
