@@ -68,6 +68,15 @@ def typename(v: Any) -> str:
     return typeof(v)
 
 
+def member_type(type_of: Any, owner: Any, name: str) -> str:
+    """``typeof owner.name`` (``type_of`` is ``typeof`` or ``typename``): a host object's method is a function,
+    'fn', as a method of a Stof object is; anything else is the type of the field (null when missing)."""
+    methods = getattr(type(owner), "stof_methods", None)
+    if methods is not None and name in methods:
+        return "fn"
+    return str(type_of(owner.get(name) if type(owner) is dict else None))
+
+
 # ---------------------------------------------------------------- cast
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import nodes as n
+from ..cast import member_type
 from ..compiler import ARITH_FUNCS, COMPARE_FUNCS
 from ..tiers import chain_operands
 from .builder import NOT_CONSTANT, Builder, ExpressionBuilder, Unsupported
@@ -194,7 +195,24 @@ def build_cast(b: Builder, e: n.Cast) -> Closure:
 
 
 def build_typeof(b: Builder, e: n.TypeOf) -> Closure:
-    return unary_call(b.rt["typename" if e.specific else "typeof"], b.expr(e.expr), e)
+    type_of = b.rt["typename" if e.specific else "typeof"]
+    target = e.expr
+    if isinstance(target, n.Path) and len(target.names) >= 2:  # `typeof policy.value` is 'fn'
+        owner = b.expr(_owner_path(target))
+        name = target.names[-1]
+        member = b.rt.get("member_type") or member_type
+
+        def typeof_member(frame: list[Any]) -> Any:
+            return member(type_of, owner(frame), name)
+
+        return typeof_member
+    return unary_call(type_of, b.expr(target), e)
+
+
+def _owner_path(path: n.Path) -> n.Path:
+    """``a.b`` of ``a.b.c``, at the same place in the source."""
+    return n.Path(names=path.names[:-1], line=path.line, col=path.col, end_line=path.end_line,
+                  end_col=path.end_col)
 
 
 def build_block(b: Builder, e: n.BlockExpr) -> Closure:

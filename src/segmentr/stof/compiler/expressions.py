@@ -118,6 +118,11 @@ class ExpressionsMixin(GeneratorCore):
 
     def expr_TypeOf(self, e: n.TypeOf) -> str:
         fn = "typename" if e.specific else "typeof"
+        target = e.expr
+        if isinstance(target, n.Path) and len(target.names) >= 2:  # `typeof policy.value` is 'fn'
+            owner = n.Path(names=target.names[:-1], line=target.line, col=target.col, end_line=target.end_line,
+                           end_col=target.end_col)
+            return f"({self.mark(e)}member_type({fn}, {self.expr(owner)}, {target.names[-1]!r}))"
         return f"({self.mark(e)}{fn}({self.expr(e.expr)}))"
 
     def expr_BlockExpr(self, e: n.BlockExpr) -> str:

@@ -124,6 +124,7 @@ def runtime_namespace() -> dict[str, Any]:
     ns["cast"] = cast.cast
     ns["typeof"] = cast.typeof
     ns["typename"] = cast.typename
+    ns["member_type"] = cast.member_type
     ns["get_field"] = access.get_field
     ns["iter_len"] = access.iter_len
     ns["iter_at"] = access.iter_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from segmentr.stof import nodes as n
 from segmentr.stof.lexer import COL, FULL_END, KIND, LINE, SP, TEXT, Row
-from segmentr.stof.parser.base import _describe, _ParserBase
+from segmentr.stof.parser.base import _describe, _Fail, _ParserBase
 from segmentr.stof.parser.build import _new_if, _span, _span_to_node
 from segmentr.stof.parser.grammar import _LOOP_KEYWORDS, ASSIGN_OPS
 
@@ -221,10 +221,11 @@ class ControlFlowParser(_ParserBase):
         return stmt
 
     def try_statement(self) -> n.Stmt | None:
+        """``try S catch S`` or ``try S catch (name[: type]) S``, S a block or any one statement (Stof's
+        src/parser/statement/trycatch.rs). Parentheses after ``catch`` that do not hold exactly a name and an
+        optional type are the start of the handler statement, as in Stof."""
         toks = self.toks
         kw = toks[self.pos]
-        if toks[self.pos + 1][KIND] != "{":
-            return None
         self.enter(kw)
         self.pos += 1
         body = self.statement()
@@ -236,13 +237,22 @@ class ControlFlowParser(_ParserBase):
         error_type = None
         if toks[self.pos][KIND] == "(":
             open_index = self.pos
-            self.pos += 1
-            if toks[self.pos][KIND] == "id":
+            if toks[self.pos + 1][KIND] == "id":
+                self.pos += 1
                 error_name, self.pos = self.name_at(self.pos)
                 if toks[self.pos][KIND] == ":":
                     self.pos += 1
-                    error_type = self.type_ref()
-            self.expect_close(open_index)
+                    depth = self.depth
+                    try:
+                        error_type = self.type_ref()
+                    except _Fail:
+                        self.depth = depth
+                        error_name = error_type = None
+                if toks[self.pos][KIND] == ")" and error_name is not None:
+                    self.pos += 1
+                else:  # not a catch parameter: the handler is a statement starting at '('
+                    self.pos = open_index
+                    error_name = error_type = None
         handler = self.statement()
         self.depth -= 1
         stmt = n.Try(body=body, handler=handler, error_name=error_name, error_type=error_type)

@@ -141,6 +141,8 @@ def _invoke(
 
 
 _NO_RECEIVER = object()
+# Num functions declared without parameters in Stof (any arguments, none cast): `Num.max(null, 5)` is 5
+_NO_RECEIVER_NUM = frozenset({"min", "max"})
 
 
 def _call_host(receiver: Any, name: str, args: list[Any] | tuple[Any, ...], null_safe: bool) -> Any:
@@ -183,7 +185,7 @@ def call_library(lib: str, name: str, args: list[Any] | tuple[Any, ...], null_sa
             return None
         raise _func_dne(lib, name)
     receiver_type = _RECEIVER_TYPES.get(lib)
-    if receiver_type is None:
+    if receiver_type is None or (lib == "Num" and name in _NO_RECEIVER_NUM):
         return _invoke(lib, name, entry, _NO_RECEIVER, args)
     if not args:
         raise StofRuntimeError(f"{lib}.{name} needs a receiver argument", kind="FuncArgs")

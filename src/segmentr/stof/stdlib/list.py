@@ -9,7 +9,7 @@ from segmentr.stof.cast import typeof
 from segmentr.stof.ops import eq
 from segmentr.stof.printing import to_str
 from segmentr.stof.stdlib.table import LibFunction, lib
-from segmentr.stof.values import order_key
+from segmentr.stof.values import VOID, order_key
 
 
 def _at(items: list[Any], i: int) -> Any:
@@ -23,23 +23,30 @@ def _index_of(items: list[Any], value: Any) -> int:
     return -1
 
 
-def _push_back(items: list[Any], *values: Any) -> None:
+# Stof's push_back, push_front, insert, reverse, sort and clear push no value (src/runtime/instructions/list.rs):
+# the call gives void ("no value"), not null.
+
+
+def _push_back(items: list[Any], *values: Any) -> Any:
     limits.check_items(len(items) + len(values))
     items.extend(values)
+    return VOID
 
 
-def _push_front(items: list[Any], *values: Any) -> None:
+def _push_front(items: list[Any], *values: Any) -> Any:
     limits.check_items(len(items) + len(values))
     items[:0] = values
+    return VOID
 
 
 def _pop(items: list[Any], index: int) -> Any:
     return items.pop(index) if items else None
 
 
-def _insert(items: list[Any], index: int, value: Any) -> None:
+def _insert(items: list[Any], index: int, value: Any) -> Any:
     limits.check_items(len(items) + 1)
     items.insert(max(0, min(index, len(items))), value)
+    return VOID
 
 
 def _remove(items: list[Any], index: int) -> Any:
@@ -73,18 +80,26 @@ def _replace(items: list[Any], index: int, value: Any) -> Any:
     return None
 
 
-def _join(items: list[Any], sep: str = ",") -> str:
+def _join(items: list[Any], sep: str = " ") -> str:
+    """Stof's `List.join(sep = ' ')`: a space by default (src/model/libraries/list/mod.rs)."""
     parts = [to_str(x) for x in items]
     limits.check_string_size(sum(len(p) for p in parts) + len(sep) * max(0, len(parts) - 1))
     return sep.join(parts)
 
 
-def _reverse(items: list[Any]) -> None:
+def _reverse(items: list[Any]) -> Any:
     items.reverse()
+    return VOID
 
 
-def _sort(items: list[Any]) -> None:
+def _sort(items: list[Any]) -> Any:
     items.sort(key=order_key)
+    return VOID
+
+
+def _clear(items: list[Any]) -> Any:
+    items.clear()
+    return VOID
 
 
 def _is_uniform(items: list[Any]) -> bool:
@@ -115,7 +130,7 @@ LIST: dict[str, LibFunction] = {
     "any": lib(lambda items: len(items) > 0),
     "empty": lib(lambda items: len(items) == 0),
     "is_uniform": lib(_is_uniform),
-    "clear": lib(lambda items: items.clear()),
+    "clear": lib(_clear),
 }
 
 __all__ = ["LIST"]

@@ -103,7 +103,7 @@ def _fract(x: float) -> float:
 
 
 def flatten(args: tuple[Any, ...] | list[Any]) -> list[Any]:
-    """Arguments of min/max with lists, tuples and sets flattened (one level deep, recursively for nesting)."""
+    """Values with lists, tuples and sets flattened (recursively)."""
     out: list[Any] = []
     for a in args:
         t = type(a)
@@ -116,21 +116,65 @@ def flatten(args: tuple[Any, ...] | list[Any]) -> list[Any]:
     return out
 
 
-def maximum(*args: Any) -> Any:
-    """The greatest value by Stof ``>`` (first wins ties), None for no values."""
+def _members(value: Any) -> list[Any] | tuple[Any, ...] | None:
+    t = type(value)
+    if t is list or t is tuple:
+        return value  # type: ignore[no-any-return]
+    if t is StofSet:
+        return value.items()  # type: ignore[no-any-return]
+    return None
+
+
+def _greatest(value: Any) -> Any:
+    """Stof's `maximum` of one argument: a collection's greatest member (nulls skipped, void when empty;
+    members are not flattened further), any other value itself."""
+    members = _members(value)
+    if members is None:
+        return value
     result: Any = VOID
-    for v in flatten(args):
-        if result is VOID or gt(v, result):
+    for v in members:
+        if result is VOID or result is None or gt(v, result):
             result = v
-    return None if result is VOID else result
+    return result
+
+
+def _least(value: Any) -> Any:
+    """Stof's `minimum` of one argument: like `_greatest`, starting from null, so an empty collection gives
+    null and a null member is kept only when it is the last one."""
+    members = _members(value)
+    if members is None:
+        return value
+    result: Any = None
+    for v in members:
+        if result is None or result is VOID or lt(v, result):
+            result = v
+    return result
+
+
+def maximum(*args: Any) -> Any:
+    """Stof's ``max(..)``: each argument's `_greatest`, combined from the last argument to the first, a value
+    replacing the current one only when it is `>` it. So a null last argument wins (nothing is `>` null),
+    a null elsewhere is skipped, and a tie keeps the later argument. No arguments: null."""
+    if not args:
+        return None
+    result = _greatest(args[-1])
+    for a in reversed(args[:-1]):
+        v = _greatest(a)
+        if gt(v, result):
+            result = v
+    return result
 
 
 def minimum(*args: Any) -> Any:
-    result: Any = VOID
-    for v in flatten(args):
-        if result is VOID or result is None or lt(v, result):
+    """Stof's ``min(..)``: like `maximum` with `<`. Null is `<` everything, so any null argument wins."""
+    if not args:
+        return None
+    result = _least(args[-1])
+    for a in reversed(args[:-1]):
+        v = _least(a)
+        if lt(v, result):
             result = v
-    return None if result is VOID else result
+    return result
 
 
 def _radix(fmt: str) -> Callable[[Any], str]:
@@ -219,8 +263,8 @@ NUM: dict[str, LibFunction] = {
     "sinh": lib(_trig(math.sinh)),
     "cosh": lib(_trig(math.cosh)),
     "tanh": lib(_trig(math.tanh)),
-    "min": lib(lambda v, *rest: minimum(v, *rest), 0, None),
-    "max": lib(lambda v, *rest: maximum(v, *rest), 0, None),
+    "min": lib(minimum, 0, None),
+    "max": lib(maximum, 0, None),
     "to_string": lib(to_str),
     "hex": lib(_radix("X")),
     "oct": lib(_radix("o")),
