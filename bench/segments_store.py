@@ -22,12 +22,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from segmentr.sample import generate_customers, sample_policy
+from segmentr.store import Store
+from segmentr_testkit.postgres import PostgresServer
 
-from conftest import PostgresServer  # noqa: E402  (the tests' private-server helper)
-from segmentr.sample import generate_customers, sample_policy  # noqa: E402
-from segmentr.store import Store  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager

@@ -6,15 +6,13 @@ ours must agree too once the engine is there. Peers not installed (the `bench` e
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
+from segmentr_testkit.corpora import bench_module
+
 PEER_MODULES = (
     "peers.growthbook_peer",
     "peers.json_logic_peer",
@@ -25,9 +23,7 @@ PEER_MODULES = (
 
 
 def _bench_module(name: str) -> ModuleType:
-    if str(BENCH_DIR) not in sys.path:
-        sys.path.insert(0, str(BENCH_DIR))  # the benchmark runs as a script from bench/
-    return importlib.import_module(name)
+    return bench_module(name)
 
 
 def _decide(evaluator: Any, customer: dict[str, Any], policy: Any) -> bool:
