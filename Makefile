@@ -20,8 +20,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-system-deps.sh
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m segmentr.stof.conformance ../shared/conformance/stof/cases.json
-	$(BIN)/python -m segmentr.policy.conformance ../shared/conformance/policy/scenarios.json
+	$(BIN)/python -m segmentr.stof.conformance ../shared/conformance/stof/cases.json tests/stof/corpora/reference_details.json
+	$(BIN)/python -m segmentr.policy.conformance ../shared/conformance/policy/scenarios.json tests/policy/corpora/reference_details.json
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
