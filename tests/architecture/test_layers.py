@@ -31,7 +31,7 @@ SERVICE_USE_CASES = {f"segmentr.segments.{name}" for name in (
 )}  # fmt: skip
 INTERFACES = {"cli", "api", "web"}
 # finer rule inside policy: only the units module of stof
-POLICY_STOF_MODULES = {"segmentr.stof.units"}
+POLICY_STOF_MODULES = {"segmentr.stof.units", "segmentr.stof.host"}
 THIRD_PARTY_ONLY_IN = {"sqlalchemy": {"store"}, "alembic": {"store"}, "fastapi": {"api", "web"}}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from segmentr.policy.vocabulary import SEGMENT_BINDINGS
 from segmentr.stof.checker import check
 from segmentr_testkit.corpora import stof_cases
 
@@ -9,10 +10,12 @@ CASES = stof_cases()  # fails to collect when the corpus is missing
 
 
 def found(source: str, **kwargs: object) -> list[tuple[str, int, int]]:
+    kwargs.setdefault("bindings", SEGMENT_BINDINGS)
     return [(d.code, d.line, d.column) for d in check(source, **kwargs)]  # type: ignore[arg-type]
 
 
 def codes(source: str, **kwargs: object) -> set[str]:
+    kwargs.setdefault("bindings", SEGMENT_BINDINGS)
     return {d.code for d in check(source, **kwargs)}  # type: ignore[arg-type]
 
 
@@ -114,7 +117,7 @@ def test_unknown_entitlement_only_when_a_set_is_given() -> None:
     source = "?policy.value(customer.id, 'apx') > 5"
     assert "unknown-entitlement" not in codes(source)
     assert found(source, entitlements={"api", "seats"}) == [("unknown-entitlement", 1, 28)]
-    assert check("?policy.value(customer.id, 'api') > 5", entitlements={"api"}) == []
+    assert check("?policy.value(customer.id, 'api') > 5", entitlements={"api"}, bindings=SEGMENT_BINDINGS) == []
 
 
 def test_warnings_have_severity_code_and_span() -> None:

@@ -7,6 +7,7 @@ import segmentr.stof as stof
 PUBLIC = {
     "Condition", "Diagnostic", "StofBudgetExceeded", "StofError", "StofRuntimeError", "StofSyntaxError",
     "Units", "VOID", "check", "compile", "parse",
+    "BindingSet", "HostField", "HostMethod", "HostParam", "HostVariable",
 }  # fmt: skip
 
 

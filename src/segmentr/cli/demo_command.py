@@ -9,6 +9,7 @@ from rich.table import Table
 from segmentr import stof
 from segmentr.cli import app
 from segmentr.cli.context import err, open_store, out
+from segmentr.policy.vocabulary import SEGMENT_BINDINGS
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.segments import EXAMPLES, TEMPLATES, Template
 from segmentr.service import SegmentInput, SegmentService, service_for
@@ -22,7 +23,7 @@ def _check_seed_conditions(seeds: tuple[Template, ...]) -> None:
     """Every seed condition through the checker: ✓ valid, or its diagnostics."""
     out.print("[bold]Seed conditions[/bold]")
     for seed in seeds:
-        diagnostics = stof.check(seed.code)
+        diagnostics = stof.check(seed.code, bindings=SEGMENT_BINDINGS)
         if not any(d.severity == "error" for d in diagnostics):
             out.print(f"  [green]✓ valid[/green] {seed.name}")
         else:

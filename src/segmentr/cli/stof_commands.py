@@ -12,6 +12,7 @@ import typer
 from segmentr import stof
 from segmentr.cli import app
 from segmentr.cli.context import err, out
+from segmentr.policy.vocabulary import SEGMENT_BINDINGS
 
 
 def read_source(path: str) -> str:
@@ -31,7 +32,7 @@ def check_command(
 ) -> None:
     """Check a condition: `✓ valid`, or one `line:col: message` per diagnostic (exit 1 when invalid)."""
     source = read_source(file)
-    diagnostics = stof.check(source)
+    diagnostics = stof.check(source, bindings=SEGMENT_BINDINGS)
     errors = [d for d in diagnostics if d.severity == "error"]
     for d in diagnostics:
         colour = "red" if d.severity == "error" else "yellow"

@@ -1,4 +1,8 @@
-"""The Limitr-compatible policy engine: pure, in-memory, no I/O (spec/policy.md)."""
+"""The Limitr-compatible policy engine: pure, in-memory, no I/O (spec/policy.md).
+
+What conditions may name (the `policy` view's methods, customer and event fields, the binding sets
+`SEGMENT_BINDINGS` and `NOTIFICATION_BINDINGS`) is declared in `segmentr.policy.vocabulary`.
+"""
 
 from .document import PolicyDocumentError, validate_document
 from .engine import Policy

@@ -6,6 +6,7 @@ import copy
 from typing import Any, ClassVar
 
 from .engine import Policy
+from .vocabulary import POLICY
 
 
 class PolicyView:
@@ -18,30 +19,8 @@ class PolicyView:
 
     __slots__ = ("_policy",)
 
-    stof_methods: ClassVar[dict[str, tuple[int, int]]] = {
-        "entitlement": (2, 2),
-        "limit": (2, 3),
-        "value": (2, 4),
-        "remaining": (2, 4),
-        "limit_obj": (2, 2),
-        "credit_remaining": (2, 2),
-        "resets": (2, 2),
-        "plan": (1, 2),
-        "default_plan": (0, 0),
-        "customer_local_margin_breakdown": (1, 1),
-        "cost": (2, 2),
-        "check": (2, 6),
-        "credit": (1, 1),
-        "credit_for": (2, 2),
-        "credit_exchange": (2, 3),
-        "customer_metadata": (1, 1),
-        "customer_refs": (1, 1),
-        "allowance": (2, 3),
-        "meter_obj": (2, 2),
-        "rate": (2, 2),
-        "acceleration": (2, 2),
-        "projected_exhaustion": (2, 4),
-    }
+    # the arities the runtime enforces, from the one declaration the checker and the editor read too
+    stof_methods: ClassVar[dict[str, tuple[int, int]]] = POLICY.stof_methods()
 
     def __init__(self, policy: Policy) -> None:
         self._policy = policy

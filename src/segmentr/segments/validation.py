@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from segmentr.policy.vocabulary import SEGMENT_BINDINGS
 from segmentr.segments.model import MAX_CONDITION_BYTES, SegmentDraft
 from segmentr.segments.simple import NotSimple, from_stof
 from segmentr.stof import Diagnostic, check, compile
@@ -74,7 +75,7 @@ def segment_problems(
         problems.append(Problem("condition", "the condition is empty"))
         syntax_ok = False
     else:
-        for diagnostic in check(condition):
+        for diagnostic in check(condition, bindings=SEGMENT_BINDINGS):
             if diagnostic.severity == "error":
                 syntax_ok = False
                 problems.append(Problem("condition", diagnostic.message, diagnostic.line, diagnostic.column))

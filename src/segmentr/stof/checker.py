@@ -3,7 +3,10 @@
 Warnings never change what evaluation does (spec/stof.md §7, product.md §3 "Validation"); each has a short
 ``code``: ``unreachable``, ``return-no-semicolon``, ``keyword-as-name``, ``unknown-unit``, ``days-vs-ms``,
 ``nullable-iterable``, ``mixed-logic``, ``null-compare``, ``int-division``, ``unknown-field``, ``keyword-prefix``,
-``unknown-method``, ``arity``, ``unknown-entitlement``. ``check`` never raises.
+``unknown-method``, ``arity``, ``unknown-entitlement``, ``unknown-variable``. ``check`` never raises.
+
+The variables, their fields and the host methods come from the ``BindingSet`` the caller passes (``host.py``;
+the policy layer declares them): without one, only the language's own traps are reported.
 """
 
 from __future__ import annotations
@@ -13,30 +16,13 @@ from collections.abc import Iterable
 
 from segmentr.stof import nodes as n
 from segmentr.stof.errors import Diagnostic, StofSyntaxError
+from segmentr.stof.host import BindingSet, HostField, HostVariable
 from segmentr.stof.lexer import KIND, SP, LexResult, tokenize
 from segmentr.stof.parser import parse_lexed
 
-CUSTOMER_FIELDS = frozenset({
-    "id", "plan", "type", "label", "meters", "grants", "metadata", "cloud_created", "cloud_updated", "overrides",
-    "refs", "alt_ids", "caps",
-})
-# policy method -> (min args, max args), the Limitr signatures (spec/policy.md §2)
-POLICY_METHODS: dict[str, tuple[int, int]] = {
-    "entitlement": (2, 2), "limit": (2, 3), "limit_obj": (2, 2), "value": (2, 4), "remaining": (2, 4),
-    "credit_remaining": (2, 2), "resets": (2, 2), "plan": (1, 2), "plan_for": (1, 2), "default_plan": (0, 0),
-    "customer_local_margin_breakdown": (1, 1), "local_margin_breakdown": (2, 3), "cost": (2, 2),
-    "check": (2, 6), "meter_obj": (2, 2), "allowance": (2, 2), "rate": (2, 3), "acceleration": (2, 3),
-    "projected_exhaustion": (2, 3), "credit": (1, 1), "credit_for": (1, 2), "credit_exchange": (2, 3),
-    "check_increment": (2, 4), "check_decrement": (2, 4), "customer": (1, 1), "customer_metadata": (1, 1),
-    "customer_refs": (1, 1), "plan_period": (1, 1), "plan_trial_period": (1, 1),
-    "plan_sub_entitlement_name": (1, 1), "estimate": (2, 6), "held": (2, 3),
-}
-# policy methods whose second argument names an entitlement
-ENTITLEMENT_ARG_METHODS = frozenset({
-    "entitlement", "limit", "limit_obj", "value", "remaining", "resets", "cost", "check", "meter_obj",
-    "allowance", "rate", "acceleration", "projected_exhaustion", "check_increment", "check_decrement",
-    "estimate", "held",
-})
+# names a condition may use without declaring them: the libraries and for-in's implicit loop variables
+_KNOWN_ROOTS = frozenset({"Time", "Obj", "Map", "List", "Str", "Num", "Tup", "Set", "Std", "self", "super", "this",
+                          "index", "first", "last", "length", "iterable"})
 _COMPARE_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _TIME_UNITS = frozenset({"days", "hr", "min", "s"})
 _EPOCH_FIELDS = frozenset({"cloud_created", "cloud_updated"})
@@ -153,9 +139,12 @@ class _Scope:
 
 
 class _Walker:
-    def __init__(self, source: str, entitlements: set[str] | None) -> None:
+    def __init__(self, source: str, entitlements: set[str] | None, bindings: BindingSet | None,
+                 declared: frozenset[str]) -> None:
         self.source = source
         self.entitlements = entitlements
+        self.bindings = bindings
+        self.declared = declared  # every name the body declares anywhere (a use before it is not reported)
         self.out: list[Diagnostic] = []
         self.line_starts = [0]
         pos = source.find("\n")
@@ -332,33 +321,61 @@ class _Walker:
             return False
         return (root == "customer" and len(names) >= 2) or root == "data"
 
+    def variable(self, name: str, scope: _Scope) -> HostVariable | None:
+        if self.bindings is None or name in scope.locals or name in self.declared:
+            return None
+        return self.bindings.variable(name)
+
     def path(self, e: n.Path, scope: _Scope) -> None:
+        if self.bindings is None:
+            return
         names = e.names
-        if names[0] == "customer" and len(names) >= 2 and "customer" not in scope.locals:
-            field = names[1]
-            if field not in CUSTOMER_FIELDS:
-                self.out.append(_diag(e, f"customer has no field {field!r} (fields: "
-                                         f"{', '.join(sorted(CUSTOMER_FIELDS))}); custom data is under "
-                                         f"customer.metadata.{field} (also written data.{field})",
+        root = names[0]
+        var = self.variable(root, scope)
+        if var is None:
+            if root not in scope.locals and root not in self.declared and root not in _KNOWN_ROOTS:
+                known = ", ".join(self.bindings.names)
+                self.out.append(_diag(e, f"{root!r} is not a variable here (a {self.bindings.name} condition sees "
+                                         f"{known}): it is null", "unknown-variable"))
+            return
+        fields: tuple[HostField, ...] | None = var.fields
+        owner = root
+        for name in names[1:]:
+            if fields is None:
+                return
+            found = next((f for f in fields if f.name == name), None)
+            if found is None:
+                listed = ", ".join(f.name for f in fields)
+                hint = (f"; custom data is under customer.metadata.{name} (also written data.{name})"
+                        if root == "customer" and owner == "customer" else "")
+                self.out.append(_diag(e, f"{owner} has no field {name!r} (fields: {listed}){hint}",
                                       "unknown-field"))
+                return
+            fields = found.fields
+            owner = f"{owner}.{name}"
 
     def call(self, e: n.Call, scope: _Scope) -> None:
         receiver = e.receiver
-        if not (isinstance(receiver, n.Path) and receiver.names == ["policy"] and "policy" not in scope.locals):
+        if not (isinstance(receiver, n.Path) and len(receiver.names) == 1):
             return
-        arity = POLICY_METHODS.get(e.name)
-        if arity is None:
-            self.out.append(_diag(e, f"the policy has no method {e.name!r}"
-                                     + (" (with a leading '?' the call just gives null)" if e.null_safe else ""),
-                                  "unknown-method"))
+        var = self.variable(receiver.names[0], scope)
+        if var is None or not var.methods:
             return
-        low, high = arity
+        owner = var.name
+        method = var.method(e.name)
+        if method is None:
+            self.out.append(_diag(e, f"the {owner} has no method {e.name!r}"
+                                     + (" (with a leading '?' the call just gives null)" if e.null_safe else "")
+                                     + ": the call is a runtime error", "unknown-method"))
+            return
+        low, high = method.arity
         count = len(e.args)
         if not low <= count <= high:
             expected = str(low) if low == high else f"{low} to {high}"
-            self.out.append(_diag(e, f"policy.{e.name} takes {expected} argument{'s' if high != 1 else ''}, "
-                                     f"not {count}: the call is a runtime error", "arity"))
-        if (self.entitlements is not None and e.name in ENTITLEMENT_ARG_METHODS and count >= 2
+            self.out.append(_diag(e, f"{owner}.{e.name} takes {expected} argument{'s' if high != 1 else ''} "
+                                     f"({method.signature()}), not {count}: the call is a runtime error", "arity"))
+        if (self.entitlements is not None and count >= 2 and len(method.params) >= 2
+                and method.params[1].name == "entitlement"
                 and isinstance(e.args[1], n.Literal) and isinstance(e.args[1].value, str)
                 and e.args[1].value not in self.entitlements):
             name = e.args[1].value
@@ -465,8 +482,22 @@ def _unknown_units(lexed: LexResult) -> list[Diagnostic]:
     return out
 
 
-def check(source: str, *, entitlements: set[str] | None = None) -> list[Diagnostic]:
-    """Errors (what ``parse`` rejects) or, for a valid source, warnings about likely mistakes. Never raises."""
+def _declared_names(body: n.Body) -> frozenset[str]:
+    names: set[str] = set()
+    for stmt in [*body.body, *body.dropped]:
+        for node in stmt.walk():
+            if isinstance(node, n.Declare | n.ForIn):
+                names.add(node.name)
+            elif isinstance(node, n.Try) and node.error_name:
+                names.add(node.error_name)
+    return frozenset(names)
+
+
+def check(source: str, *, entitlements: set[str] | None = None,
+          bindings: BindingSet | None = None) -> list[Diagnostic]:
+    """Errors (what ``parse`` rejects) or, for a valid source, warnings about likely mistakes. Never raises.
+
+    ``bindings`` declares the variables (their fields, the host methods and arities) the condition sees."""
     try:
         lexed = tokenize(source)
         try:
@@ -479,7 +510,8 @@ def check(source: str, *, entitlements: set[str] | None = None) -> list[Diagnost
     with contextlib.suppress(Exception):  # a checker bug must cost a warning, never the editor
         warnings.extend(_unknown_units(lexed))
     with contextlib.suppress(Exception):
-        walker = _Walker(source, entitlements)
+        declared = _declared_names(body) if bindings is not None else frozenset()
+        walker = _Walker(source, entitlements, bindings, declared)
         walker.block([*body.body, *body.dropped], _Scope(frozenset(), frozenset(), frozenset()))
         warnings.extend(walker.out)
     seen: set[tuple[int, int, str]] = set()
@@ -492,4 +524,4 @@ def check(source: str, *, entitlements: set[str] | None = None) -> list[Diagnost
     return unique
 
 
-__all__ = ["CUSTOMER_FIELDS", "POLICY_METHODS", "check"]
+__all__ = ["check"]

@@ -14,9 +14,10 @@ from typing import Any
 
 from . import nodes as n
 from .closures import ClosureProgram, build_closures
-from .compiler import ABSENT_BINDING, Compiled, compile_body
+from .compiler import ABSENT_BINDING, PARAMETERS, Compiled, compile_body
 from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
+from .host import BindingSet
 from .ops import truthy
 from .sandbox import Budget
 from .values import VOID
@@ -49,6 +50,7 @@ class Condition:
 
     __slots__ = (
         "_compiled",
+        "_extras",
         "_function",
         "_mutates",
         "_promotable",
@@ -57,6 +59,7 @@ class Condition:
         "_truthy",
         "_uses_budget",
         "_void",
+        "bindings",
         "body",
         "matches",
         "matches_customer",
@@ -74,9 +77,16 @@ class Condition:
         max_steps: int = 1_000_000,
         max_seconds: float = 0.25,
         promote_after: int | None = PROMOTE_AFTER,
+        bindings: BindingSet | None = None,
     ) -> None:
         self.source = source
         self.body = body
+        self.bindings = bindings
+        # the binding set's variables beyond customer/data/policy (a notification's `event`): both tiers take
+        # them as parameters after the budget, read from the bindings mapping by name
+        self._extras: tuple[str, ...] = (
+            () if bindings is None else tuple(name for name in bindings.names if name not in PARAMETERS)
+        )
         self._runtime = runtime
         self._compiled: Compiled | None = None
         self._promotable = True
@@ -86,9 +96,9 @@ class Condition:
         self.max_steps = max_steps
         self.max_seconds = max_seconds
         self.matches_customer: Callable[..., bool] = self._matches_customer
-        program = build_closures(body, runtime=runtime)
+        program = build_closures(body, runtime=runtime, extras=self._extras)
         if program is None:  # a construct the closure tier leaves to the generated code
-            self._install(compile_body(body, runtime=runtime, filename=_FILENAME, entry=True))
+            self._install(compile_body(body, runtime=runtime, filename=_FILENAME, entry=True, extras=self._extras))
         else:
             self._start_in_closures(program, promote_after)
 
@@ -101,15 +111,15 @@ class Condition:
         if promote_after is not None:
             remaining = promote_after
 
-            def counted(customer: Any, data: Any, policy: Any, budget: Budget | None) -> Any:
+            def counted(customer: Any, data: Any, policy: Any, budget: Budget | None, *extras: Any) -> Any:
                 nonlocal remaining
                 remaining -= 1  # racy under threads: at worst one promotion more or a few evaluations later
                 if remaining <= 0:
                     self.optimize()
-                return function(customer, data, policy, budget)
+                return function(customer, data, policy, budget, *extras)
 
         self._function = counted
-        if program.mutates:
+        if program.mutates or self._extras:
             self.matches: Callable[[Mapping[str, Any]], bool] = self._matches
             return
         truthy_of, uses_budget = self._truthy, program.uses_budget
@@ -153,7 +163,8 @@ class Condition:
         A body CPython cannot compile (nesting past its limits) stays in the closure tier. Returns ``self``."""
         if self._compiled is None and self._promotable:
             try:
-                compiled = compile_body(self.body, runtime=self._runtime, filename=_FILENAME, entry=True)
+                compiled = compile_body(self.body, runtime=self._runtime, filename=_FILENAME, entry=True,
+                                        extras=self._extras)
             except StofSyntaxError:
                 self._promotable = False
                 return self
@@ -184,7 +195,8 @@ class Condition:
         """The generated Python function (for debugging; generates it if the condition has not been promoted)."""
         compiled = self.optimize()._compiled
         if compiled is None:  # CPython cannot compile it: show the error
-            compiled = compile_body(self.body, runtime=self._runtime, filename=_FILENAME, entry=True)
+            compiled = compile_body(self.body, runtime=self._runtime, filename=_FILENAME, entry=True,
+                                    extras=self._extras)
         return compiled.python_source
 
     @property
@@ -194,24 +206,26 @@ class Condition:
 
     # ------------------------------------------------------------ evaluation
 
-    def _arguments(self, bindings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    def _arguments(self, bindings: Mapping[str, Any]) -> tuple[Any, Any, Any, tuple[Any, ...]]:
         customer = bindings.get("customer")
         if "data" in bindings:
             data = bindings["data"]
         else:
             data = customer.get("metadata") if type(customer) is dict else None
         policy = bindings.get("policy")
+        extras = tuple(bindings.get(name) for name in self._extras)
         if self._mutates:
             # one deepcopy call keeps `data is customer.metadata`; the policy host object is shared as is
-            customer, data = copy.deepcopy((customer, data), {id(policy): policy})
-        return customer, data, policy
+            customer, data, extras = copy.deepcopy((customer, data, extras), {id(policy): policy})
+        return customer, data, policy, extras
 
     def evaluate(self, bindings: Mapping[str, Any]) -> Any:
-        """The value of the body for these bindings (``customer``, ``policy``, optional ``data``)."""
-        customer, data, policy = self._arguments(bindings)
+        """The value of the body for these bindings (``customer``, ``policy``, optional ``data``, and the
+        binding set's other variables, such as ``event``)."""
+        customer, data, policy, extras = self._arguments(bindings)
         budget = Budget(self.max_steps, self.max_seconds) if self._uses_budget else None
         try:
-            return self._function(customer, data, policy, budget)
+            return self._function(customer, data, policy, budget, *extras)
         except StofRuntimeError as error:
             raise self._located(error, self._compiled) from None
         except Exception as error:
@@ -234,7 +248,7 @@ class Condition:
         traced = self._traced
         if traced is None:
             traced = self._traced = compile_body(
-                self.body, runtime=self._runtime, trace=True, filename=_FILENAME
+                self.body, runtime=self._runtime, trace=True, filename=_FILENAME, extras=self._extras
             )
         recorded: list[tuple[int, Any]] = []
 
@@ -242,12 +256,12 @@ class Condition:
             recorded.append((index, value))
             return value
 
-        customer, data, policy = self._arguments(bindings)
+        customer, data, policy, extras = self._arguments(bindings)
         budget = Budget(self.max_steps, self.max_seconds) if traced.uses_budget else None
         value: Any = None
         error: str | None = None
         try:
-            value = traced.function(customer, data, policy, budget, trace)
+            value = traced.function(customer, data, policy, budget, trace, *extras)
         except StofRuntimeError as exc:
             error = str(self._located(exc, traced))
         except Exception as exc:

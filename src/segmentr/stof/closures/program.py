@@ -48,7 +48,8 @@ class ClosureProgram:
     mutates: bool
 
 
-def build_closures(body: n.Body, *, runtime: Mapping[str, Any] | None = None) -> ClosureProgram | None:
+def build_closures(body: n.Body, *, runtime: Mapping[str, Any] | None = None,
+                   extras: tuple[str, ...] = ()) -> ClosureProgram | None:
     """The first tier of ``body``, or None when it holds a construct left to the generated tier."""
     global _default_runtime
     if runtime is None:
@@ -58,14 +59,14 @@ def build_closures(body: n.Body, *, runtime: Mapping[str, Any] | None = None) ->
     if any(name not in runtime for name in _REQUIRED):
         return None
     try:
-        return _program(Builder(runtime, _STATEMENT_BUILDERS, _EXPRESSION_BUILDERS), body)
+        return _program(Builder(runtime, _STATEMENT_BUILDERS, _EXPRESSION_BUILDERS), body, extras)
     except (Unsupported, RecursionError):  # RecursionError: folding a very long chain of literals
         return None
 
 
-def _program(b: Builder, body: n.Body) -> ClosureProgram:
+def _program(b: Builder, body: n.Body, extras: tuple[str, ...] = ()) -> ClosureProgram:
     b.scopes.append({})
-    for name in PARAMETERS:
+    for name in (*PARAMETERS, *extras):  # extras: binding-set variables beyond PARAMETERS, after `budget`
         b.declare(name)
     b.scopes.append({})
     stmts = body.body
@@ -83,18 +84,34 @@ def _program(b: Builder, body: n.Body) -> ClosureProgram:
         bool(body.dropped) and body_mutates(n.Body(body=body.dropped), b.mutating_methods)
     )
     b.copy_host_results[0] = mutates
-    locals_count = b.slots - FIRST_PARAMETER - len(PARAMETERS)
-    function = _entry(prefix, last, locals_count, b.uses_budget, b.rt["VOID"])
+    locals_count = b.slots - FIRST_PARAMETER - len(PARAMETERS) - len(extras)
+    function = _entry(prefix, last, locals_count, b.uses_budget, b.rt["VOID"], bool(extras))
     return ClosureProgram(function=function, uses_budget=b.uses_budget, mutates=mutates)
 
 
 def _entry(
-    prefix: list[Closure], last: Closure | None, locals_count: int, uses_budget: bool, void: Any
-) -> Callable[[Any, Any, Any, Any], Any]:
+    prefix: list[Closure], last: Closure | None, locals_count: int, uses_budget: bool, void: Any,
+    with_extras: bool = False,
+) -> Callable[..., Any]:
     """The condition function: a fresh frame, the statements, then the final value (or void)."""
     padding = (None,) * locals_count
     body = sequence(prefix)
     final = last if last is not None else constant(void)
+
+    if with_extras:
+
+        def _condition_with_extras(customer: Any, data: Any, policy: Any, budget: Any, *extras: Any) -> Any:
+            frame = [0, budget, None, customer, data, policy, *extras, *padding]
+            try:
+                if uses_budget:
+                    frame[TICK] = budget.start()
+                if body(frame) is not None:
+                    return frame[RESULT]
+                return final(frame)
+            except StofRuntimeError as error:
+                raise located(error) from None
+
+        return _condition_with_extras
 
     if not prefix and not padding and not uses_budget:
 

@@ -47,6 +47,7 @@ def compile_body(
     trace: bool = False,
     filename: str = "<stof>",
     entry: bool = False,
+    extras: tuple[str, ...] = (),
 ) -> Compiled:
     """Generate and compile the Python function for ``body``; with ``entry`` (and a body that does not mutate
     its values), also ``_matches`` (``Compiled.matches``), whose hooks the caller fills in."""
@@ -54,12 +55,13 @@ def compile_body(
     mutating = frozenset(rt.get("MUTATING_METHODS", ()))
     mutates = body_mutates(body, mutating)
     generator = CodeGenerator(rt, trace=trace, mutates=mutates)
+    generator.extras = extras  # read after `_budget` (and `_trace`) from the caller's bindings
     # the generator recurses a few frames per nesting level of the condition (the parser allows 200 levels
     # and long left-nested operator chains); Python-to-Python calls need no C stack in 3.11
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, GENERATOR_RECURSION_LIMIT))
     try:
-        source = generator.generate(body, entry=entry and not trace and not mutates)
+        source = generator.generate(body, entry=entry and not trace and not mutates and not extras)
     except RecursionError as exc:
         raise StofSyntaxError(
             [

@@ -41,6 +41,7 @@ class GeneratorCore:
         self.runtime = runtime
         self.trace = trace
         self.mutates = mutates
+        self.extras: tuple[str, ...] = ()  # binding-set variables beyond PARAMETERS, after `_budget`
         self.libraries: frozenset[str] = frozenset(runtime.get("LIBRARIES", ()))
         self.method_libraries: dict[type, str] = {}
         if "Units" in runtime:

@@ -18,16 +18,19 @@ class EntryMixin(GeneratorCore):
 
     def generate(self, body: n.Body, *, entry: bool = False) -> str:
         """The source of ``_condition`` and, with ``entry``, of ``_matches`` (same body, see ``matches_entry``)."""
-        params = [mangle(p) for p in PARAMETERS]
+        names = (*PARAMETERS, *self.extras)
+        params = [mangle(p) for p in names]
         self.push_scope()
-        for name, pyname in zip(PARAMETERS, params, strict=True):
+        for name, pyname in zip(names, params, strict=True):
             self._name_uses[name] = 1
             self.scopes[-1][name] = _Var(pyname)
         self.push_scope()
         self.statements(body.body)
         self.write_return("VOID", "False")
         self.drop_unread_units()
-        header = f"def {FUNCTION_NAME}({', '.join(params)}, _budget" + (", _trace):" if self.trace else "):")
+        extra = "".join(f", {p}" for p in params[len(PARAMETERS):])
+        header = (f"def {FUNCTION_NAME}({', '.join(params[:len(PARAMETERS)])}, _budget"
+                  + (", _trace" if self.trace else "") + extra + "):")
         prologue = ["    _tick = _budget.start()"] if self.uses_budget else []
         body_text = "\n".join(self.lines)
         source = "\n".join([header, *prologue, self.returning(body_text, 0)]) + "\n"
