@@ -57,8 +57,14 @@ def _runtime_error(kind: str, message: str) -> StofRuntimeError:
     return StofRuntimeError(message, kind=kind)
 
 
-def _error_value(error: StofRuntimeError) -> str:
-    return str(error)
+_NOT_THROWN = object()
+
+
+def _error_value(error: StofRuntimeError) -> Any:
+    """What a catch variable holds: the thrown value itself for ``throw(v)`` (Stof's ``Error::Thrown``), else
+    the error's text."""
+    thrown = getattr(error, "thrown", _NOT_THROWN)
+    return str(error) if thrown is _NOT_THROWN else thrown
 
 
 def _swap(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:

@@ -38,7 +38,9 @@ def std_map(*pairs: Any) -> StofMap:
 
 
 def _throw(message: Any = None) -> None:
-    raise StofRuntimeError(to_str(message) if message is not None else "thrown", kind="Thrown")
+    error = StofRuntimeError(to_str(message) if message is not None else "thrown", kind="Thrown")
+    error.thrown = message  # type: ignore[attr-defined]  # what a catch variable holds (Stof's Error::Thrown)
+    raise error
 
 
 def _assert(value: Any = False) -> None:
