@@ -1,5 +1,5 @@
-"""What both execution tiers (generated code, closures) read from the tree alike: a call's target library and
-the operands of an and/or chain."""
+"""What both execution tiers (generated code, closures) read from the tree alike: a call's target library,
+the operands of an and/or chain, and whether a body can reach an operation charged by size."""
 
 from __future__ import annotations
 
@@ -37,4 +37,32 @@ def chain_operands(e: n.Logical) -> list[n.Expr]:
     return operands
 
 
-__all__ = ["called_library", "chain_operands"]
+# Nodes whose evaluation costs the same whatever the values (field reads, truthiness, and/or, ??, typeof).
+_FLAT_NODES = (
+    n.Body, n.ExprStmt, n.Return, n.Block, n.If, n.Empty, n.Literal, n.UnitLiteral, n.VersionLiteral,
+    n.Path, n.Attr, n.Logical, n.Nullish, n.Ternary, n.TypeOf,
+)  # fmt: skip
+_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+
+
+def _flat_cost(node: n.Node) -> bool:
+    if isinstance(node, _FLAT_NODES):
+        return True
+    if isinstance(node, n.Unary):
+        return node.op == "!"
+    if isinstance(node, n.Declare):
+        return node.type is None
+    if isinstance(node, n.Binary):
+        # against a scalar literal a comparison never walks a collection
+        return node.op in _COMPARISONS and (isinstance(node.left, n.Literal) or isinstance(node.right, n.Literal))
+    return False
+
+
+def may_charge(body: n.Body) -> bool:
+    """Whether evaluating ``body`` can reach an operation charged by size (``sandbox.charge``): then an
+    evaluation without a loop budget starts by clearing the thread's active budget, so a charge starts one of
+    its own instead of paying into a finished evaluation's."""
+    return not all(_flat_cost(node) for node in body.walk())
+
+
+__all__ = ["called_library", "chain_operands", "may_charge"]

@@ -9,6 +9,7 @@ from typing import Any
 from .. import nodes as n
 from ..compiler import ARITH_FUNCS, COMPARE_FUNCS, PARAMETERS, body_mutates, runtime_namespace
 from ..errors import StofRuntimeError
+from ..tiers import may_charge
 from . import control, expressions, statements
 from .builder import Builder, ExpressionBuilder, StatementBuilder, Unsupported
 from .frame import FIRST_PARAMETER, RESULT, TICK, Closure, constant, located, sequence
@@ -84,21 +85,32 @@ def _program(b: Builder, body: n.Body) -> ClosureProgram:
     )
     b.copy_host_results[0] = mutates
     locals_count = b.slots - FIRST_PARAMETER - len(PARAMETERS)
-    function = _entry(prefix, last, locals_count, b.uses_budget, b.rt["VOID"])
+    clears_budget = not b.uses_budget and may_charge(body)
+    function = _entry(prefix, last, locals_count, b.uses_budget, clears_budget, b.rt)
     return ClosureProgram(function=function, uses_budget=b.uses_budget, mutates=mutates)
 
 
 def _entry(
-    prefix: list[Closure], last: Closure | None, locals_count: int, uses_budget: bool, void: Any
+    prefix: list[Closure],
+    last: Closure | None,
+    locals_count: int,
+    uses_budget: bool,
+    clears_budget: bool,
+    rt: Mapping[str, Any],
 ) -> Callable[[Any, Any, Any, Any], Any]:
-    """The condition function: a fresh frame, the statements, then the final value (or void)."""
+    """The condition function: a fresh frame, the statements, then the final value (or void). Like the
+    generated code, it makes its loop budget the thread's active one, or clears that when ``clears_budget``."""
     padding = (None,) * locals_count
     body = sequence(prefix)
-    final = last if last is not None else constant(void)
+    final = last if last is not None else constant(rt["VOID"])
+    active = rt.get("_ACTIVE")
+    clears_budget = clears_budget and active is not None
 
     if not prefix and not padding and not uses_budget:
 
         def _condition_expression(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
+            if clears_budget:
+                active.budget = None
             try:
                 return final([0, budget, None, customer, data, policy])
             except StofRuntimeError as error:
@@ -111,6 +123,8 @@ def _entry(
         try:
             if uses_budget:
                 frame[TICK] = budget.start()
+            elif clears_budget:
+                active.budget = None
             # at the top level only a `return` leaves a statement early
             if body(frame) is not None:
                 return frame[RESULT]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import nodes as n
+from ..tiers import may_charge
 from .core import GeneratorCore, _Var
 from .runtime import FUNCTION_NAME, PARAMETERS, mangle
 
@@ -28,7 +29,12 @@ class EntryMixin(GeneratorCore):
         self.write_return("VOID", "False")
         self.drop_unread_units()
         header = f"def {FUNCTION_NAME}({', '.join(params)}, _budget" + (", _trace):" if self.trace else "):")
+        # without a loop budget, a body that can reach a charged operation clears the thread's active budget
+        # (a charge then starts its own); `_budget.start()` makes the loop budget the active one
+        self.clears_budget = not self.uses_budget and "_ACTIVE" in self.runtime and may_charge(body)
         prologue = ["    _tick = _budget.start()"] if self.uses_budget else []
+        if self.clears_budget:
+            prologue = ["    _ACTIVE.budget = None"]
         body_text = "\n".join(self.lines)
         source = "\n".join([header, *prologue, self.returning(body_text, 0)]) + "\n"
         if entry:
@@ -59,6 +65,8 @@ class EntryMixin(GeneratorCore):
             ]
         if self.uses_budget:
             lines += ["    _budget = _new_budget()", "    _tick = _budget.start()"]
+        elif self.clears_budget:
+            lines.append("    _ACTIVE.budget = None")
         lines.append("    try:")
         lines.extend("    " + self.returning(line, 1) for line in self.lines)
         lines += [
