@@ -18,7 +18,7 @@ from .compiler import ABSENT_BINDING, Compiled, compile_body
 from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
 from .ops import truthy
-from .sandbox import Budget
+from .sandbox import Budget, started_budget
 from .values import VOID
 
 _FILENAME = "<stof>"
@@ -173,7 +173,7 @@ class Condition:
         namespace = entry.__globals__
         namespace["_located"] = lambda error: self._located(error, compiled)
         namespace["_internal"] = lambda error: self._internal(error, compiled)
-        namespace["_new_budget"] = lambda: Budget(self.max_steps, self.max_seconds)
+        namespace["_new_budget"] = lambda: started_budget(self.max_steps, self.max_seconds)
         return entry
 
     def __repr__(self) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from segmentr.stof import limits
 from segmentr.stof.errors import StofBudgetExceeded, StofRuntimeError
 from segmentr.stof.printing import to_str
-from segmentr.stof.sandbox import charge_chars, charge_items
+from segmentr.stof.sandbox import charge_chars, charge_items, check_clock
 from segmentr.stof.sizes import charge_walk
 from segmentr.stof.units import RATIO_FACTORS, UNDEFINED, common_unit, convert, scan_number
 from segmentr.stof.values import VOID, StofMap, StofSet, Units, Version, is_host, key_token
@@ -521,17 +521,33 @@ def _set_op(op: str, a: Any, b: Any) -> StofSet:
     right = b.items() if type(b) is StofSet else b
     charge_walk(left)  # a token per member, nested members included: paid before any is built
     charge_walk(right)
-    right_tokens = {key_token(x) for x in right}
-    left_tokens = {key_token(x) for x in left}
-    if op == "*":
-        return StofSet(x for x in left if key_token(x) in right_tokens)
     if op == "/":
         limits.check_items(len(left) + len(right))
         return StofSet([*left, *right])
-    return StofSet(
-        [x for x in left if key_token(x) not in right_tokens]
-        + [x for x in right if key_token(x) not in left_tokens]
+    left_keyed = _keyed(left)
+    right_keyed = _keyed(right)
+    right_tokens = {token for token, _ in right_keyed}
+    if op == "*":
+        return StofSet.from_keyed(pair for pair in left_keyed if pair[0] in right_tokens)
+    left_tokens = {token for token, _ in left_keyed}
+    return StofSet.from_keyed(
+        [pair for pair in left_keyed if pair[0] not in right_tokens]
+        + [pair for pair in right_keyed if pair[0] not in left_tokens]
     )
+
+
+_KEYED_CHUNK = 4096
+
+
+def _keyed(items: Any) -> list[tuple[Any, Any]]:
+    """(key_token, item) for each item, the clock looked at between chunks (a big set operation is long)."""
+    if len(items) <= _KEYED_CHUNK:
+        return [(key_token(x), x) for x in items]
+    keyed: list[tuple[Any, Any]] = []
+    for start in range(0, len(items), _KEYED_CHUNK):
+        check_clock()
+        keyed.extend([(key_token(x), x) for x in items[start : start + _KEYED_CHUNK]])
+    return keyed
 
 
 def _map_op(op: str, a: StofMap, b: StofMap) -> StofMap:

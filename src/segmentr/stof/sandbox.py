@@ -5,9 +5,10 @@ Work is charged by its size: an operation that touches many items or builds many
 sort, ``str()`` of a big value, a regular expression over a long text) calls ``charge(units)`` *before* it
 starts, so it is refused when the steps left cannot pay for it, and the clock is read once per
 ``CHECK_EVERY`` units charged. The runtime functions find the evaluation's budget in ``ACTIVE`` (one per
-thread): ``Budget.start()`` puts it there; an evaluation without loops leaves ``ACTIVE.budget = None`` at its
+thread): ``Budget.start()`` puts it there; an evaluation without loops sets ``ACTIVE.budget = LAZY`` at its
 start (both tiers' entries do, unless the body cannot reach a charged operation at all), and its first charge
-starts a budget with the default limits then.
+starts a budget with the default limits then. Each such entry restores the previous value when it returns, so
+outside evaluations (``ACTIVE.budget is None``) nothing is charged.
 """
 
 from __future__ import annotations
@@ -85,8 +86,38 @@ class Budget:
                 raise StofBudgetExceeded(f"more than {self.max_seconds}s of evaluation time", budget="time")
 
 
+def started_budget(max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> tuple[Budget, int]:
+    """A new budget, started as this thread's active one, and its first countdown chunk: what an entry of the
+    generated code needs, in one call."""
+    budget = Budget.__new__(Budget)
+    budget.max_steps = max_steps
+    budget.max_seconds = max_seconds
+    budget.used = 0
+    budget.unclocked = 0
+    budget.started = now = perf_counter()
+    budget.deadline = now + max_seconds
+    chunk = CHECK_EVERY if max_steps >= CHECK_EVERY else max_steps
+    budget.remaining = max_steps - chunk
+    ACTIVE.budget = budget
+    return budget, chunk
+
+
+class _Lazy:
+    """``ACTIVE.budget`` during an evaluation that has no budget yet: its first charge starts one."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LAZY"
+
+
+LAZY = _Lazy()
 class _Active(threading.local):
-    budget: Budget | None = None
+    """One per thread; ``budget`` is None outside any evaluation: runtime functions called from Python (printing
+    a value for an explanation) are not charged."""
+
+    def __init__(self) -> None:  # each thread's own, set on its first use (no class-level default to look up)
+        self.budget: Budget | _Lazy | None = None
 
 
 ACTIVE = _Active()
@@ -96,9 +127,18 @@ def charge(units: int) -> None:
     """Charge ``units`` of work to the running evaluation's budget (started here if it has none yet)."""
     budget = ACTIVE.budget
     if budget is None:
+        return
+    if budget is LAZY:
         budget = Budget()
         budget.start()
     budget.charge(units)
+
+
+def check_clock() -> None:
+    """Inside a long operation already paid for: stop it once the running evaluation's time is up."""
+    budget = ACTIVE.budget
+    if type(budget) is Budget and perf_counter() > budget.deadline:
+        raise StofBudgetExceeded(f"more than {budget.max_seconds}s of evaluation time", budget="time")
 
 
 def charge_items(count: int) -> None:
@@ -118,10 +158,13 @@ __all__ = [
     "CHARGE_FROM",
     "CHARS_PER_UNIT",
     "CHECK_EVERY",
+    "LAZY",
     "MAX_SECONDS",
     "MAX_STEPS",
     "Budget",
     "charge",
     "charge_chars",
     "charge_items",
+    "check_clock",
+    "started_budget",
 ]

@@ -17,6 +17,7 @@ from .values import StofMap, StofSet, Units
 
 _WALK_DEPTH = 400  # deeper than this the printer itself reports the nesting; the walk leaves it to it
 _CONTAINERS = (list, tuple, dict, StofMap, StofSet)
+_CONTAINER_SET = frozenset(_CONTAINERS)
 
 
 def _members(v: Any) -> Any:
@@ -46,8 +47,9 @@ def charge_walk(v: Any) -> int:
         if unpaid >= CHECK_EVERY:
             charge(unpaid)
             unpaid = 0
-        if depth < _WALK_DEPTH:
-            stack.extend((x, depth + 1) for x in members if type(x) in _CONTAINERS)
+        # the member types in one C-level pass: a flat collection (the common case) pushes nothing
+        if depth < _WALK_DEPTH and not _CONTAINER_SET.isdisjoint(set(map(type, members))):
+            stack.extend((x, depth + 1) for x in members if type(x) in _CONTAINER_SET)
     if total >= 32:
         charge(unpaid)
     return total
@@ -57,15 +59,18 @@ def _scalar_size(x: Any) -> int:
     t = type(x)
     if t is str:
         return len(x) + 2  # quoted inside a container
-    if t is int or t is bool or x is None:
-        return 20
+    if t is int:
+        return len(str(x))
+    if t is bool or x is None:
+        return 5
     if t is float or t is Units:
         value = x.value if t is Units else x
-        if value == 0 or 1e-5 <= abs(value) < 1e17 or value != value:
-            return 32
+        extra = len(x.unit) if t is Units else 0
+        if value == 0 or 1e-5 <= abs(value) < 1e16 or value != value:
+            return len(repr(value)) + extra
         from .printing import format_float  # printing imports this module
 
-        return len(format_float(value)) + 8
+        return len(format_float(value)) + extra
     if t is bytes:
         return 5 * len(x)
     return 8

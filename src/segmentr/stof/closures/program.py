@@ -103,34 +103,50 @@ def _entry(
     padding = (None,) * locals_count
     body = sequence(prefix)
     final = last if last is not None else constant(rt["VOID"])
-    active = rt.get("_ACTIVE")
+    active, lazy = rt.get("_ACTIVE"), rt.get("_LAZY")
     clears_budget = clears_budget and active is not None
+    restores = active is not None and (uses_budget or clears_budget)
 
     if not prefix and not padding and not uses_budget:
+        if not clears_budget:
 
-        def _condition_expression(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
-            if clears_budget:
-                active.budget = None
+            def _condition_expression(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
+                try:
+                    return final([0, budget, None, customer, data, policy])
+                except StofRuntimeError as error:
+                    raise located(error) from None
+
+            return _condition_expression
+
+        def _charged_expression(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
+            outer = active.budget
+            active.budget = lazy
             try:
                 return final([0, budget, None, customer, data, policy])
             except StofRuntimeError as error:
                 raise located(error) from None
+            finally:
+                active.budget = outer
 
-        return _condition_expression
+        return _charged_expression
 
     def _condition(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
         frame = [0, budget, None, customer, data, policy, *padding]
+        outer = active.budget if restores else None
         try:
             if uses_budget:
                 frame[TICK] = budget.start()
             elif clears_budget:
-                active.budget = None
+                active.budget = lazy
             # at the top level only a `return` leaves a statement early
             if body(frame) is not None:
                 return frame[RESULT]
             return final(frame)
         except StofRuntimeError as error:
             raise located(error) from None
+        finally:
+            if restores:
+                active.budget = outer
 
     return _condition
 

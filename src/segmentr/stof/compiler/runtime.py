@@ -133,6 +133,7 @@ def runtime_namespace() -> dict[str, Any]:
     ns["TABLES"] = stdlib.TABLES
     ns["MUTATING_METHODS"] = stdlib.MUTATING_METHODS
     ns["_ACTIVE"] = sandbox.ACTIVE
+    ns["_LAZY"] = sandbox.LAZY
     for name in ("VOID", "Units", "StofMap", "StofSet", "Version"):
         ns[name] = getattr(values, name)
     return ns
