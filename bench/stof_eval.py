@@ -41,6 +41,7 @@ OURS = "ours"
 IMPLEMENTATIONS: dict[str, str] = {
     FLOOR: "peers.floor",
     OURS: "peers.ours",
+    "ours-bindings": "peers.ours_bindings",
     "growthbook": "peers.growthbook_peer",
     "json-logic": "peers.json_logic_peer",
     "flag-engine": "peers.flagsmith_peer",

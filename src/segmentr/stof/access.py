@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from segmentr.stof.sandbox import charge_chars, charge_items
 from segmentr.stof.values import StofMap, StofSet, Units
 
 
@@ -75,10 +76,13 @@ def iter_at(v: Any, i: int) -> Any:
         return v[i] if 0 <= i < len(v) else None
     if t is dict:
         if 0 <= i < len(v):
+            charge_items(i)  # an object has no index: reaching field i walks i fields
             key = next(k for n, k in enumerate(v) if n == i)
             return (key, v[key])
         return None
     if t is str:
+        if not v.isascii():  # a byte index into non-ASCII text encodes it all
+            charge_chars(len(v))
         return str_at(v, i)
     if t is StofMap:
         items = v.items()

@@ -493,6 +493,27 @@ def _declared_names(body: n.Body) -> frozenset[str]:
     return frozenset(names)
 
 
+_REGEX_METHODS = frozenset({"matches", "find_matches"})
+
+
+def _refused_patterns(body: n.Body) -> list[Diagnostic]:
+    """A literal pattern given to ``matches``/``find_matches`` that the regex engine (RE2) refuses: at run time
+    it is a ``Regex`` error, so the condition never matches."""
+    from .stdlib.str_lib import regex_problem
+
+    out: list[Diagnostic] = []
+    for node in body.walk():
+        if not (isinstance(node, n.Call) and node.name in _REGEX_METHODS and node.args):
+            continue
+        pattern = node.args[-1]
+        if isinstance(pattern, n.Literal) and type(pattern.value) is str:
+            problem = regex_problem(pattern.value)
+            if problem is not None:
+                message = f"this regular expression is refused at run time ({problem})"
+                out.append(_diag(pattern, message, "regex-refused"))
+    return out
+
+
 def check(source: str, *, entitlements: set[str] | None = None,
           bindings: BindingSet | None = None) -> list[Diagnostic]:
     """Errors (what ``parse`` rejects) or, for a valid source, warnings about likely mistakes. Never raises.
@@ -514,6 +535,8 @@ def check(source: str, *, entitlements: set[str] | None = None,
         walker = _Walker(source, entitlements, bindings, declared)
         walker.block([*body.body, *body.dropped], _Scope(frozenset(), frozenset(), frozenset()))
         warnings.extend(walker.out)
+    with contextlib.suppress(Exception):
+        warnings.extend(_refused_patterns(body))
     seen: set[tuple[int, int, str]] = set()
     unique: list[Diagnostic] = []
     for d in sorted(warnings, key=lambda d: (d.line, d.column)):

@@ -19,7 +19,7 @@ from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
 from .host import BindingSet
 from .ops import truthy
-from .sandbox import Budget
+from .sandbox import Budget, started_budget
 from .values import VOID
 
 _FILENAME = "<stof>"
@@ -184,7 +184,7 @@ class Condition:
         namespace = entry.__globals__
         namespace["_located"] = lambda error: self._located(error, compiled)
         namespace["_internal"] = lambda error: self._internal(error, compiled)
-        namespace["_new_budget"] = lambda: Budget(self.max_steps, self.max_seconds)
+        namespace["_new_budget"] = lambda: started_budget(self.max_steps, self.max_seconds)
         return entry
 
     def __repr__(self) -> str:

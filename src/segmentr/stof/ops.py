@@ -12,6 +12,8 @@ from typing import Any
 from segmentr.stof import limits
 from segmentr.stof.errors import StofBudgetExceeded, StofRuntimeError
 from segmentr.stof.printing import to_str
+from segmentr.stof.sandbox import charge_chars, charge_items, check_clock
+from segmentr.stof.sizes import charge_walk
 from segmentr.stof.units import RATIO_FACTORS, UNDEFINED, common_unit, convert, scan_number
 from segmentr.stof.values import VOID, StofMap, StofSet, Units, Version, is_host, key_token
 
@@ -81,7 +83,7 @@ def _is_num(v: Any) -> bool:
     return t is int or t is float or t is Units
 
 
-def eq(a: Any, b: Any) -> bool:
+def eq(a: Any, b: Any, _walked: bool = False) -> bool:
     """Stof ``==``: different kinds never equal; numbers numerically (units converted); lists/tuples element-wise;
     maps and sets by content; objects by identity; a version equals a string that parses to it."""
     ta = type(a)
@@ -105,14 +107,23 @@ def eq(a: Any, b: Any) -> bool:
     if ta is list or ta is tuple:
         if tb is not ta or len(a) != len(b):
             return False
+        if not _walked:  # element-wise over the whole tree: paid for before it starts
+            charge_walk(a)
         try:
-            return all(eq(x, y) for x, y in zip(a, b))
+            return all(eq(x, y, True) for x, y in zip(a, b))
         except RecursionError:
             raise StofBudgetExceeded("values nested too deeply to compare", budget="nesting") from None
     if ta is StofMap:
         if tb is not StofMap or len(a) != len(b):
             return False
-        return all(eq(ka, kb) and eq(va, vb) for (ka, va), (kb, vb) in zip(a.items(), b.items()))
+        if not _walked:
+            charge_walk(a)
+        try:
+            return all(
+                eq(ka, kb, True) and eq(va, vb, True) for (ka, va), (kb, vb) in zip(a.items(), b.items())
+            )
+        except RecursionError:
+            raise StofBudgetExceeded("values nested too deeply to compare", budget="nesting") from None
     if ta is StofSet:
         return tb is StofSet and a == b
     if ta is Version:
@@ -376,9 +387,11 @@ def add(a: Any, b: Any) -> Any:
     if ta is str:
         if tb is str:
             limits.check_string_size(len(a) + len(b))
+            charge_chars(len(a) + len(b))
             return a + b
         text = to_str(b)
         limits.check_string_size(len(a) + len(text))
+        charge_chars(len(a) + len(text))
         return a + text
     if a is None or a is VOID:
         return b
@@ -389,6 +402,7 @@ def add(a: Any, b: Any) -> Any:
             parsed = _parse_leading_number(b)
             if parsed is None:
                 limits.check_string_size(len(b) + 24)
+                charge_chars(len(b))
                 return to_str(a) + b
             return add(a, parsed)
         if tb is bool:
@@ -400,19 +414,25 @@ def add(a: Any, b: Any) -> Any:
         if tb is int or tb is float or tb is Units:
             return num_arith("+", b, 1) if a else b
         if tb is str:
+            limits.check_string_size(len(b) + 5)
             return ("true" if a else "false") + b
         raise _not_implemented("+", a, b)
     if ta is list:
         if tb is list or tb is tuple:
             limits.check_items(len(a) + len(b))
+            charge_items(len(a) + len(b))
             return a + list(b)
         if tb is StofSet:
             limits.check_items(len(a) + len(b))
+            charge_items(len(a) + len(b))
             return a + b.items()
         limits.check_items(len(a) + 1)
+        charge_items(len(a))
         return [*a, b]
     if ta is StofMap:
         if tb is StofMap:
+            limits.check_items(len(a) + len(b))
+            charge_items(len(a) + len(b))
             merged = a.copy()
             for k, v in b.items():
                 merged.insert(k, v)
@@ -420,6 +440,8 @@ def add(a: Any, b: Any) -> Any:
             return merged
         raise _not_implemented("+", a, b)
     if ta is StofSet:
+        charge_walk(a)
+        charge_walk(b)
         merged_set = a.copy()
         for item in (b.items() if tb is StofSet else b) if tb in (StofSet, list) else [b]:
             merged_set.insert(item)
@@ -430,7 +452,9 @@ def add(a: Any, b: Any) -> Any:
             limits.check_items(len(a) + len(b))
             return a + b
         if tb is str:
-            return to_str(a) + b
+            text = to_str(a)
+            limits.check_string_size(len(text) + len(b))
+            return text + b
     raise _not_implemented("+", a, b)
 
 
@@ -457,6 +481,7 @@ def sub(a: Any, b: Any) -> Any:
         raise _not_implemented("-", a, b)
     if ta is str:
         needle = b if tb is str else to_str(b)
+        charge_chars(len(a))
         return a.replace(needle, "") if needle else a
     if ta is bool:
         if tb is bool:
@@ -466,12 +491,15 @@ def sub(a: Any, b: Any) -> Any:
         raise _not_implemented("-", a, b)
     if ta is StofMap:
         if tb is StofMap:
+            charge_items(len(a) + len(b))
             result = a.copy()
             for k in b:
                 result.remove(k)
             return result
         raise _not_implemented("-", a, b)
     if ta is StofSet:
+        charge_walk(a)
+        charge_walk(b)
         result_set = a.copy()
         for item in (b.items() if tb is StofSet else b) if tb in (StofSet, list) else [b]:
             result_set.remove(item)
@@ -484,26 +512,46 @@ def _repeat(text: str, count: Any) -> str:
     if n <= 0 or not text:
         return ""
     limits.check_string_size(len(text) * n)
+    charge_chars(len(text) * n)
     return text * n
 
 
 def _set_op(op: str, a: Any, b: Any) -> StofSet:
     left = a.items() if type(a) is StofSet else a
     right = b.items() if type(b) is StofSet else b
-    right_tokens = {key_token(x) for x in right}
-    left_tokens = {key_token(x) for x in left}
-    if op == "*":
-        return StofSet(x for x in left if key_token(x) in right_tokens)
+    charge_walk(left)  # a token per member, nested members included: paid before any is built
+    charge_walk(right)
     if op == "/":
         limits.check_items(len(left) + len(right))
         return StofSet([*left, *right])
-    return StofSet(
-        [x for x in left if key_token(x) not in right_tokens]
-        + [x for x in right if key_token(x) not in left_tokens]
+    left_keyed = _keyed(left)
+    right_keyed = _keyed(right)
+    right_tokens = {token for token, _ in right_keyed}
+    if op == "*":
+        return StofSet.from_keyed(pair for pair in left_keyed if pair[0] in right_tokens)
+    left_tokens = {token for token, _ in left_keyed}
+    return StofSet.from_keyed(
+        [pair for pair in left_keyed if pair[0] not in right_tokens]
+        + [pair for pair in right_keyed if pair[0] not in left_tokens]
     )
 
 
+_KEYED_CHUNK = 4096
+
+
+def _keyed(items: Any) -> list[tuple[Any, Any]]:
+    """(key_token, item) for each item, the clock looked at between chunks (a big set operation is long)."""
+    if len(items) <= _KEYED_CHUNK:
+        return [(key_token(x), x) for x in items]
+    keyed: list[tuple[Any, Any]] = []
+    for start in range(0, len(items), _KEYED_CHUNK):
+        check_clock()
+        keyed.extend([(key_token(x), x) for x in items[start : start + _KEYED_CHUNK]])
+    return keyed
+
+
 def _map_op(op: str, a: StofMap, b: StofMap) -> StofMap:
+    charge_items(len(a) + len(b))
     if op == "*":
         return StofMap((k, v) for k, v in a.items() if b.contains(k))
     if op == "/":
@@ -536,13 +584,17 @@ def _arith_other(op: str, a: Any, b: Any) -> Any:
         if op == "*":
             if tb is str:
                 limits.check_string_size(len(a) + len(b))
+                charge_chars(len(a) + len(b))
                 return a + b
             if tb is int or tb is float or tb is Units:
                 return _repeat(a, b)
         elif tb is str:
+            limits.check_items(a.count(b) + 1 if b else len(a) + 2)
+            charge_chars(len(a))
             return a.split(b) if b else _split_empty(a)
         text = to_str(b)
         limits.check_string_size(len(a) + len(text))
+        charge_chars(len(a) + len(text))
         return a + text
     if ta is bool:
         if tb is bool:

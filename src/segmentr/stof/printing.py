@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from segmentr.stof.errors import StofBudgetExceeded
-from segmentr.stof.limits import MAX_NESTING
+from segmentr.stof.limits import MAX_NESTING, MAX_STRING_BYTES
+from segmentr.stof.sandbox import charge_chars
+from segmentr.stof.sizes import check_printed_size
 from segmentr.stof.values import VOID, StofMap, StofSet, Units, Version, is_host
 
 
@@ -28,8 +30,14 @@ def format_float(x: float) -> str:
     return text
 
 
+_CONTAINERS = (list, tuple, dict, StofMap, StofSet)
+
+
 def to_str(v: Any) -> str:
-    """The top-level printed form of ``v`` (strings raw)."""
+    """The top-level printed form of ``v`` (strings raw). A container's printed size is estimated (shared
+    references expanded) and refused past the string limit before anything is built."""
+    if type(v) in _CONTAINERS:
+        charge_chars(check_printed_size(v, MAX_STRING_BYTES))
     try:
         return _to_str(v)
     except RecursionError:
@@ -82,7 +90,9 @@ def _inner(v: Any) -> str:
 
 def to_inner_str(v: Any) -> str:
     """Public name of the in-container printed form."""
-    return _inner(v)
+    if type(v) is str:
+        return '"' + v + '"'
+    return to_str(v)
 
 
 def to_json(v: Any, depth: int = 0) -> Any:

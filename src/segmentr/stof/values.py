@@ -216,6 +216,15 @@ class StofSet:
         for item in items:
             self._entries.setdefault(key_token(item), item)
 
+    @classmethod
+    def from_keyed(cls, pairs: Iterable[tuple[object, Any]]) -> StofSet:
+        """The set of ``(key_token(item), item)`` pairs already computed (the first of equal tokens wins)."""
+        result = cls()
+        entries = result._entries
+        for token, item in pairs:
+            entries.setdefault(token, item)
+        return result
+
     def items(self) -> list[Any]:
         if self._sorted is None:
             self._sorted = sorted(self._entries.values(), key=order_key)

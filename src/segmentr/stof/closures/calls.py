@@ -20,6 +20,8 @@ def build_call(b: Builder, e: n.Call) -> Closure:
     if library is not None:
         return build_library_call(b, library, e)
     assert e.receiver is not None
+    if e.name == "len" and not e.args and _counts_fields(b, e.receiver):
+        return _field_count(b, e)
     target = b.expr(e.receiver)
     args = tuple(b.expr(a) for a in e.args)
     call_method = b.rt["call_method"]
@@ -38,6 +40,51 @@ def build_call(b: Builder, e: n.Call) -> Closure:
         return _copy_host_result(result, r) if copy_results[0] else result
 
     return method_call
+
+
+def _counts_fields(b: Builder, e: n.Expr) -> bool:
+    """``e`` is ``x.fields()`` resolving to the Obj library's ``fields`` (as the generated code checks)."""
+    from ..stdlib.obj import object_fields
+
+    if not (isinstance(e, n.Call) and e.name == "fields" and not e.args and e.receiver is not None):
+        return False
+    if called_library(e, lambda name: b.lookup(name) is not None, b.libraries) is not None:
+        return False
+    tables = b.rt.get("TABLES") or {}
+    entry = (tables.get("Obj") or {}).get("fields")
+    return entry is not None and entry.fn is object_fields
+
+
+def _field_count(b: Builder, e: n.Call) -> Closure:
+    """``x.fields().len()``: an object's field count, without building its list of fields (as the generated
+    code reads it); anything else through the two calls, as ``method_call`` makes them."""
+    inner = e.receiver
+    assert isinstance(inner, n.Call) and inner.receiver is not None
+    b.call_sites += 1  # the `fields()` call site, as building it would count
+    receiver = b.expr(inner.receiver)
+    call_method, copy_results = b.rt["call_method"], b.copy_host_results
+    inner_safe, null_safe = inner.null_safe, e.null_safe
+    inner_at, outer_at = (inner.line, inner.col), (e.line, e.col)
+
+    def field_count(frame: list[Any]) -> Any:
+        r = receiver(frame)
+        if type(r) is dict:
+            return len(r)
+        try:
+            fields = call_method(r, "fields", [], inner_safe)
+        except StofRuntimeError as error:
+            at(error, *inner_at)
+            raise
+        if copy_results[0]:
+            fields = _copy_host_result(fields, r)
+        try:
+            result = call_method(fields, "len", [], null_safe)
+        except StofRuntimeError as error:
+            at(error, *outer_at)
+            raise
+        return _copy_host_result(result, fields) if copy_results[0] else result
+
+    return field_count
 
 
 def build_library_call(b: Builder, library: str, e: n.Call) -> Closure:

@@ -9,6 +9,7 @@ from typing import Any
 from .. import nodes as n
 from ..compiler import ARITH_FUNCS, COMPARE_FUNCS, PARAMETERS, body_mutates, runtime_namespace
 from ..errors import StofRuntimeError
+from ..tiers import may_charge
 from . import control, expressions, statements
 from .builder import Builder, ExpressionBuilder, StatementBuilder, Unsupported
 from .frame import FIRST_PARAMETER, RESULT, TICK, Closure, constant, located, sequence
@@ -85,55 +86,91 @@ def _program(b: Builder, body: n.Body, extras: tuple[str, ...] = ()) -> ClosureP
     )
     b.copy_host_results[0] = mutates
     locals_count = b.slots - FIRST_PARAMETER - len(PARAMETERS) - len(extras)
-    function = _entry(prefix, last, locals_count, b.uses_budget, b.rt["VOID"], bool(extras))
+    clears_budget = not b.uses_budget and may_charge(body)
+    function = _entry(prefix, last, locals_count, b.uses_budget, clears_budget, b.rt, bool(extras))
     return ClosureProgram(function=function, uses_budget=b.uses_budget, mutates=mutates)
 
 
 def _entry(
-    prefix: list[Closure], last: Closure | None, locals_count: int, uses_budget: bool, void: Any,
+    prefix: list[Closure],
+    last: Closure | None,
+    locals_count: int,
+    uses_budget: bool,
+    clears_budget: bool,
+    rt: Mapping[str, Any],
     with_extras: bool = False,
 ) -> Callable[..., Any]:
-    """The condition function: a fresh frame, the statements, then the final value (or void)."""
+    """The condition function: a fresh frame, the statements, then the final value (or void). Like the
+    generated code, it makes its loop budget the thread's active one, or clears that when ``clears_budget``.
+    ``with_extras``: the binding set's variables beyond ``PARAMETERS`` come after ``budget``."""
     padding = (None,) * locals_count
     body = sequence(prefix)
-    final = last if last is not None else constant(void)
+    final = last if last is not None else constant(rt["VOID"])
+    active, lazy = rt.get("_ACTIVE"), rt.get("_LAZY")
+    clears_budget = clears_budget and active is not None
+    restores = active is not None and (uses_budget or clears_budget)
 
     if with_extras:
 
         def _condition_with_extras(customer: Any, data: Any, policy: Any, budget: Any, *extras: Any) -> Any:
             frame = [0, budget, None, customer, data, policy, *extras, *padding]
+            outer = active.budget if restores else None
             try:
                 if uses_budget:
                     frame[TICK] = budget.start()
+                elif clears_budget:
+                    active.budget = lazy
                 if body(frame) is not None:
                     return frame[RESULT]
                 return final(frame)
             except StofRuntimeError as error:
                 raise located(error) from None
+            finally:
+                if restores:
+                    active.budget = outer
 
         return _condition_with_extras
 
     if not prefix and not padding and not uses_budget:
+        if not clears_budget:
 
-        def _condition_expression(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
+            def _condition_expression(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
+                try:
+                    return final([0, budget, None, customer, data, policy])
+                except StofRuntimeError as error:
+                    raise located(error) from None
+
+            return _condition_expression
+
+        def _charged_expression(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
+            outer = active.budget
+            active.budget = lazy
             try:
                 return final([0, budget, None, customer, data, policy])
             except StofRuntimeError as error:
                 raise located(error) from None
+            finally:
+                active.budget = outer
 
-        return _condition_expression
+        return _charged_expression
 
     def _condition(customer: Any, data: Any, policy: Any, budget: Any) -> Any:
         frame = [0, budget, None, customer, data, policy, *padding]
+        outer = active.budget if restores else None
         try:
             if uses_budget:
                 frame[TICK] = budget.start()
+            elif clears_budget:
+                active.budget = lazy
             # at the top level only a `return` leaves a statement early
             if body(frame) is not None:
                 return frame[RESULT]
             return final(frame)
         except StofRuntimeError as error:
             raise located(error) from None
+        finally:
+            if restores:
+                active.budget = outer
 
     return _condition
 

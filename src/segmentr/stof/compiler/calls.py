@@ -7,7 +7,7 @@ from typing import Any
 from .. import nodes as n
 from ..tiers import called_library
 from .core import GeneratorCore
-from .sites import _METHOD_LIBRARY_NAMES, _entry_fits, library_site, method_site
+from .sites import _METHOD_LIBRARY_NAMES, _entry_fits, host_site, library_site, method_site
 
 
 class CallsMixin(GeneratorCore):
@@ -77,13 +77,45 @@ class CallsMixin(GeneratorCore):
                     [f"type({t} := {self.expr(receiver)}) is {first}"] + [f"type({t}) is {x}" for x in rest]
                 )
                 return f"(len({t}) if {test} else ({self.mark(e)}{site}({t})))"
+            index = self.constant_index(e)
+            if index is not None:
+                # `x[k]` on a list or tuple holding item k is that item (List.at / Tup.at)
+                t = self.temp()
+                return (
+                    f"({t}[{index}] if (type({t} := {self.expr(receiver)}) is tuple or type({t}) is list)"
+                    f" and len({t}) > {index} else ({self.mark(e)}{site}({t}, {index})))"
+                )
             return f"({self.mark(e)}{site}({self.expr(receiver)}{arg_codes}))"
+        if not self.mutates and "call_method" in self.runtime and self.is_host_method(e):
+            host = self.constant_object(host_site(e.name, len(e.args), e.null_safe, self.runtime["call_method"]))
+            arg_codes = "".join(", " + self.expr(a) for a in e.args)
+            return f"({self.mark(e)}{host}({self.expr(receiver)}{arg_codes}))"
         if self.mutates:
             # the body may change what a host call returns: give it its own copy
             t = self.temp()
             call = f"call_method({t} := {self.expr(receiver)}, {e.name!r}, {args}{safe})"
             return f"({self.mark(e)}_copy_host_result({call}, {t}))"
         return f"({self.mark(e)}call_method({self.expr(receiver)}, {e.name!r}, {args}{safe}))"
+
+    def is_host_method(self, e: n.Call) -> bool:
+        """No library has a method ``e.name``: on any value but a host object the call is FuncDne (or null)."""
+        tables = self.runtime.get("TABLES") or {}
+        return not any(e.name in (tables.get(lib) or {}) for lib in set(self.method_libraries.values()))
+
+    def constant_index(self, e: n.Call) -> int | None:
+        """``k`` for ``x.at(k)`` / ``x[k]`` with a small non-negative int constant, when lists and tuples resolve
+        ``at`` to the List and Tup libraries' own (so indexing inline gives the same item)."""
+        from ..stdlib.list import LIST
+        from ..stdlib.tup import TUP
+
+        if e.name != "at" or len(e.args) != 1:
+            return None
+        k = self.fold(e.args[0])
+        if type(k) is not int or not 0 <= k < 1 << 20:
+            return None
+        if self.library_function(list, e) is not LIST["at"].fn or self.library_function(tuple, e) is not TUP["at"].fn:
+            return None
+        return k
 
     def counts_fields(self, e: n.Expr) -> bool:
         """``e`` is ``x.fields()`` on a non-library receiver, resolving to the Obj library's ``fields``."""

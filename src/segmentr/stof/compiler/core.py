@@ -58,6 +58,7 @@ class GeneratorCore:
         self.loops: list[_Loop] = []
         self.loop_depth = 0
         self.uses_budget = False
+        self.clears_budget = False
         self.trace_nodes: list[n.Expr] = []
         self._tmp = itertools.count()
         self._token = itertools.count(1)

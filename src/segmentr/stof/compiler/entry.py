@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import nodes as n
+from ..tiers import may_charge
 from .core import GeneratorCore, _Var
 from .runtime import FUNCTION_NAME, PARAMETERS, mangle
 
@@ -31,12 +32,25 @@ class EntryMixin(GeneratorCore):
         extra = "".join(f", {p}" for p in params[len(PARAMETERS):])
         header = (f"def {FUNCTION_NAME}({', '.join(params[:len(PARAMETERS)])}, _budget"
                   + (", _trace" if self.trace else "") + extra + "):")
+        # without a loop budget, a body that can reach a charged operation clears the thread's active budget
+        # (a charge then starts its own); `_budget.start()` makes the loop budget the active one
+        self.clears_budget = not self.uses_budget and "_ACTIVE" in self.runtime and may_charge(body)
         prologue = ["    _tick = _budget.start()"] if self.uses_budget else []
         body_text = "\n".join(self.lines)
+        if self.restores_budget:
+            # the thread's active budget is this evaluation's until it returns, then the caller's again
+            prologue = ["    _outer = _ACTIVE.budget", *(prologue or ["    _ACTIVE.budget = _LAZY"]), "    try:"]
+            body_text = "\n".join("    " + line for line in self.lines)
+            body_text += "\n    finally:\n        _ACTIVE.budget = _outer"
         source = "\n".join([header, *prologue, self.returning(body_text, 0)]) + "\n"
         if entry:
             source += self.matches_entry()
         return source
+
+    @property
+    def restores_budget(self) -> bool:
+        """The entries set the thread's active budget (a loop budget, or LAZY) and restore it on return."""
+        return "_ACTIVE" in self.runtime and (self.uses_budget or self.clears_budget)
 
     def write_return(self, value_code: str, truth_code: str) -> None:
         """``return`` from the condition: a placeholder, filled with the value (``_condition``) or its
@@ -60,8 +74,12 @@ class EntryMixin(GeneratorCore):
                 "    if v_data is _ABSENT:",
                 "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
             ]
+        if self.restores_budget:
+            lines.append("    _outer = _ACTIVE.budget")
         if self.uses_budget:
-            lines += ["    _budget = _new_budget()", "    _tick = _budget.start()"]
+            lines.append("    _budget, _tick = _new_budget()")
+        elif self.clears_budget:
+            lines.append("    _ACTIVE.budget = _LAZY")
         lines.append("    try:")
         lines.extend("    " + self.returning(line, 1) for line in self.lines)
         lines += [
@@ -69,6 +87,7 @@ class EntryMixin(GeneratorCore):
             "        raise _located(_error) from None",
             "    except Exception as _error:",
             "        raise _internal(_error) from _error",
+            *(["    finally:", "        _ACTIVE.budget = _outer"] if self.restores_budget else []),
             "def _matches(bindings):",
             "    return _matches_customer(",
             "        bindings.get('customer'), bindings.get('policy'), bindings.get('data', _ABSENT)",

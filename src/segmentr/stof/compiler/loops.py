@@ -110,6 +110,10 @@ class LoopsMixin(GeneratorCore):
         self.tick(stmt.iterable)
         self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
         self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
+        # a list or tuple nothing in the body can change: item i is plainly `iterable[i]` (what iter_at gives)
+        sequence = None if self.mutates else self.temp()
+        if sequence is not None:
+            self.writeline(f"{sequence} = type({iterable}) is list or type({iterable}) is tuple")
         used = {
             x.names[0]
             for x in _walk(stmt.body)
@@ -133,6 +137,8 @@ class LoopsMixin(GeneratorCore):
                     var = self.declare(name)
                     self.writeline(f"{var.pyname} = {code}")
             item = f"({self.mark(stmt)}iter_at({iterable}, {index}))"
+            if sequence is not None:
+                item = f"({iterable}[{index}] if {sequence} else {item})"
             if stmt.type is not None:
                 item = self.cast_code(item, stmt.type, stmt)
             var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)

@@ -122,7 +122,7 @@ SUPPORT_NAMES: dict[str, Any] = {
 
 def runtime_namespace() -> dict[str, Any]:
     """The runtime names generated code may call, taken from the runtime modules."""
-    from .. import access, cast, ops, stdlib, values
+    from .. import access, cast, ops, sandbox, stdlib, values
 
     ns: dict[str, Any] = {}
     for name in (*COMPARE_FUNCS.values(), *ARITH_FUNCS.values(), "truthy", "neg", "not_"):
@@ -139,6 +139,8 @@ def runtime_namespace() -> dict[str, Any]:
     ns["LIBRARIES"] = stdlib.LIBRARIES
     ns["TABLES"] = stdlib.TABLES
     ns["MUTATING_METHODS"] = stdlib.MUTATING_METHODS
+    ns["_ACTIVE"] = sandbox.ACTIVE
+    ns["_LAZY"] = sandbox.LAZY
     for name in ("VOID", "Units", "StofMap", "StofSet", "Version"):
         ns[name] = getattr(values, name)
     return ns

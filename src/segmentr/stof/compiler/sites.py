@@ -67,6 +67,35 @@ def method_site(
     return site
 
 
+def host_site(name: str, nargs: int, null_safe: bool, general: Callable[..., Any]) -> Callable[..., Any]:
+    """One call site ``x.name(args)`` that no library offers (a ``policy`` method): a receiver type whose
+    ``stof_methods`` has ``name`` with this arity is called directly, as ``call_method`` would after its
+    lookups (decided once per receiver type); anything else goes through ``call_method``."""
+    direct: dict[type, bool] = {}
+
+    def decide(t: type) -> bool:
+        methods = getattr(t, "stof_methods", None)
+        bounds = methods.get(name) if isinstance(methods, dict) else None
+        fits = bounds is not None and bounds[0] <= nargs <= bounds[1]
+        direct[t] = fits
+        return fits
+
+    def site(receiver: Any, *args: Any) -> Any:
+        t = type(receiver)
+        fits = direct.get(t)
+        if fits is None:
+            fits = decide(t) if t not in _PLAIN_TYPES else False
+        if fits:
+            return getattr(receiver, name)(*args)
+        return general(receiver, name, list(args), null_safe)
+
+    return site
+
+
+# receivers call_method resolves through a library (never as host objects), and null
+_PLAIN_TYPES = frozenset({dict, list, str, int, float, tuple, bool, type(None)})
+
+
 def library_site(lib: str, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     """One call site ``Lib.name(args)`` of a library without receiver, resolved at compile time."""
 

@@ -8,10 +8,13 @@ each argument to its declared parameter type; an unresolvable call is ``FuncDne`
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 from segmentr.stof.cast import cast, typeof
 from segmentr.stof.errors import StofRuntimeError
+from segmentr.stof.sandbox import charge_chars, charge_items
+from segmentr.stof.sizes import charge_walk
 from segmentr.stof.stdlib.list import LIST
 from segmentr.stof.stdlib.map import MAP
 from segmentr.stof.stdlib.num import NUM
@@ -36,6 +39,52 @@ TABLES: dict[str, dict[str, LibFunction]] = {
     "Std": STD,
 }
 LIBRARIES: frozenset[str] = frozenset(TABLES)
+
+# Functions whose cost does not grow with their receiver (or that pay for their work themselves): every other
+# function of a receiver library is charged by its receiver's size before it runs (sandbox.charge), so a loop
+# cannot call an O(n) method for free. ``len`` and ``fields`` keep their identity (the compiler inlines them).
+_FLAT_COST: dict[str, frozenset[str]] = {
+    "Obj": frozenset({"len", "fields", "get", "contains", "any", "empty", "insert", "remove"}),
+    "Map": frozenset({"len", "get", "any", "empty", "first", "last"}),
+    "List": frozenset({"len", "at", "front", "back", "any", "empty", "pop_back", "replace", "sort", "join"}),
+    "Str": frozenset({"len", "first", "last", "at"}),
+    "Tup": frozenset({"len", "at"}),
+    "Set": frozenset({"len", "any", "empty", "first", "last"}),
+}
+_SIZED_BY_ARGUMENTS = {"Std": None, "Num": frozenset({"max", "min"})}
+
+
+def _charged_by_receiver(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def charged(receiver: Any, *args: Any) -> Any:
+        if type(receiver) is str:
+            charge_chars(len(receiver))
+        else:
+            charge_items(len(receiver))
+        return fn(receiver, *args)
+
+    charged.__name__ = getattr(fn, "__name__", "charged")
+    return charged
+
+
+def _charged_by_arguments(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def charged(*args: Any) -> Any:
+        charge_walk(args)
+        return fn(*args)
+
+    charged.__name__ = getattr(fn, "__name__", "charged")
+    return charged
+
+
+for _lib, _flat in _FLAT_COST.items():
+    _table = TABLES[_lib]
+    for _name, _entry in _table.items():
+        if _name not in _flat:
+            _table[_name] = _entry._replace(fn=_charged_by_receiver(_entry.fn))
+for _lib, _names in _SIZED_BY_ARGUMENTS.items():
+    _table = TABLES[_lib]
+    for _name, _entry in _table.items():
+        if _names is None or _name in _names:
+            _table[_name] = _entry._replace(fn=_charged_by_arguments(_entry.fn))
 
 # Libraries whose functions take the receiver as their first argument, and the type it is cast to when the
 # library is called directly (``Num.abs(x)``).

@@ -8,6 +8,8 @@ from segmentr.stof import limits
 from segmentr.stof.cast import typeof
 from segmentr.stof.ops import eq
 from segmentr.stof.printing import to_str
+from segmentr.stof.sandbox import charge_chars, charge_items
+from segmentr.stof.sizes import charge_walk, check_printed_size
 from segmentr.stof.stdlib.table import LibFunction, lib
 from segmentr.stof.values import VOID, order_key
 
@@ -82,6 +84,7 @@ def _replace(items: list[Any], index: int, value: Any) -> Any:
 
 def _join(items: list[Any], sep: str = " ") -> str:
     """Stof's `List.join(sep = ' ')`: a space by default (src/model/libraries/list/mod.rs)."""
+    charge_chars(check_printed_size(items, limits.MAX_STRING_BYTES) + len(sep) * len(items))
     parts = [to_str(x) for x in items]
     limits.check_string_size(sum(len(p) for p in parts) + len(sep) * max(0, len(parts) - 1))
     return sep.join(parts)
@@ -93,6 +96,9 @@ def _reverse(items: list[Any]) -> Any:
 
 
 def _sort(items: list[Any]) -> Any:
+    # a key per item (nested items included), then ~n log2 n comparisons of keys: paid before sorting
+    charge_walk(items)
+    charge_items(len(items) * max(1, len(items).bit_length()))
     items.sort(key=order_key)
     return VOID
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from segmentr.stof.sandbox import charge_items
 from segmentr.stof.stdlib.table import LibFunction, lib
 from segmentr.stof.values import StofMap
 
@@ -30,6 +31,7 @@ def _insert(obj: dict[str, Any], name: str, value: Any) -> None:
 def object_fields(obj: dict[str, Any]) -> list[tuple[str, Any]]:
     """One ``(name, value)`` tuple per field, in order: as many entries as the object has fields (the
     compiler relies on it to read ``x.fields().len()`` as ``len(x)``)."""
+    charge_items(len(obj))
     return list(obj.items())
 
 

@@ -10,6 +10,7 @@ from segmentr.stof import limits
 from segmentr.stof.errors import StofRuntimeError
 from segmentr.stof.ops import eq, truthy
 from segmentr.stof.printing import to_str
+from segmentr.stof.sizes import check_printed_size
 from segmentr.stof.stdlib.num import maximum, minimum
 from segmentr.stof.stdlib.table import LibFunction, lib
 from segmentr.stof.values import StofMap, StofSet
@@ -18,6 +19,7 @@ from segmentr.stof.values import StofMap, StofSet
 def std_str(*args: Any) -> str:
     """Printed arguments joined by "" when any is a string, else by ", "."""
     sep = "" if any(type(a) is str for a in args) else ", "
+    check_printed_size(args, limits.MAX_STRING_BYTES)  # every part together, before any is printed
     parts = [to_str(a) for a in args]
     limits.check_string_size(sum(len(p) for p in parts) + len(sep) * len(parts))
     return sep.join(parts)

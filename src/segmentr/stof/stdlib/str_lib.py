@@ -1,77 +1,86 @@
 """The Str library: methods on strings. Lengths and indexes count UTF-8 bytes, as Stof does.
 
-Regular expressions (``matches``, ``find_matches``): Stof uses Rust's linear-time regex engine; Python's ``re``
-backtracks, so a hostile pattern could run for ever (ReDoS). Rather than a timeout we refuse the shapes that
-backtrack exponentially (a repeat nested inside another repeat, and backreferences), cap the pattern at 256
-characters and the subject at 100 000 characters, so every accepted search is polynomial and small.
+Regular expressions (``matches``, ``find_matches``) run on RE2 (the ``google-re2`` package): like the Rust
+``regex`` crate Stof uses, it matches in time linear in the text, whatever the pattern, and refuses what it
+cannot do in linear time (backreferences, lookaround, possessive quantifiers). A refused pattern is a Stof
+``Regex`` runtime error naming RE2's reason. The pattern is capped at 256 characters and the text at 100 000,
+and each search is charged to the budget by the length of its text.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+import re2
 
 from segmentr.stof import limits
 from segmentr.stof.access import str_at, str_len
 from segmentr.stof.errors import StofRuntimeError
+from segmentr.stof.sandbox import CHECK_EVERY, charge, charge_chars
 from segmentr.stof.stdlib.table import LibFunction, lib
-
-try:  # Python 3.11+: the parser lives in re._parser
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
 
 MAX_PATTERN_CHARS = 256
 MAX_SUBJECT_CHARS = 100_000
-_REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)}
-_compiled: dict[str, re.Pattern[str]] = {}
+# RE2's own memory cap for one compiled pattern (its DFA falls back to the slower linear NFA beyond it).
+_MAX_PATTERN_MEMORY = 8 << 20
+_compiled: dict[str, Any] = {}
 
 
-def _has_nested_repeat(items: Any, inside_repeat: bool) -> bool:
-    for op, arg in items:
-        if op in _REPEATS:
-            _low, high, sub = arg
-            if inside_repeat or _has_nested_repeat(sub, high > 1 or high == sre_parse.MAXREPEAT):
-                return True
-        elif op is sre_parse.SUBPATTERN:
-            if _has_nested_repeat(arg[-1], inside_repeat):
-                return True
-        elif op is sre_parse.BRANCH:
-            if any(_has_nested_repeat(branch, inside_repeat) for branch in arg[1]):
-                return True
-        elif op in (sre_parse.GROUPREF, sre_parse.GROUPREF_EXISTS) or (
-            op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT) and _has_nested_repeat(arg[1], inside_repeat)
-        ):
-            return True
-    return False
+def _options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every refused pattern on stderr
+    options.max_mem = _MAX_PATTERN_MEMORY
+    return options
 
 
-def compile_safe(pattern: str) -> re.Pattern[str]:
-    """Compile a condition's regex, refusing patterns that could backtrack exponentially."""
-    cached = _compiled.get(pattern)
-    if cached is not None:
-        return cached
+_OPTIONS = _options()
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why the engine refuses ``pattern`` (too long, or RE2's parse error), or None when it compiles."""
     if len(pattern) > MAX_PATTERN_CHARS:
-        raise StofRuntimeError(f"regex longer than {MAX_PATTERN_CHARS} characters", kind="Regex")
+        return f"regex longer than {MAX_PATTERN_CHARS} characters"
+    if pattern in _compiled:
+        return None
     try:
-        parsed = sre_parse.parse(pattern)
-        if _has_nested_repeat(parsed, False):
-            raise StofRuntimeError(
-                "regex with nested repetition or backreferences is not allowed", kind="Regex"
-            )
-        compiled = re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
-        raise StofRuntimeError(f"invalid regex: {exc}", kind="Regex") from None
+        compiled = re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return f"invalid regex: {reason}"
+    except Exception as exc:  # the binding may raise other types for odd input (e.g. surrogates)
+        return f"invalid regex: {type(exc).__name__}"
     if len(_compiled) > 256:
         _compiled.clear()
     _compiled[pattern] = compiled
-    return compiled
+    return None
+
+
+def compile_safe(pattern: str) -> Any:
+    """A condition's regex compiled by RE2 (cached), or a Stof ``Regex`` error saying why it is refused."""
+    cached = _compiled.get(pattern)
+    if cached is not None:
+        return cached
+    problem = regex_problem(pattern)
+    if problem is not None:
+        raise StofRuntimeError(problem, kind="Regex")
+    return _compiled[pattern]
 
 
 def _subject(s: str) -> str:
     if len(s) > MAX_SUBJECT_CHARS:
         raise StofRuntimeError(f"regex subject longer than {MAX_SUBJECT_CHARS} characters", kind="Regex")
+    charge_chars(len(s))
     return s
+
+
+def _matches(s: str, pattern: str) -> bool:
+    compiled = compile_safe(pattern)
+    try:
+        return compiled.search(_subject(s)) is not None
+    except UnicodeEncodeError:  # a lone surrogate cannot be handed to RE2 as UTF-8
+        raise StofRuntimeError("regex subject is not valid text", kind="Regex") from None
 
 
 def _byte_index(s: str, sub: str) -> int:
@@ -93,11 +102,10 @@ def _substring(s: str, start: int = 0, end: int | None = -1) -> str:
 
 
 def _split(s: str, sep: str = " ") -> list[str]:
+    limits.check_items(s.count(sep) + 1 if sep else len(s) + 2)
     if sep == "":
         return ["", *list(s), ""]
-    parts = s.split(sep)
-    limits.check_items(len(parts))
-    return parts
+    return s.split(sep)
 
 
 def _replace(s: str, find: str, repl: str = "") -> str:
@@ -116,14 +124,28 @@ def _push(s: str, other: str) -> str:
 def _find_matches(s: str, pattern: str) -> list[tuple[str, int, int]]:
     """Every match as (content, start, end), offsets in UTF-8 bytes."""
     found = []
-    for match in compile_safe(pattern).finditer(_subject(s)):
-        if s.isascii():
+    compiled = compile_safe(pattern)
+    matches = []
+    try:
+        for match in compiled.finditer(_subject(s)):
+            matches.append(match)
+            if len(matches) % CHECK_EVERY == 0:  # a Python object per match: paid as they come
+                limits.check_items(len(matches))
+                charge(CHECK_EVERY)
+    except UnicodeEncodeError:
+        raise StofRuntimeError("regex subject is not valid text", kind="Regex") from None
+    limits.check_items(len(matches))
+    ascii_text = s.isascii()
+    char_at, byte_at = 0, 0  # UTF-8 offsets advance with the matches (in order): linear, not per match
+    for match in matches:
+        if ascii_text:
             start, end = match.start(), match.end()
         else:
-            start = len(s[: match.start()].encode())
+            byte_at += len(s[char_at : match.start()].encode())
+            char_at = match.start()
+            start = byte_at
             end = start + len(match.group().encode())
         found.append((match.group(), start, end))
-        limits.check_items(len(found))
     return found
 
 
@@ -153,8 +175,8 @@ STR: dict[str, LibFunction] = {
     "upper": lib(lambda s: s.upper()),
     "lower": lib(lambda s: s.lower()),
     "push": lib(_push, 1, 1, "str"),
-    "matches": lib(lambda s, p: compile_safe(p).search(_subject(s)) is not None, 1, 1, "str"),
+    "matches": lib(_matches, 1, 1, "str"),
     "find_matches": lib(_find_matches, 1, 1, "str"),
 }
 
-__all__ = ["MAX_PATTERN_CHARS", "MAX_SUBJECT_CHARS", "STR", "compile_safe"]
+__all__ = ["MAX_PATTERN_CHARS", "MAX_SUBJECT_CHARS", "STR", "compile_safe", "regex_problem"]
