@@ -22,6 +22,7 @@ __all__ = [
     "MAX_ID_CHARS",
     "MAX_LABEL_CHARS",
     "MAX_NAME_CHARS",
+    "UINT64_MAX",
     "CustomerRules",
     "InvalidCustomer",
     "customer_problems",
@@ -36,6 +37,9 @@ MAX_NAME_CHARS = 255
 MAX_LABEL_CHARS = 500
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+# JSON integers are held in 64 bits, signed or unsigned (as orjson and the reference engine's serde_json hold
+# them); timestamps are stored in BIGINT columns, so they are signed.
+UINT64_MAX = 2**64 - 1
 # Past this many problems in one record the rest is noise.
 MAX_PROBLEMS = 20
 
@@ -195,11 +199,15 @@ def customer_problems(
         value = customer.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             fail(key, f"expected integer epoch milliseconds, got {_shown(value)}")
+        elif value is not None and not INT64_MIN <= value <= INT64_MAX:
+            fail(key, "integer out of the 64-bit range")
     _meter_problems(customer.get("meters"), fail)
     _override_problems(customer.get("overrides"), rules, fail, base, problems, in_place)
     _grant_problems(customer.get("grants"), rules, fail)
     _cap_problems(customer.get("caps"), fail)
-    _number_problems(customer, "", fail)
+    for key, value in customer.items():
+        if key not in _TIMESTAMPS:
+            _number_problems(value, key, fail)
     return problems
 
 
@@ -289,13 +297,13 @@ def _cap_problems(caps: Any, fail: Any) -> None:
 
 def _number_problems(value: Any, where: str, fail: Any) -> None:
     """Numbers anywhere in the record (metadata included) are finite and integers fit 64 bits: JSON has no
-    NaN or infinity, and PostgreSQL's BIGINT, orjson and the Stof engine's integers stop at 64 bits."""
+    NaN or infinity, and orjson and the reference engine hold integers in 64 bits."""
     if isinstance(value, float):
         if not math.isfinite(value):
-            fail(where.lstrip("."), f"expected a finite number, got {value}")
+            fail(where, f"expected a finite number, got {value}")
     elif isinstance(value, int) and not isinstance(value, bool):
-        if not INT64_MIN <= value <= INT64_MAX:
-            fail(where.lstrip("."), "integer out of the 64-bit range")
+        if not INT64_MIN <= value <= UINT64_MAX:
+            fail(where, "integer out of the 64-bit range")
     elif isinstance(value, dict):
         for key, item in value.items():
             _number_problems(item, f"{where}.{_path_key(key)}", fail)

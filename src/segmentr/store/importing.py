@@ -645,9 +645,14 @@ def open_source(source: str | os.PathLike[str] | IO[bytes]) -> tuple[IO[bytes], 
     """(binary stream, display name, size in bytes or None, whether we opened it and must close it)."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
+        if path.is_dir():
+            raise ImportFailed(f"{path}: a directory, not a file")
         if not path.is_file():
             raise ImportFailed(f"{path}: no such file")
-        return open(path, "rb", buffering=1 << 20), str(path), path.stat().st_size, True
+        try:
+            return open(path, "rb", buffering=1 << 20), str(path), path.stat().st_size, True
+        except OSError as exc:
+            raise ImportFailed(f"{path}: cannot read it ({exc.strerror})") from None
     name = str(getattr(source, "name", "<stream>"))
     if not hasattr(source, "peek"):  # format detection looks at the first bytes without consuming them
         source = io.BufferedReader(source)  # type: ignore[arg-type]

@@ -226,6 +226,7 @@ class Store:
         """Import a policy file (JSON or YAML), validated before it is stored; returns the new version."""
         stream, name, _size, owned = importing.open_source(source)
         try:
+            importing.skip_byte_order_mark(stream, name)
             text = stream.read()
         finally:
             if owned:
@@ -241,7 +242,9 @@ class Store:
         try:
             return self.put_policy(env, document)
         except InvalidData as exc:
-            raise ImportFailed("\n".join(f"{name}: {line}" for line in str(exc).splitlines())) from exc
+            lines = [line.strip() for line in str(exc).splitlines()]
+            problems = [line for line in lines if line and line != "invalid policy document:"]
+            raise ImportFailed("\n".join(f"{name}: {line}" for line in problems)) from exc
 
     def policy_version(self, env: EnvRef, version: int | None = None) -> PolicyVersion:
         with self.session() as session:
