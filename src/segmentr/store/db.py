@@ -154,6 +154,16 @@ def translate_errors() -> Iterator[None]:
         raise DatabaseError(_first_line(exc)) from exc
     except sa_exc.SQLAlchemyError as exc:
         raise DatabaseError(_first_line(exc)) from exc
+    except Exception as exc:
+        # The import writers use the drivers' own cursors (COPY, executemany): their errors arrive untranslated.
+        if not type(exc).__module__.startswith(("psycopg", "sqlite3")):
+            raise
+        if _waited_too_long(exc):
+            raise DatabaseError(busy_message()) from exc
+        message = _first_line(exc)
+        if "unique" in message.lower() or "duplicate key" in message.lower():
+            raise AlreadyExists(message) from exc
+        raise DatabaseError(message) from exc
 
 
 def busy_message() -> str:
@@ -164,7 +174,7 @@ def busy_message() -> str:
     )
 
 
-def _first_line(exc: sa_exc.SQLAlchemyError) -> str:
+def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
