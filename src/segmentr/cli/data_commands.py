@@ -74,7 +74,10 @@ def import_customers_command(
         columns = (
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]}")
         )
-        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
+        # no progress display when standard error is not a terminal (a log, a pipe): just the result
+        with Progress(
+            *columns, TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal
+        ) as progress:
             task = progress.add_task("importing customers", total=size, n="")
 
             def report(done: int, read: int, total: int | None) -> None:
@@ -106,7 +109,7 @@ def generate_customers_command(
             say(("✓", "green"), f" sample policy imported into {env} as version {version}")
         started = time.perf_counter()
         columns = (TextColumn("generating customers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("generate", total=count)
             written = store.import_customer_dicts(
                 env,
