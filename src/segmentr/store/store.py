@@ -238,7 +238,13 @@ class Store:
         except ValueError as exc:
             raise ImportFailed(f"{name}: {exc}") from exc
         except Exception as exc:  # YAML parse errors and the like: bad input, not a crash
-            raise ImportFailed(f"{name}: not a JSON or YAML policy ({exc})") from exc
+            mark = getattr(exc, "problem_mark", None)
+            if mark is not None:  # a YAML error: its line and column, one line
+                problem = getattr(exc, "problem", None) or "cannot be read"
+                raise ImportFailed(
+                    f"{name}:{mark.line + 1}:{mark.column + 1}: not a JSON or YAML policy ({problem})"
+                ) from exc
+            raise ImportFailed(f"{name}: not a JSON or YAML policy ({str(exc).splitlines()[0]})") from exc
         try:
             return self.put_policy(env, document)
         except InvalidData as exc:
