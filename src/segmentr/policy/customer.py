@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "CUSTOMER_DEFAULTS",
+    "GRANT_NUMBER_FIELDS",
     "INT64_MAX",
     "INT64_MIN",
     "MAX_ID_CHARS",
@@ -61,7 +62,7 @@ _OBJECT_FIELDS = ("overrides", "caps", "grants", "meters")
 _TIMESTAMPS = ("cloud_created", "cloud_updated")
 # Optional numeric fields of a meter, a grant and a cap (null allowed): type-checked when present.
 _METER_NUMBERS = ("overhead", "ewma_rate", "governor_tokens", "governor_last_refill")
-_GRANT_NUMBERS = ("starting_value", "created_on", "granted_on", "expires_on", "last_reset")
+GRANT_NUMBER_FIELDS = ("starting_value", "created_on", "granted_on", "expires_on", "last_reset")
 _CAP_NUMBERS = ("meter_value", "overhead_cost", "expires_on")
 
 
@@ -206,37 +207,48 @@ def customer_problems(
     _grant_problems(customer.get("grants"), rules, fail)
     _cap_problems(customer.get("caps"), fail)
     for key, value in customer.items():
-        if key not in _TIMESTAMPS:
+        if key not in _TIMESTAMPS and not _numbers_fine(value):  # the paths only once a bad one is known
             _number_problems(value, key, fail)
     return problems
 
 
-def _optional_numbers(obj: dict[str, Any], keys: tuple[str, ...], where: str, fail: Any) -> None:
+def _optional_numbers(obj: dict[str, Any], keys: tuple[str, ...], where: Any, fail: Any) -> None:
     for key in keys:
         value = obj.get(key)
-        if value is not None and not is_number(value):
-            fail(f"{where}.{key}", f"expected a number or null, got {_shown(value)}")
+        if value is not None and type(value) not in _NUMBER_TYPES:
+            fail(f"{where()}.{key}", f"expected a number or null, got {_shown(value)}")
+
+
+_NUMBER_TYPES = frozenset({int, float})
 
 
 def _meter_problems(meters: Any, fail: Any) -> None:
     if not isinstance(meters, dict):
         return
     for name, meter in meters.items():
-        where = f"meters.{_path_key(name)}"
-        if not isinstance(meter, dict):
-            fail(where, f"expected an object {{credit, started, value, …}}, got {_shown(meter)}")
+        # the path is built only for a problem: this runs for every meter of every imported customer
+        def where(name: Any = name) -> str:
+            return f"meters.{_path_key(name)}"
+
+        if type(meter) is not dict:
+            fail(where(), f"expected an object {{credit, started, value, …}}, got {_shown(meter)}")
             continue
         for key in ("started", "value"):
-            if not is_number(meter.get(key)):
-                fail(f"{where}.{key}", f"expected a number, got {_shown(meter.get(key))}")
+            if type(meter.get(key)) not in _NUMBER_TYPES:
+                fail(f"{where()}.{key}", f"expected a number, got {_shown(meter.get(key))}")
         credit = meter.get("credit")
-        if credit is not None and not isinstance(credit, str):
-            fail(f"{where}.credit", f"expected a string, got {_shown(credit)}")
-        _optional_numbers(meter, _METER_NUMBERS, where, fail)
-        for key, kind, name_of in (("holds", dict, "an object"), ("estimates", dict, "an object"),
-                                   ("history", list, "a list")):
-            if meter.get(key) is not None and not isinstance(meter[key], kind):
-                fail(f"{where}.{key}", f"expected {name_of}, got {_shown(meter[key])}")
+        if credit is not None and type(credit) is not str:
+            fail(f"{where()}.credit", f"expected a string, got {_shown(credit)}")
+        if len(meter) > 4:  # the usual four keys checked; the rest only when present
+            _optional_numbers(meter, _METER_NUMBERS, where, fail)
+            for key, kind, name_of in (("holds", dict, "an object"), ("estimates", dict, "an object"),
+                                       ("history", list, "a list")):
+                if meter.get(key) is not None and not isinstance(meter[key], kind):
+                    fail(f"{where()}.{key}", f"expected {name_of}, got {_shown(meter[key])}")
+        else:
+            overhead = meter.get("overhead")
+            if overhead is not None and type(overhead) not in _NUMBER_TYPES:
+                fail(f"{where()}.overhead", f"expected a number or null, got {_shown(overhead)}")
 
 
 def _override_problems(
@@ -262,37 +274,63 @@ def _grant_problems(grants: Any, rules: CustomerRules, fail: Any) -> None:
     if not isinstance(grants, dict):
         return
     for grant_id, grant in grants.items():
-        where = f"grants.{_path_key(grant_id)}"
+        def where(grant_id: Any = grant_id) -> str:
+            return f"grants.{_path_key(grant_id)}"
+
         if not isinstance(grant, dict):
-            fail(where, f"expected an object {{credit, value, …}}, got {_shown(grant)}")
+            fail(where(), f"expected an object {{credit, value, …}}, got {_shown(grant)}")
             continue
         credit = grant.get("credit")
         if not isinstance(credit, str):
-            fail(f"{where}.credit", f"expected a string, got {_shown(credit)}")
+            fail(f"{where()}.credit", f"expected a string, got {_shown(credit)}")
         elif rules.credits is not None and credit not in rules.credits:
-            fail(f"{where}.credit", f"unknown credit {_shown(credit)}")
+            fail(f"{where()}.credit", f"unknown credit {_shown(credit)}")
         if not is_number(grant.get("value")):
-            fail(f"{where}.value", f"expected a number, got {_shown(grant.get('value'))}")
-        _optional_numbers(grant, _GRANT_NUMBERS, where, fail)
+            fail(f"{where()}.value", f"expected a number, got {_shown(grant.get('value'))}")
+        _optional_numbers(grant, GRANT_NUMBER_FIELDS, where, fail)
         topup = grant.get("topup")
         if topup is not None and not isinstance(topup, str):
-            fail(f"{where}.topup", f"expected a string or null, got {_shown(topup)}")
+            fail(f"{where()}.topup", f"expected a string or null, got {_shown(topup)}")
 
 
 def _cap_problems(caps: Any, fail: Any) -> None:
     if not isinstance(caps, dict):
         return
     for cap_id, cap in caps.items():
-        where = f"caps.{_path_key(cap_id)}"
+        def where(cap_id: Any = cap_id) -> str:
+            return f"caps.{_path_key(cap_id)}"
+
         if not isinstance(cap, dict):
-            fail(where, f"expected an object {{credit, value, …}}, got {_shown(cap)}")
+            fail(where(), f"expected an object {{credit, value, …}}, got {_shown(cap)}")
             continue
         if not is_number(cap.get("value")):
-            fail(f"{where}.value", f"expected a number, got {_shown(cap.get('value'))}")
+            fail(f"{where()}.value", f"expected a number, got {_shown(cap.get('value'))}")
         credit = cap.get("credit")
         if credit is not None and not isinstance(credit, str):
-            fail(f"{where}.credit", f"expected a string, got {_shown(credit)}")
+            fail(f"{where()}.credit", f"expected a string, got {_shown(credit)}")
         _optional_numbers(cap, _CAP_NUMBERS, where, fail)
+
+
+def _numbers_fine(value: Any) -> bool:
+    """Whether every number in ``value`` is finite and fits 64 bits (the quick walk, without paths)."""
+    kind = type(value)
+    if kind is float:
+        return math.isfinite(value)
+    if kind is int:
+        return INT64_MIN <= value <= UINT64_MAX
+    if kind is dict:
+        return all(_numbers_fine(item) for item in value.values()) if value else True
+    if kind is list:
+        return all(_numbers_fine(item) for item in value) if value else True
+    if kind is str or value is None or kind is bool:
+        return True
+    return not isinstance(value, float | int | dict | list) or _numbers_fine_slow(value)
+
+
+def _numbers_fine_slow(value: Any) -> bool:
+    problems: list[str] = []
+    _number_problems(value, "", lambda _where, message: problems.append(message))
+    return not problems
 
 
 def _number_problems(value: Any, where: str, fail: Any) -> None:

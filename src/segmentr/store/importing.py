@@ -26,6 +26,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine
 
 from segmentr.policy.customer import (
+    GRANT_NUMBER_FIELDS,
     INT64_MAX,
     INT64_MIN,
     MAX_ID_CHARS,
@@ -276,9 +277,8 @@ def read_customer_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """Insert-ready rows from a binary stream (the import's fast path); ImportFailed names a bad record."""
     records, locate = _records(stream, name, fmt, position if position is not None else [0], encoding)
-    plans = rules.plans if rules is not None else None
     for number, record in records:
-        row = _fast_row(environment_id, record, now, plans)
+        row = _fast_row(environment_id, record, now, rules)
         if row is None:  # unusual input: the careful path coerces it or says exactly what is wrong
             try:
                 row = _row(environment_id, normalise_customer(record, locate(number), rules), now)
@@ -309,9 +309,8 @@ def read_copy_lines(
     """(customer id, PostgreSQL COPY text line) from a binary stream; ImportFailed names a bad record."""
     records, locate = _records(stream, name, fmt, position if position is not None else [0], encoding)
     environment, now_digits = str(environment_id).encode(), str(now).encode()
-    plans = rules.plans if rules is not None else None
     for number, record in records:
-        fields = _checked_fields(record, plans)
+        fields = _checked_fields(record, rules)
         if fields is None:  # unusual input: the careful path coerces it or says exactly what is wrong
             try:
                 customer = normalise_customer(record, locate(number), rules)
@@ -377,10 +376,11 @@ _NUMBER_TYPES = (int, float)
 _PLAIN_METER_KEYS = 4
 
 
-def _checked_fields(record: Any, plans: frozenset[str] | None = None) -> CheckedFields | None:
+def _checked_fields(record: Any, rules: CustomerRules | None = None) -> CheckedFields | None:
     """A well-formed record's column values, checked with cheap type tests; None for anything unusual (the
     careful path, ``normalise_customer``, then accepts it or says what is wrong). The records come from orjson,
-    so their numbers are finite and their integers fit 64 bits; ``plans`` are the known plans (None: any)."""
+    so their numbers are finite and their integers fit 64 bits; ``rules`` name the known plans and credits."""
+    plans, credits = (rules.plans, rules.credits) if rules is not None else (None, None)
     # Spelled out test by test (no generators): this runs once per imported customer.
     if type(record) is not dict:
         return None
@@ -404,8 +404,21 @@ def _checked_fields(record: Any, plans: frozenset[str] | None = None) -> Checked
     overrides, caps, grants, meters = get("overrides", {}), get("caps", {}), get("grants", {}), get("meters", {})
     if type(overrides) is not dict or type(caps) is not dict or type(grants) is not dict or type(meters) is not dict:
         return None
-    if overrides or caps or grants:  # rare: their shapes are the careful path's to check
+    if overrides or caps:  # rare: their shapes are the careful path's to check
         return None
+    for grant in grants.values():  # topup grants: common enough to check here
+        if type(grant) is not dict:
+            return None
+        grant_get = grant.get
+        credit, topup = grant_get("credit"), grant_get("topup")
+        if type(credit) is not str or (credits is not None and credit not in credits):
+            return None
+        if type(grant_get("value")) not in _NUMBER_TYPES or (topup is not None and type(topup) is not str):
+            return None
+        for key in GRANT_NUMBER_FIELDS:
+            value = grant_get(key)
+            if value is not None and type(value) not in _NUMBER_TYPES:
+                return None
     for meter in meters.values():
         if type(meter) is not dict or len(meter) > _PLAIN_METER_KEYS:
             return None
@@ -426,10 +439,10 @@ def _checked_fields(record: Any, plans: frozenset[str] | None = None) -> Checked
 
 
 def _fast_row(
-    environment_id: int, record: Any, now: int, plans: frozenset[str] | None = None
+    environment_id: int, record: Any, now: int, rules: CustomerRules | None = None
 ) -> tuple[Any, ...] | None:
     """The row of a well-formed record; None for anything unusual."""
-    fields = _checked_fields(record, plans)
+    fields = _checked_fields(record, rules)
     if fields is None:
         return None
     customer_id, plan, kind, label, *documents, created, updated = fields
