@@ -68,11 +68,11 @@ def test_history_restore_and_delete(editor: SegmentService) -> None:
     history = editor.history("second")
     assert [(v.version, v.name) for v in history] == [(1, "first"), (2, "second")]
 
-    restored = editor.restore("second", 1)
-    assert (restored.version, restored.name, restored.condition) == (3, "first", 'customer.plan == "free"')
+    restored = editor.restore("second", 1)  # the condition comes back, the name stays
+    assert (restored.version, restored.name, restored.condition) == (3, "second", 'customer.plan == "free"')
     assert [v.version for v in editor.history(saved.id)] == [1, 2, 3]
 
-    editor.delete("first")
+    editor.delete("second")
     with pytest.raises(NotFound):
         editor.get(saved.id)
     with pytest.raises(NotFound):

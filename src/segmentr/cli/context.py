@@ -1,28 +1,65 @@
-"""What every command shares: the consoles, the environment check, and the way into the service layer
-(the configured database; store and service errors become a one-line message and exit code 1)."""
+"""What every command shares: the consoles, literal printing of user data, the environment check, and the way
+into the service layer (the configured database; store and service errors become a one-line message, exit 1).
+
+Everything a user typed or imported (names, ids, conditions, values, messages quoting them) is printed as
+literal text: ``say``/``fail`` build ``rich.text.Text`` from plain strings and ``(text, style)`` pairs, so
+``[red]x[/red]`` or ``[/]`` in a segment name is shown as typed, never read as markup; emoji codes such as
+``:smile:`` stay text too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from segmentr import service
 from segmentr.service import SegmentService, ServiceError
 from segmentr.store import Store, StoreError
 
-out = Console(highlight=False)
+out = Console(highlight=False, emoji=False)
 # errors are not wrapped at the terminal width: a long path or message stays one line to copy or grep
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+# A piece of a printed line: literal text, or (literal text, rich style).
+Part = str | tuple[str, str]
+
+
+def literal(*parts: Part) -> Text:
+    """One line of literal text; styled parts are ``(text, style)`` pairs (the style is ours, the text never
+    markup)."""
+    return Text.assemble(*parts)
+
+
+def say(*parts: Part) -> None:
+    """Print a line on standard output, every part literally."""
+    out.print(literal(*parts))
+
+
+def warn(*parts: Part) -> None:
+    """Print a line on standard error, every part literally."""
+    err.print(literal(*parts))
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` on standard error (literally) and return the Exit to raise."""
+    err.print(literal(("error:", "red"), " ", message))
+    return typer.Exit(code)
+
+
+def cell(value: Any) -> Text:
+    """A table cell shown literally."""
+    return Text(str(value))
 
 
 def check_env(env: str) -> str:
     """``test`` or ``live``; anything else exits 1 with the reason."""
     if env not in ("test", "live"):
-        err.print(f"[red]error:[/red] unknown environment {env!r}: use test or live")
-        raise typer.Exit(1)
+        raise fail(f"unknown environment {env!r}: use test or live")
     return env
 
 
@@ -33,8 +70,7 @@ def open_store(*, migrate: bool = False) -> Iterator[Store]:
         with service.open_store(migrate=migrate) as store:
             yield store
     except (StoreError, ServiceError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise fail(str(exc)) from exc
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 
 from segmentr.cli import app
-from segmentr.cli.context import check_env, err, open_store, out
+from segmentr.cli.context import check_env, err, open_store, say
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.store import NoPolicy
 
@@ -35,10 +35,10 @@ def init_command() -> None:
     with open_store(migrate=True) as store:
         workspace = store.default_workspace()
         owner = next((m for m in store.members(workspace.id) if m.role == "owner"), None)
-        out.print(f"[green]✓[/green] database ready: {store.url}")
-        out.print(f"  workspace {workspace.name} ({workspace.id}), environments test and live")
+        say(("✓", "green"), f" database ready: {store.url}")
+        say(f"  workspace {workspace.name} ({workspace.id}), environments test and live")
         if owner is not None:
-            out.print(f"  owner {owner.email}")
+            say(f"  owner {owner.email}")
 
 
 @import_app.command("policy")
@@ -50,7 +50,7 @@ def import_policy_command(
     check_env(env)
     with open_store() as store:
         version = store.import_policy(env, file)
-        out.print(f"[green]✓[/green] policy imported into {env} as version {version}")
+        say(("✓", "green"), f" policy imported into {env} as version {version}")
 
 
 @import_app.command("customers")
@@ -60,15 +60,24 @@ def import_customers_command(
     fmt: Annotated[
         str | None, typer.Option("--format", help="jsonl, json or csv (default: from the file).")
     ] = None,
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="A CSV file's text encoding, e.g. latin-1 (JSON is always UTF-8).")
+    ] = "utf-8",
 ) -> None:
-    """Import (upsert) customers in Limitr's format; cloud_created/cloud_updated are kept when given."""
+    """Import (upsert) customers in Limitr's format; cloud_created/cloud_updated are kept when given.
+
+    Each record is checked against the environment's live policy (plans, credits, the shapes of meters, grants
+    and overrides); a bad one imports nothing and names its line. A repeated id: the later record wins."""
     check_env(env)
     with open_store() as store:
         size = file.stat().st_size if file.is_file() else None
         columns = (
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]}")
         )
-        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
+        # no progress display when standard error is not a terminal (a log, a pipe): just the result
+        with Progress(
+            *columns, TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal
+        ) as progress:
             task = progress.add_task("importing customers", total=size, n="")
 
             def report(done: int, read: int, total: int | None) -> None:
@@ -77,10 +86,10 @@ def import_customers_command(
                 description = "finishing (indexes, commit)" if finishing else "importing customers"
                 progress.update(task, completed=read, n=f"{done:,} customers", description=description)
 
-            result = store.import_customers(env, file, fmt=fmt, progress=report)
-        out.print(
-            f"[green]✓[/green] {result.count:,} customers imported into {env} "
-            f"in {result.seconds:.1f}s ({result.per_second:,.0f}/s)"
+            result = store.import_customers(env, file, fmt=fmt, progress=report, encoding=encoding)
+        say(
+            ("✓", "green"),
+            f" {result.count:,} customers imported into {env} in {result.seconds:.1f}s ({result.per_second:,.0f}/s)",
         )
 
 
@@ -97,14 +106,14 @@ def generate_customers_command(
             store.policy_version(env)
         except NoPolicy:
             version = store.put_policy(env, sample_policy())
-            out.print(f"[green]✓[/green] sample policy imported into {env} as version {version}")
+            say(("✓", "green"), f" sample policy imported into {env} as version {version}")
         started = time.perf_counter()
         columns = (TextColumn("generating customers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("generate", total=count)
             written = store.import_customer_dicts(
                 env,
                 generate_customers(count, seed=seed, now_ms=store.now()),
                 on_batch=lambda done, _read: progress.update(task, completed=done),
             )
-        out.print(f"[green]✓[/green] {written:,} customers generated into {env} in {time.perf_counter() - started:.1f}s")
+        say(("✓", "green"), f" {written:,} customers generated into {env} in {time.perf_counter() - started:.1f}s")

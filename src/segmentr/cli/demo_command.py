@@ -8,7 +8,7 @@ from rich.table import Table
 
 from segmentr import stof
 from segmentr.cli import app
-from segmentr.cli.context import err, open_store, out
+from segmentr.cli.context import cell, open_store, out, say, warn
 from segmentr.policy.vocabulary import SEGMENT_BINDINGS
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.segments import EXAMPLES, TEMPLATES, Template
@@ -21,16 +21,16 @@ SAMPLE_MEMBERS = 5
 
 def _check_seed_conditions(seeds: tuple[Template, ...]) -> None:
     """Every seed condition through the checker: ✓ valid, or its diagnostics."""
-    out.print("[bold]Seed conditions[/bold]")
+    say(("Seed conditions", "bold"))
     for seed in seeds:
         diagnostics = stof.check(seed.code, bindings=SEGMENT_BINDINGS)
         if not any(d.severity == "error" for d in diagnostics):
-            out.print(f"  [green]✓ valid[/green] {seed.name}")
+            say("  ", ("✓ valid", "green"), f" {seed.name}")
         else:
-            out.print(f"  [red]✗ invalid[/red] {seed.name}")
+            say("  ", ("✗ invalid", "red"), f" {seed.name}")
         for d in diagnostics:
             colour = "red" if d.severity == "error" else "yellow"
-            out.print(f"      {d.line}:{d.column}: [{colour}]{d.severity}[/{colour}]: {d.message}")
+            say(f"      {d.line}:{d.column}: ", (d.severity, colour), f": {d.message}")
 
 
 def _ensure_data(store: Store) -> None:
@@ -41,10 +41,10 @@ def _ensure_data(store: Store) -> None:
             store.policy_version(env)
         except NoPolicy:
             version = store.put_policy(env, sample_policy())
-            out.print(f"[green]✓[/green] sample policy imported into {env} as version {version}")
+            say(("✓", "green"), f" sample policy imported into {env} as version {version}")
         if not had_customers:
             written = store.import_customer_dicts(env, generate_customers(how_many, seed=42, now_ms=store.now()))
-            out.print(f"[green]✓[/green] {written:,} sample customers generated into {env}")
+            say(("✓", "green"), f" {written:,} sample customers generated into {env}")
 
 
 def _ensure_segments(segments: SegmentService, seeds: tuple[Template, ...]) -> None:
@@ -58,8 +58,8 @@ def _ensure_segments(segments: SegmentService, seeds: tuple[Template, ...]) -> N
             segments.create(SegmentInput(name=seed.name, description=seed.description, condition=seed.code))
             created += 1
         except StoreError as exc:
-            err.print(f"[yellow]![/yellow] segment {seed.name} not created: {exc}")
-    out.print(f"[green]✓[/green] {created} segments created ({len(existing)} already there)")
+            warn(("!", "yellow"), f" segment {seed.name} not created: {exc}")
+    say(("✓", "green"), f" {created} segments created ({len(existing)} already there)")
 
 
 def _live_table(segments: SegmentService, seeds: tuple[Template, ...]) -> Table:
@@ -69,16 +69,18 @@ def _live_table(segments: SegmentService, seeds: tuple[Template, ...]) -> Table:
     for seed in seeds:
         segment = by_name.get(seed.name)
         if segment is None:
-            table.add_row(seed.name, "—", "—", "not saved", "")
+            table.add_row(cell(seed.name), "—", "—", "not saved", "")
             continue
         try:
             preview = segments.preview(segment.condition, "live", sample=SAMPLE_MEMBERS)
         except stof.StofSyntaxError as exc:
-            table.add_row(seed.name, "—", "—", f"does not parse: {exc}", "")
+            table.add_row(cell(seed.name), "—", "—", cell(f"does not parse: {exc}"), "")
             continue
         counted = preview.count
         errors = str(counted.errors) if not counted.errors else f"{counted.errors} ({counted.last_error})"
-        table.add_row(seed.name, f"{counted.n:,}", counted.method, errors, ", ".join(preview.sample))
+        table.add_row(
+            cell(seed.name), f"{counted.n:,}", cell(counted.method), cell(errors), cell(", ".join(preview.sample))
+        )
     return table
 
 
@@ -89,9 +91,9 @@ def demo_command() -> None:
     seeds = (*TEMPLATES, *EXAMPLES)
     _check_seed_conditions(seeds)
     with open_store(migrate=True) as store:
-        out.print(f"[green]✓[/green] database ready: {store.url}")
+        say(("✓", "green"), f" database ready: {store.url}")
         segments = service_for(store)
         _ensure_data(store)
         _ensure_segments(segments, seeds)
         out.print(_live_table(segments, seeds))
-    out.print(f"done in {time.perf_counter() - started:.1f}s")
+    say(f"done in {time.perf_counter() - started:.1f}s")

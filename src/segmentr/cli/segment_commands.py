@@ -13,9 +13,10 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.table import Table
+from rich.text import Text
 
 from segmentr.cli import app
-from segmentr.cli.context import check_env, err, open_segments, out
+from segmentr.cli.context import cell, check_env, err, fail, open_segments, out, say
 from segmentr.cli.stof_commands import read_source
 from segmentr.segments import SimpleRow, parse_rows
 from segmentr.service import Page, SegmentChanges, SegmentInput, SegmentService
@@ -80,15 +81,13 @@ def parse_simple_rows(texts: list[str]) -> list[SimpleRow]:
         return parse_rows([parse_simple_row(text) for text in texts])
     except (ValueError, ValidationError) as exc:
         message = "; ".join(e["msg"] for e in exc.errors()) if isinstance(exc, ValidationError) else str(exc)
-        err.print(f"[red]error:[/red] {message}")
-        raise typer.Exit(2) from None
+        raise fail(message, 2) from None
 
 
 def _condition_fields(condition: str | None, simple: list[str] | None) -> dict[str, Any]:
     """``condition`` (from --condition) or ``simple`` rows (from --simple): one of them, or neither (empty)."""
     if condition is not None and simple:
-        err.print("[red]error:[/red] give either --condition or --simple, not both")
-        raise typer.Exit(2)
+        raise fail("give either --condition or --simple, not both", 2)
     if condition is not None:
         return {"condition": read_source(condition)}
     if simple:
@@ -103,16 +102,16 @@ def _when(ms: int | None) -> str:
 
 
 def _print_segment(segment: Segment) -> None:
-    out.print(f"[bold]{segment.name}[/bold] ({segment.id}) version {segment.version}, {segment.mode} mode")
+    say((segment.name, "bold"), f" ({segment.id}) version {segment.version}, {segment.mode} mode")
     if segment.description:
-        out.print(f"  {segment.description}")
-    out.print(f"  updated {_when(segment.updated_at)}" + (f" by {segment.updated_by}" if segment.updated_by else ""))
+        say(f"  {segment.description}")
+    say(f"  updated {_when(segment.updated_at)}" + (f" by {segment.updated_by}" if segment.updated_by else ""))
     if segment.simple:
-        out.print("  rows: " + json.dumps(segment.simple))
+        say("  rows: " + json.dumps(segment.simple, ensure_ascii=False))
     if segment.error_count:
-        out.print(f"  [yellow]{segment.error_count} evaluation errors[/yellow], last: {segment.last_error}")
-    out.print("condition:")
-    out.print(segment.condition, markup=False)
+        say("  ", (f"{segment.error_count} evaluation errors", "yellow"), f", last: {segment.last_error}")
+    say("condition:")
+    say(segment.condition)
 
 
 @segments_app.command("create")
@@ -125,11 +124,14 @@ def create_command(
     """Create a segment from a Stof condition (advanced mode) or simple-mode rows."""
     fields = _condition_fields(condition, simple)
     if not fields:
-        err.print("[red]error:[/red] give the condition with --condition FILE|- or --simple ROW")
-        raise typer.Exit(2)
+        raise fail("give the condition with --condition FILE|- or --simple ROW", 2)
     with open_segments() as segments:
-        segment = segments.create(SegmentInput(name=name, description=description, **fields))
-        out.print(f"[green]✓[/green] segment {segment.name} created ({segment.id}), version {segment.version}")
+        try:
+            draft = SegmentInput(name=name, description=description, **fields)
+        except ValidationError as exc:
+            raise fail(_invalid_input(exc)) from None
+        segment = segments.create(draft)
+        say(("✓", "green"), f" segment {segment.name} created ({segment.id}), version {segment.version}")
 
 
 @segments_app.command("list")
@@ -138,12 +140,12 @@ def list_command() -> None:
     with open_segments() as segments:
         saved = segments.segments()
     if not saved:
-        out.print("no segments yet: `segmentr segments create` or `segmentr demo`")
+        say("no segments yet: `segmentr segments create` or `segmentr demo`")
         return
     table = Table("name", "id", "mode", "version", "updated", "errors")
     for segment in saved:
         table.add_row(
-            segment.name, segment.id, segment.mode, str(segment.version), _when(segment.updated_at),
+            cell(segment.name), cell(segment.id), cell(segment.mode), str(segment.version), _when(segment.updated_at),
             str(segment.error_count),
         )
     out.print(table)
@@ -171,19 +173,23 @@ def edit_command(
     if description is not None:
         changes["description"] = description
     if not changes:
-        err.print("[red]error:[/red] nothing to change: give --name, --description, --condition or --simple")
-        raise typer.Exit(2)
+        raise fail("nothing to change: give --name, --description, --condition or --simple", 2)
     with open_segments() as segments:
-        updated = segments.edit(segment, SegmentChanges(**changes))
-        out.print(f"[green]✓[/green] segment {updated.name} saved as version {updated.version}")
+        try:
+            edit = SegmentChanges(**changes)
+        except ValidationError as exc:
+            raise fail(_invalid_input(exc)) from None
+        updated = segments.edit(segment, edit)
+        say(("✓", "green"), f" segment {updated.name} saved as version {updated.version}")
 
 
 @segments_app.command("delete")
 def delete_command(segment: SegmentArg) -> None:
     """Delete a segment and its history."""
     with open_segments() as segments:
-        segments.delete(segment)
-        out.print(f"[green]✓[/green] segment {segment} deleted")
+        saved = segments.get(segment)
+        segments.delete(saved.id)
+        say(("✓", "green"), f" segment {saved.name} ({saved.id}) deleted")
 
 
 @segments_app.command("history")
@@ -195,8 +201,8 @@ def history_command(segment: SegmentArg) -> None:
     for version in versions:
         first_line = version.condition.splitlines()[0] if version.condition else ""
         table.add_row(
-            str(version.version), version.name, version.mode, _when(version.created_at), version.created_by or "",
-            first_line,
+            str(version.version), cell(version.name), cell(version.mode), _when(version.created_at),
+            cell(version.created_by or ""), cell(first_line),
         )
     out.print(table)
 
@@ -205,15 +211,18 @@ def history_command(segment: SegmentArg) -> None:
 def restore_command(
     segment: SegmentArg, version: Annotated[int, typer.Argument(help="The version to bring back.")]
 ) -> None:
-    """Bring back an old version (saved as a new version)."""
+    """Bring back an old version's condition and description (saved as a new version; the name stays)."""
     with open_segments() as segments:
         restored = segments.restore(segment, version)
-        out.print(f"[green]✓[/green] version {version} of {restored.name} restored as version {restored.version}")
+        say(("✓", "green"), f" version {version} of {restored.name} restored as version {restored.version}")
 
 
 def _unparsable(exc: StofSyntaxError) -> typer.Exit:
-    err.print(f"[red]error:[/red] the segment's condition does not parse: {exc}")
-    return typer.Exit(1)
+    return fail(f"the segment's condition does not parse: {exc}")
+
+
+def _invalid_input(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'segment'}: {e['msg']}" for e in exc.errors())
 
 
 @segments_app.command("eval")
@@ -231,29 +240,33 @@ def eval_segment_command(
         except StofSyntaxError as exc:
             raise _unparsable(exc) from None
     if explain and result.trace is not None:
-        out.print("trace:")
+        say("trace:")
         for step in result.steps or ["(no intermediate steps)"]:
-            out.print(f"  {step}", markup=False)
-    mark = "[green]matched[/green]" if result.matched else "[yellow]not matched[/yellow]"
-    out.print(f"{mark}: {customer_id} for {result.segment_name}")
-    out.print(f"value: {result.value!r}", markup=False)
+            say(f"  {step}")
+    mark = ("matched", "green") if result.matched else ("not matched", "yellow")
+    say(mark, f": {customer_id} for {result.segment_name}")
+    say(f"value: {result.value!r}")
     if result.error is not None:
-        out.print(f"error: {result.error}", markup=False)
-    out.print(result.reason, markup=False)
+        say(f"error: {result.error}")
+    say(result.reason)
 
 
 def _all_member_ids(
     segments: SegmentService, segment: str, env: str, limit: int | None
-) -> tuple[list[str], Page]:
-    """Member ids in id order, page by page, up to ``limit`` (all when None); the last page tells the method."""
+) -> tuple[list[str], Page, int, str | None]:
+    """Member ids in id order, page by page, up to ``limit`` (all when None); the last page tells the method;
+    then how many evaluations failed over all pages, and the last failure."""
     ids: list[str] = []
     cursor: str | None = None
+    failed, last_error = 0, None
     while True:
         want = 1000 if limit is None else min(1000, limit - len(ids))
         page = segments.members(segment, env, cursor=cursor, page_size=want)
         ids.extend(page.ids)
+        failed += page.errors
+        last_error = page.last_error or last_error
         if page.next_cursor is None or (limit is not None and len(ids) >= limit):
-            return ids, page
+            return ids, page, failed, last_error
         cursor = page.next_cursor
 
 
@@ -268,25 +281,25 @@ def members_command(
     """The customers of a segment: SQL pushdown when the condition allows it, streaming evaluation otherwise."""
     check_env(env)
     if fmt not in ("table", "json", "csv"):
-        err.print(f"[red]error:[/red] unknown format {fmt!r}: use table, json or csv")
-        raise typer.Exit(2)
+        raise fail(f"unknown format {fmt!r}: use table, json or csv", 2)
     with open_segments() as segments:
         saved = segments.get(segment)
         try:
             if count_only:
                 counted = segments.count(saved.id, env)
                 if fmt == "json":
-                    out.print(json.dumps({"count": counted.n, "errors": counted.errors, "method": counted.method}))
+                    print(json.dumps({"count": counted.n, "errors": counted.errors, "method": counted.method}))
                 else:
-                    out.print(f"{counted.n}" if fmt == "csv" else f"{counted.n:,} customers ({counted.method})")
+                    say(f"{counted.n}" if fmt == "csv" else f"{counted.n:,} customers ({counted.method})")
+                _report_failures(counted.errors, counted.last_error)
                 return
             if limit is None and fmt == "table":
                 limit = 50
-            ids, page = _all_member_ids(segments, saved.id, env, limit)
+            ids, page, failed, last_error = _all_member_ids(segments, saved.id, env, limit)
         except StofSyntaxError as exc:
             raise _unparsable(exc) from None
     if fmt == "json":
-        print(json.dumps(ids))
+        print(json.dumps(ids, ensure_ascii=False))
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -296,8 +309,16 @@ def members_command(
     else:
         table = Table("customer id")
         for customer_id in ids:
-            table.add_row(customer_id)
+            table.add_row(cell(customer_id))
         out.print(table)
-        out.print(f"{len(ids)} members of {saved.name} in {env} shown, method: {page.method}")
-        if page.errors:
-            out.print(f"[yellow]{page.errors} evaluation errors[/yellow], last: {page.last_error}")
+        say(f"{len(ids)} members of {saved.name} in {env} shown, method: {page.method}")
+    _report_failures(failed, last_error)
+
+
+def _report_failures(errors: int, last_error: str | None) -> None:
+    """Failed evaluations on standard error, whatever the format (a json or csv listing stays parseable)."""
+    if errors:
+        err.print(
+            Text.assemble((f"{errors} evaluation{'s' if errors != 1 else ''} failed", "yellow"),
+                          f" (they do not match), last: {last_error}")
+        )

@@ -11,35 +11,65 @@ import typer
 
 from segmentr import stof
 from segmentr.cli import app
-from segmentr.cli.context import err, out
+from segmentr.cli.context import fail, say, warn
 from segmentr.policy.vocabulary import SEGMENT_BINDINGS
+from segmentr.segments import MAX_CONDITION_BYTES
 
 
 def read_source(path: str) -> str:
-    """The text of FILE, or of standard input for `-`."""
-    if path == "-":
-        return sys.stdin.read()
+    """The text of FILE, or of standard input for `-` (UTF-8); unreadable or not UTF-8: exit 2 with why."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        err.print(f"[red]cannot read {path}: {exc.strerror}[/red]")
-        raise typer.Exit(2) from exc
+        raise fail(f"cannot read {path}: {exc.strerror}", 2) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise fail(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): save it as UTF-8", 2) from None
+
+
+def _position(source: str, index: int) -> tuple[int, int]:
+    line = source.count("\n", 0, index) + 1
+    return line, index - (source.rfind("\n", 0, index) + 1) + 1
+
+
+def save_problems(source: str) -> list[tuple[int, int, str]]:
+    """What saving this condition as a segment would refuse beyond its syntax: its size and NUL characters."""
+    problems: list[tuple[int, int, str]] = []
+    size = len(source.encode("utf-8"))
+    if size > MAX_CONDITION_BYTES:
+        problems.append((1, 1, f"the condition is {size} bytes: a segment saves at most {MAX_CONDITION_BYTES} "
+                               "(64 KiB)"))
+    if "\x00" in source:
+        line, column = _position(source, source.index("\x00"))
+        problems.append((line, column, "the NUL character (U+0000) cannot be saved in a segment"))
+    return problems
+
+
+def _diagnostic(line: int, column: int, severity: str, message: str) -> None:
+    colour = "red" if severity == "error" else "yellow"
+    say(f"{line}:{column}: ", (severity, colour), f": {message}")
 
 
 @app.command("check")
 def check_command(
     file: Annotated[str, typer.Argument(help="Condition file, or - for standard input.")],
 ) -> None:
-    """Check a condition: `✓ valid`, or one `line:col: message` per diagnostic (exit 1 when invalid)."""
+    """Check a condition: `✓ valid`, or one `line:col: message` per diagnostic (exit 1 when invalid), including
+    what saving it as a segment would refuse (over 64 KiB, a NUL character)."""
     source = read_source(file)
-    diagnostics = stof.check(source, bindings=SEGMENT_BINDINGS)
+    refused = save_problems(source)
+    # past the size a save takes, the condition is not parsed (as on save)
+    diagnostics = [] if len(source.encode("utf-8")) > MAX_CONDITION_BYTES else stof.check(source, bindings=SEGMENT_BINDINGS)
     errors = [d for d in diagnostics if d.severity == "error"]
     for d in diagnostics:
-        colour = "red" if d.severity == "error" else "yellow"
-        out.print(f"{d.line}:{d.column}: [{colour}]{d.severity}[/{colour}]: {d.message}")
-    if errors:
+        _diagnostic(d.line, d.column, d.severity, d.message)
+    for line, column, message in refused:
+        _diagnostic(line, column, "error", message)
+    if errors or refused:
         raise typer.Exit(1)
-    out.print("[green]✓ valid[/green]")
+    say(("✓ valid", "green"))
 
 
 @app.command("eval")
@@ -80,25 +110,26 @@ def _eval_condition_file(file: str, env: Path | None) -> None:
         condition = stof.compile(source)
     except stof.StofSyntaxError as exc:
         for d in exc.diagnostics:
-            err.print(f"{d.line}:{d.column}: [red]error[/red]: {d.message}")
+            warn(f"{d.line}:{d.column}: ", ("error", "red"), f": {d.message}")
         raise typer.Exit(1) from None
     env_doc: dict[str, Any] = {}
     if env is not None:
         try:
-            env_doc = json.loads(env.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            err.print(f"[red]cannot read bindings {env}: {exc}[/red]")
-            raise typer.Exit(2) from None
+            env_doc = json.loads(env.read_bytes())
+        except (OSError, ValueError) as exc:  # unreadable, not UTF-8 or not JSON
+            raise fail(f"cannot read bindings {env}: {exc}", 2) from None
         if not isinstance(env_doc, dict):
-            err.print("[red]bindings must be a JSON object with optional keys customer and policy[/red]")
-            raise typer.Exit(2)
-    bindings = {"customer": decode_env(env_doc.get("customer")), "policy": decode_env(env_doc.get("policy"))}
+            raise fail("bindings must be a JSON object with optional keys customer and policy", 2)
+    try:
+        bindings = {"customer": decode_env(env_doc.get("customer")), "policy": decode_env(env_doc.get("policy"))}
+    except (ValueError, TypeError, KeyError) as exc:
+        raise fail(f"bad bindings in {env}: {exc}".splitlines()[0], 2) from None
     try:
         value = condition.evaluate(bindings)
     except stof.StofRuntimeError as exc:
-        out.print(f"error: {exc}")
-        out.print("matches: [red]false[/red] (a condition that fails does not match)")
+        say(f"error: {exc}")
+        say("matches: ", ("false", "red"), " (a condition that fails does not match)")
         raise typer.Exit(1) from None
-    out.print(f"value: {json.dumps(encode_result(value), ensure_ascii=False)}")
+    say(f"value: {json.dumps(encode_result(value), ensure_ascii=False)}")
     matched = value is not stof.VOID and truthy(value)
-    out.print(f"matches: {'[green]true[/green]' if matched else '[red]false[/red]'}")
+    say("matches: ", ("true", "green") if matched else ("false", "red"))

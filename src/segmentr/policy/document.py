@@ -9,6 +9,7 @@ from typing import Any
 
 from segmentr.stof.units import convert, parse_quantity
 
+from .customer import CustomerRules, customer_problems, fill_customer
 from .pricing import GRANT_STRATEGIES, PRICING_MODELS
 from .schedule import DEFAULT_RESET_INC, parse_schedule
 
@@ -322,73 +323,15 @@ def _check_exchange(check: _Checker, exchange: dict[str, Any], credits: Mapping[
             current = pairs[current]
 
 
-def fill_customer(customer: dict[str, Any], customer_id: str | None = None) -> dict[str, Any]:
-    """Fill a customer's missing fields with Limitr's defaults, in place; returns it."""
-    if customer_id is not None:
-        customer.setdefault("id", customer_id)
-    customer.setdefault("plan", "")
-    if customer["plan"] is None:
-        customer["plan"] = ""
-    customer.setdefault("type", "user")
-    customer.setdefault("label", "User")
-    for key in ("alt_ids", "refs"):
-        if customer.get(key) is None:
-            customer[key] = []
-    for key in ("meters", "overrides", "grants", "caps"):
-        if customer.get(key) is None:
-            customer[key] = {}
-    customer.setdefault("metadata", None)
-    return customer
-
-
 def _check_customer(check: _Checker, customer: Any, path: str, name: str,
-                    credits: Mapping[str, Any]) -> None:
+                    credits: Mapping[str, Any], plans: Mapping[str, Any]) -> None:
+    """One carried customer, by the customer record's own checks (``customer.py``); overrides filled in place."""
     if not isinstance(customer, dict):
         check.fail(path, "expected an object")
         return
     fill_customer(customer, name)
-    for key in ("id", "plan", "type", "label"):
-        if not isinstance(customer.get(key), str):
-            check.fail(f"{path}.{key}", "expected a string")
-    for key in ("alt_ids", "refs"):
-        if not isinstance(customer[key], list) or not all(isinstance(v, str) for v in customer[key]):
-            check.fail(f"{path}.{key}", "expected a list of strings")
-    for key in ("meters", "overrides", "grants", "caps"):
-        if not isinstance(customer[key], dict):
-            check.fail(f"{path}.{key}", "expected an object")
-    if customer.get("metadata") is not None and not isinstance(customer["metadata"], dict):
-        check.fail(f"{path}.metadata", "expected an object or null")
-    for key in ("cloud_created", "cloud_updated"):
-        if customer.get(key) is not None and not is_number(customer[key]):
-            check.fail(f"{path}.{key}", "expected integer ms")
-    meters = customer["meters"] if isinstance(customer["meters"], dict) else {}
-    for ent, meter in meters.items():
-        meter_path = f"{path}.meters.{ent}"
-        if not isinstance(meter, dict):
-            check.fail(meter_path, "expected an object")
-            continue
-        for key in ("started", "value"):
-            if not is_number(meter.get(key)):
-                check.fail(f"{meter_path}.{key}", "expected a number")
-        if meter.get("overhead") is not None and not is_number(meter["overhead"]):
-            check.fail(f"{meter_path}.overhead", "expected a number or null")
-    overrides = customer["overrides"] if isinstance(customer["overrides"], dict) else {}
-    for ent, limit in overrides.items():
-        if isinstance(limit, dict):
-            check_limit(check, limit, f"{path}.overrides.{ent}", credits)
-        else:
-            check.fail(f"{path}.overrides.{ent}", "expected an object")
-    grants = customer["grants"] if isinstance(customer["grants"], dict) else {}
-    for grant_id, grant in grants.items():
-        grant_path = f"{path}.grants.{grant_id}"
-        if not isinstance(grant, dict):
-            check.fail(grant_path, "expected an object")
-            continue
-        grant.setdefault("id", grant_id)
-        if grant.get("credit") not in credits:
-            check.fail(f"{grant_path}.credit", f"unknown credit {grant.get('credit')!r}")
-        if not is_number(grant.get("value")):
-            check.fail(f"{grant_path}.value", "expected a number")
+    rules = CustomerRules(plans=frozenset(plans), credits=frozenset(credits))
+    check.problems.extend(customer_problems(customer, rules, path=path, in_place=True))
 
 
 def validate_document(source: Any) -> dict[str, Any]:
@@ -416,10 +359,7 @@ def validate_document(source: Any) -> dict[str, Any]:
         _check_plan(check, plan, f"plans.{name}", credits)
     customers = check.obj(policy, "customers", "customers")
     for name, customer in customers.items():
-        _check_customer(check, customer, f"customers.{name}", name, credits)
-        if isinstance(customer, dict) and isinstance(customer.get("plan"), str) and customer["plan"] \
-                and customer["plan"] not in plans:
-            check.fail(f"customers.{name}.plan", f"unknown plan {customer['plan']!r}")
+        _check_customer(check, customer, f"customers.{name}", name, credits, plans)
     alt_ids = policy.get("alt_customer_ids")
     if alt_ids is not None and not isinstance(alt_ids, dict):
         check.fail("alt_customer_ids", "expected an object")

@@ -8,6 +8,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from segmentr.segments.names import name_problem
+
 MAX_NAME_CHARS = 120
 MAX_CONDITION_BYTES = 64 * 1024
 # Stof reads every number literal through an f64: integers beyond 2**53 would silently change value.
@@ -213,8 +215,11 @@ class SegmentDraft(BaseModel):
             raise ValueError("the name must not be blank")
         if name != name.strip():
             raise ValueError("the name must not start or end with whitespace")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
             raise ValueError("the name must not contain control characters")
+        problem = name_problem(name)
+        if problem is not None:
+            raise ValueError(problem)
         return name
 
     @field_validator("condition")

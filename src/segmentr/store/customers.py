@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from segmentr.policy.customer import CustomerRules, InvalidCustomer, customer_problems, normalised
 from segmentr.store.errors import AlreadyExists, InvalidData, NotFound
 from segmentr.store.tables import CustomerRow
 
@@ -85,20 +86,6 @@ EDITABLE = {
 }
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _timestamp(value: Any, field: str, where: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not _is_int(value):
-        raise InvalidData(f"{where}{field} must be integer epoch milliseconds, got {value!r}")
-    return int(value)
-
-
 NUL_MESSAGE = "text must not contain the NUL character (U+0000): PostgreSQL cannot store it"
 
 
@@ -132,41 +119,21 @@ def _walk_holds_nul(value: Any) -> bool:
     return False
 
 
-def normalise_customer(raw: Any, where: str = "") -> dict[str, Any]:
-    """A Limitr customer dict with defaults filled and field types checked (InvalidData names the field)."""
-    if not isinstance(raw, Mapping):
-        raise InvalidData(f"{where}a customer must be a JSON object")
-    customer_id = raw.get("id")
-    if _is_int(customer_id):
-        customer_id = str(customer_id)
-    if not isinstance(customer_id, str) or not customer_id:
-        raise InvalidData(f"{where}a customer needs a non-empty string id")
-    out: dict[str, Any] = {"id": customer_id}
-    for key, default in (("plan", ""), ("type", "user"), ("label", "User")):
-        value = raw.get(key)
-        if value is None:
-            value = default
-        if not isinstance(value, str):
-            raise InvalidData(f"{where}customer {customer_id}: {key} must be a string")
-        out[key] = value
-    for key in ("alt_ids", "refs"):
-        value = raw.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise InvalidData(f"{where}customer {customer_id}: {key} must be a list of strings")
-        out[key] = value
-    for key in ("overrides", "caps", "grants", "meters"):
-        value = raw.get(key) or {}
-        if not isinstance(value, dict):
-            raise InvalidData(f"{where}customer {customer_id}: {key} must be an object")
-        out[key] = value
-    metadata = raw.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise InvalidData(f"{where}customer {customer_id}: metadata must be an object or null")
-    out["metadata"] = metadata
-    out["cloud_created"] = _timestamp(raw.get("cloud_created"), "cloud_created", where)
-    out["cloud_updated"] = _timestamp(raw.get("cloud_updated"), "cloud_updated", where)
+def normalise_customer(raw: Any, where: str = "", rules: CustomerRules | None = None) -> dict[str, Any]:
+    """A Limitr customer dict with defaults filled, checked by the customer record's rules
+    (``segmentr.policy.customer``: shapes, plans and credits of ``rules``, finite numbers, 64-bit integers,
+    lengths) and refused with NUL text; InvalidData has one line ``{where}customers.<id>.<field>: …`` per
+    problem."""
+    try:
+        record = normalised(raw)
+    except InvalidCustomer as exc:
+        raise InvalidData("\n".join(f"{where}{problem}" for problem in exc.problems)) from None
+    problems = customer_problems(record, rules)
+    if problems:
+        raise InvalidData("\n".join(f"{where}{problem}" for problem in problems))
+    out = {key: record[key] for key in CUSTOMER_KEYS}
     if holds_nul(out):
-        raise InvalidData(f"{where}customer {customer_id!r}: {NUL_MESSAGE}")
+        raise InvalidData(f"{where}customers.{out['id']}: {NUL_MESSAGE}")
     return out
 
 
@@ -197,10 +164,11 @@ def get_customer(*, session: Session, environment_id: int, customer_id: str) -> 
 
 
 def create_customer(
-    *, session: Session, environment_id: int, customer: Any, now: int, keep_timestamps: bool = False
+    *, session: Session, environment_id: int, customer: Any, now: int, keep_timestamps: bool = False,
+    rules: CustomerRules | None = None,
 ) -> dict[str, Any]:
-    """Insert a new customer; ``cloud_created``/``cloud_updated`` are now unless kept from the input."""
-    state = normalise_customer(customer)
+    """Insert a new customer (checked by ``rules``); ``cloud_created``/``cloud_updated`` are now unless kept."""
+    state = normalise_customer(customer, rules=rules)
     if load_customer(session=session, environment_id=environment_id, customer_id=state["id"]) is not None:
         raise AlreadyExists(f"customer {state['id']!r} already exists in this environment")
     if not keep_timestamps or state["cloud_created"] is None:
@@ -216,14 +184,15 @@ def _canonical(value: Any) -> str:
 
 
 def update_customer(
-    *, session: Session, environment_id: int, customer_id: str, changes: Mapping[str, Any], now: int
+    *, session: Session, environment_id: int, customer_id: str, changes: Mapping[str, Any], now: int,
+    rules: CustomerRules | None = None,
 ) -> dict[str, Any]:
     """Apply ``changes`` (any editable field); ``cloud_updated`` moves to now when anything changed."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidData(f"cannot change {', '.join(sorted(unknown))} of a customer")
     current = get_customer(session=session, environment_id=environment_id, customer_id=customer_id)
-    merged = normalise_customer({**current, **changes})
+    merged = normalise_customer({**current, **changes}, rules=rules)
     changed = {key: merged[key] for key in EDITABLE if _canonical(merged[key]) != _canonical(current[key])}
     if not changed:
         return current

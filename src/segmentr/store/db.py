@@ -28,6 +28,8 @@ T = TypeVar("T")
 DATABASE_URL_ENV = "SEGMENTR_DATABASE_URL"
 HOME_ENV = "SEGMENTR_HOME"
 SQLITE_BUSY_TIMEOUT_S = 30.0
+# How long a write waits for another's lock (SQLite's busy timeout, PostgreSQL's lock_timeout), in seconds.
+BUSY_TIMEOUT_ENV = "SEGMENTR_BUSY_TIMEOUT"
 # Execution option asking the SQLite begin hook for BEGIN IMMEDIATE (takes the write lock up front).
 IMMEDIATE = "segmentr_sqlite_immediate"
 
@@ -49,6 +51,20 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def busy_timeout_s() -> float:
+    """``SEGMENTR_BUSY_TIMEOUT`` seconds (default 30): how long a write waits for a lock before it gives up."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not text:
+        return SQLITE_BUSY_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise DatabaseError(f"{BUSY_TIMEOUT_ENV}={text!r}: expected seconds, e.g. 30") from None
+    if not 0 <= seconds <= 24 * 3600:
+        raise DatabaseError(f"{BUSY_TIMEOUT_ENV}={text!r}: expected 0 to 86400 seconds")
+    return seconds
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default: :func:`database_url`); the SQLite file's folder is created on first use."""
     url = normalise_url(url) if url else database_url()
@@ -56,7 +72,7 @@ def make_engine(url: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, json_deserializer=_json_loads())
+        return _postgres_engine(url)
     raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
 
 
@@ -71,12 +87,26 @@ def _json_loads() -> Any:
     return orjson.loads
 
 
+def _postgres_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_pre_ping=True, json_deserializer=_json_loads())
+    timeout_ms = int(busy_timeout_s() * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # A write blocked by another's row or table lock (a long import) gives up after the busy timeout,
+        # as on SQLite, instead of waiting for ever.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {timeout_ms}")
+        dbapi_connection.commit()
+
+    return engine
+
+
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, json_deserializer=_json_loads()
-    )
+    timeout_s = busy_timeout_s()
+    engine = create_engine(url, connect_args={"timeout": timeout_s}, json_deserializer=_json_loads())
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -87,7 +117,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         # NORMAL is safe in WAL mode (no corruption); only the last commits may be lost on power failure.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -118,11 +148,33 @@ def translate_errors() -> Iterator[None]:
         if "unique" in message.lower() or "duplicate key" in message.lower():
             raise AlreadyExists(message) from exc
         raise InvalidData(message) from exc
+    except sa_exc.OperationalError as exc:
+        if _waited_too_long(exc):
+            raise DatabaseError(busy_message()) from exc
+        raise DatabaseError(_first_line(exc)) from exc
     except sa_exc.SQLAlchemyError as exc:
         raise DatabaseError(_first_line(exc)) from exc
+    except Exception as exc:
+        # The import writers use the drivers' own cursors (COPY, executemany): their errors arrive untranslated.
+        if not type(exc).__module__.startswith(("psycopg", "sqlite3")):
+            raise
+        if _waited_too_long(exc):
+            raise DatabaseError(busy_message()) from exc
+        message = _first_line(exc)
+        if "unique" in message.lower() or "duplicate key" in message.lower():
+            raise AlreadyExists(message) from exc
+        raise DatabaseError(message) from exc
 
 
-def _first_line(exc: sa_exc.SQLAlchemyError) -> str:
+def busy_message() -> str:
+    """Why a write gave up: another write (an import, most likely) held the lock past the busy timeout."""
+    return (
+        f"the database is busy: another write (a long import?) held its lock for more than {busy_timeout_s():g}s; "
+        f"try again when it has finished, or wait longer with {BUSY_TIMEOUT_ENV}=SECONDS"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
@@ -130,6 +182,12 @@ def _first_line(exc: sa_exc.SQLAlchemyError) -> str:
 def _is_busy(exc: BaseException) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text or "database is busy" in text or "deadlock detected" in text
+
+
+def _waited_too_long(exc: BaseException) -> bool:
+    """SQLite's busy timeout or PostgreSQL's lock_timeout ran out."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text or "lock timeout" in text
 
 
 def busy_retry(work: Callable[[], T], *, attempts: int = 20) -> T:

@@ -35,6 +35,8 @@ COLUMNS = ("environment_id", *CUSTOMER_KEYS)
 UPSERTED_COLUMNS = tuple(c for c in COLUMNS if c not in ("environment_id", "id", "cloud_created"))
 _COLUMN_LIST = ", ".join(f'"{c}"' for c in COLUMNS)
 _STAGING = "segmentr_import_staging"
+# The first key of the advisory lock that serialises imports into one environment (the second is its id).
+IMPORT_LOCK_CLASS = 0x5E6
 
 _NULL = b"\\N"
 
@@ -114,6 +116,10 @@ class PostgresWriter:
     def __init__(self, connection: Connection, environment_id: int, incoming_bytes: int | None = None) -> None:
         self._raw = connection.connection.driver_connection
         with self._raw.cursor() as cursor:  # type: ignore[union-attr]
+            # One import into an environment at a time (until its commit): a second one would otherwise take the
+            # environment for empty as well and copy straight into rows the first is adding. It waits up to the
+            # busy timeout (lock_timeout), as a write waits on SQLite.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (IMPORT_LOCK_CLASS, environment_id))
             self.rebuilds = (
                 _drop_for_rebuild(cursor, incoming_bytes, environment_id) if incoming_bytes is not None else []
             )

@@ -1,8 +1,8 @@
 """The reader process of a large customer import: parses, checks and encodes a file into insert-ready rows (or,
 for PostgreSQL, COPY text) and streams them to the importing process as pickled batches on standard output.
 
-Run as ``python -m segmentr.store.import_reader PATH NAME FORMAT ENVIRONMENT_ID NOW BATCH_SIZE ENCODING`` by
-``importing.import_customer_records``; a separate interpreter (not multiprocessing) never re-runs the
+Run as ``python -m segmentr.store.import_reader PATH NAME FORMAT ENVIRONMENT_ID NOW BATCH_SIZE OUTPUT RULES
+ENCODING`` by ``importing.import_customer_records``; a separate interpreter (not multiprocessing) never re-runs the
 caller's main module and never forks a process holding database connections.
 """
 
@@ -14,7 +14,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from segmentr.store.import_postgres import CopyBatch
-from segmentr.store.importing import Sink, batch_rows, read_copy_lines, read_customer_rows
+from segmentr.store.importing import (
+    Sink,
+    batch_rows,
+    read_copy_lines,
+    read_customer_rows,
+    rules_from_argument,
+)
 
 
 class _PickleSink:
@@ -55,15 +61,16 @@ def batch_copy_lines(sink: Sink, lines: Iterable[tuple[str, bytes]], batch_size:
 
 
 def main(argv: list[str]) -> int:
-    path, name, fmt, environment_id, now, batch_size, encoding = argv
+    path, name, fmt, environment_id, now, batch_size, output, rules, encoding = argv
     sink = _PickleSink(sys.stdout.buffer)
     position = [0]
     arguments: dict[str, Any] = {
-        "name": name, "environment_id": int(environment_id), "now": int(now), "fmt": fmt or None, "position": position
+        "name": name, "environment_id": int(environment_id), "now": int(now), "fmt": fmt or None, "position": position,
+        "rules": rules_from_argument(rules), "encoding": encoding,
     }
     try:
         with open(path, "rb", buffering=1 << 20) as stream:
-            if encoding == "copy":
+            if output == "copy":
                 batch_copy_lines(sink, read_copy_lines(stream, **arguments), int(batch_size), position)
             else:
                 batch_rows(sink, read_customer_rows(stream, **arguments), int(batch_size), position)

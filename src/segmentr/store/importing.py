@@ -7,6 +7,7 @@ upserting on (environment, customer id). ``cloud_created``/``cloud_updated`` are
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -24,6 +25,15 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine
 
+from segmentr.policy.customer import (
+    GRANT_NUMBER_FIELDS,
+    INT64_MAX,
+    INT64_MIN,
+    MAX_ID_CHARS,
+    MAX_LABEL_CHARS,
+    MAX_NAME_CHARS,
+    CustomerRules,
+)
 from segmentr.store.customers import CUSTOMER_KEYS, NUL_MESSAGE, holds_nul, normalise_customer
 from segmentr.store.import_postgres import COLUMNS, UPSERTED_COLUMNS, CopyBatch, PostgresWriter, copy_line
 
@@ -77,7 +87,7 @@ def detect_format(name: str, head: bytes) -> str:
         return "jsonl"
     if lowered.endswith(".csv"):
         return "csv"
-    stripped = head.lstrip()
+    stripped = head.removeprefix(_UTF8_BOM).lstrip()
     if stripped.startswith(b"["):
         return "json"
     if stripped.startswith(b"{"):
@@ -90,7 +100,21 @@ def detect_format(name: str, head: bytes) -> str:
 _BACKSLASH = ord("\\")
 
 
-def _json_lines(stream: IO[bytes], name: str, position: list[int]) -> Iterator[tuple[int, Any]]:
+def _not_json(where: str, data: bytes, exc: Exception) -> ImportFailed:
+    """The message for text that does not parse, naming NaN and Infinity, which JSON has no spelling for."""
+    if b"NaN" in data or b"Infinity" in data:
+        return ImportFailed(f"{where}not valid JSON: NaN and Infinity are not JSON numbers ({exc})")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return ImportFailed(f"{where}not UTF-8 text (byte 0x{data[bad.start]:02x} at column {bad.start + 1}): "
+                            "JSON files must be UTF-8")
+    return ImportFailed(f"{where}not valid JSON ({exc})")
+
+
+def _json_lines(
+    stream: IO[bytes], name: str, position: list[int], encoding: str
+) -> Iterator[tuple[int, Any]]:
     for number, line in enumerate(stream, start=1):
         position[0] += len(line)
         try:
@@ -98,7 +122,7 @@ def _json_lines(stream: IO[bytes], name: str, position: list[int]) -> Iterator[t
         except ValueError as exc:
             if not line.strip():  # a blank line (checked only here: stripping every line costs a copy)
                 continue
-            raise ImportFailed(f"{name}:{number}: not valid JSON ({exc})") from exc
+            raise _not_json(f"{name}:{number}: ", line, exc) from exc
         # JSON text carries NUL only escaped (\u0000): a one-byte search for the backslash (memchr, ~20 ns a
         # line) spares every other line the six-byte search (~400 ns) and the fast paths any check
         if _BACKSLASH in line and b"\\u0000" in line and holds_nul(record):
@@ -106,12 +130,14 @@ def _json_lines(stream: IO[bytes], name: str, position: list[int]) -> Iterator[t
         yield number, record
 
 
-def _json_array(stream: IO[bytes], name: str, position: list[int]) -> Iterator[tuple[int, Any]]:
+def _json_array(
+    stream: IO[bytes], name: str, position: list[int], encoding: str
+) -> Iterator[tuple[int, Any]]:
     data = stream.read()
     try:
-        records = json.loads(data)
+        records = _loads(data)
     except ValueError as exc:
-        raise ImportFailed(f"{name}: not valid JSON ({exc})") from exc
+        raise _not_json(f"{name}: ", data, exc) from exc
     if isinstance(records, dict) and isinstance(records.get("customers"), list | dict):
         records = records["customers"]
     if isinstance(records, dict):  # {"id": customer, ...} as in a policy document
@@ -131,21 +157,39 @@ _JSON_CSV_COLUMNS = {"alt_ids", "refs", "overrides", "caps", "grants", "meters",
 
 
 def _csv_value(text: str) -> Any:
-    """A ``metadata.<key>`` cell: JSON when it parses (numbers, booleans, null, objects), else the text."""
+    """A ``metadata.<key>`` cell: strict JSON when it parses (numbers, booleans, null, objects), else the text
+    (so ``NaN``, ``Infinity`` and ``1e999`` stay the text they are)."""
     try:
-        return json.loads(text)
+        return _loads(text)
     except ValueError:
         return text
 
 
-def _csv_rows(stream: IO[bytes], name: str, position: list[int]) -> Iterator[tuple[int, Any]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
+def _decoded_lines(stream: IO[bytes], name: str, encoding: str, position: list[int]) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so a byte the encoding cannot read is reported by line."""
+    for number, raw in enumerate(stream, start=1):
+        position[0] += len(raw)
+        try:
+            yield raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            hint = " (a spreadsheet export? try --encoding latin-1)" if encoding.lower() in ("utf-8", "utf8") else ""
+            raise ImportFailed(
+                f"{name}:{number}: not {encoding} text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}){hint}"
+            ) from None
+
+
+def _csv_rows(
+    stream: IO[bytes], name: str, position: list[int], encoding: str
+) -> Iterator[tuple[int, Any]]:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFailed(f"unknown encoding {encoding!r}: use utf-8, latin-1, cp1252, …") from None
+    reader = csv.DictReader(_decoded_lines(stream, name, encoding, position))
     if not reader.fieldnames or "id" not in reader.fieldnames:
         raise ImportFailed(f"{name}: a customers CSV needs a header row with an `id` column")
     for row in reader:
         where = f"{name}:{reader.line_num}: "
-        position[0] = stream.tell() if stream.seekable() else position[0]
         record: dict[str, Any] = {}
         metadata: dict[str, Any] | None = None
         for column, cell in row.items():
@@ -156,9 +200,9 @@ def _csv_rows(stream: IO[bytes], name: str, position: list[int]) -> Iterator[tup
                 metadata[column[len("metadata.") :]] = _csv_value(cell)
             elif column in _JSON_CSV_COLUMNS:
                 try:
-                    record[column] = json.loads(cell)
+                    record[column] = _loads(cell)
                 except ValueError as exc:
-                    raise ImportFailed(f"{where}column {column} is not valid JSON") from exc
+                    raise _not_json(f"{where}column {column}: ", cell.encode(), exc) from exc
             elif column in ("cloud_created", "cloud_updated"):
                 try:
                     record[column] = int(cell)
@@ -177,27 +221,45 @@ def _csv_rows(stream: IO[bytes], name: str, position: list[int]) -> Iterator[tup
 _LOCATIONS = {"jsonl": "{name}:{n}: ", "json": "{name}[{n}]: ", "csv": "{name}:{n}: "}
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def skip_byte_order_mark(stream: IO[bytes], name: str) -> None:
+    """Consume a UTF-8 byte-order mark (spreadsheets and Windows editors write one; it means nothing in UTF-8);
+    a UTF-16 file is refused with what to do."""
+    head = stream.peek(3)[:3] if hasattr(stream, "peek") else b""
+    if head.startswith(_UTF8_BOM):
+        stream.read(3)
+    elif head.startswith(_UTF16_BOMS):
+        raise ImportFailed(f"{name}:1: the file is UTF-16 text: save it as UTF-8")
+
+
 def _records(
-    stream: IO[bytes], name: str, fmt: str | None, position: list[int]
+    stream: IO[bytes], name: str, fmt: str | None, position: list[int], encoding: str = "utf-8"
 ) -> tuple[Iterator[tuple[int, Any]], Callable[[int], str]]:
+    skip_byte_order_mark(stream, name)
     if fmt is None:
         head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
         fmt = detect_format(name, head)
     if fmt not in CUSTOMER_FORMATS:
         raise ImportFailed(f"unknown customer file format {fmt!r}: use jsonl, json or csv")
+    if fmt != "csv" and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ImportFailed(f"{name}: JSON is always UTF-8: --encoding applies to CSV files only")
     reader = {"jsonl": _json_lines, "json": _json_array, "csv": _csv_rows}[fmt]
     template = _LOCATIONS[fmt]
-    return reader(stream, name, position), lambda n: template.format(name=name, n=n)
+    return reader(stream, name, position, encoding), lambda n: template.format(name=name, n=n)
 
 
 def read_customers(
-    stream: IO[bytes], *, name: str, fmt: str | None = None, position: list[int] | None = None
+    stream: IO[bytes], *, name: str, fmt: str | None = None, position: list[int] | None = None,
+    rules: CustomerRules | None = None, encoding: str = "utf-8",
 ) -> Iterator[dict[str, Any]]:
     """Normalised customer dicts from a binary stream; ImportFailed names the line of a bad record."""
-    records, locate = _records(stream, name, fmt, position if position is not None else [0])
+    records, locate = _records(stream, name, fmt, position if position is not None else [0], encoding)
     for number, record in records:
         try:
-            yield normalise_customer(record, locate(number))
+            yield normalise_customer(record, locate(number), rules)
         except InvalidData as exc:
             raise ImportFailed(str(exc)) from exc
 
@@ -210,25 +272,27 @@ def read_customer_rows(
     now: int,
     fmt: str | None = None,
     position: list[int] | None = None,
+    rules: CustomerRules | None = None,
+    encoding: str = "utf-8",
 ) -> Iterator[tuple[Any, ...]]:
     """Insert-ready rows from a binary stream (the import's fast path); ImportFailed names a bad record."""
-    records, locate = _records(stream, name, fmt, position if position is not None else [0])
+    records, locate = _records(stream, name, fmt, position if position is not None else [0], encoding)
     for number, record in records:
-        row = _fast_row(environment_id, record, now)
+        row = _fast_row(environment_id, record, now, rules)
         if row is None:  # unusual input: the careful path coerces it or says exactly what is wrong
             try:
-                row = _row(environment_id, normalise_customer(record, locate(number)), now)
+                row = _row(environment_id, normalise_customer(record, locate(number), rules), now)
             except InvalidData as exc:
                 raise ImportFailed(str(exc)) from exc
         yield row
 
 
 def rows_from_customers(
-    environment_id: int, customers: Iterable[Any], now: int
+    environment_id: int, customers: Iterable[Any], now: int, rules: CustomerRules | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Insert-ready rows from customer dicts (checked and defaulted as by ``normalise_customer``)."""
     for customer in customers:
-        yield _row(environment_id, normalise_customer(customer), now)
+        yield _row(environment_id, normalise_customer(customer, rules=rules), now)
 
 
 def read_copy_lines(
@@ -239,25 +303,55 @@ def read_copy_lines(
     now: int,
     fmt: str | None = None,
     position: list[int] | None = None,
+    rules: CustomerRules | None = None,
+    encoding: str = "utf-8",
 ) -> Iterator[tuple[str, bytes]]:
     """(customer id, PostgreSQL COPY text line) from a binary stream; ImportFailed names a bad record."""
-    records, locate = _records(stream, name, fmt, position if position is not None else [0])
+    records, locate = _records(stream, name, fmt, position if position is not None else [0], encoding)
     environment, now_digits = str(environment_id).encode(), str(now).encode()
     for number, record in records:
-        fields = _checked_fields(record)
+        fields = _checked_fields(record, rules)
         if fields is None:  # unusual input: the careful path coerces it or says exactly what is wrong
             try:
-                customer = normalise_customer(record, locate(number))
+                customer = normalise_customer(record, locate(number), rules)
             except InvalidData as exc:
                 raise ImportFailed(str(exc)) from exc
             fields = tuple(customer[key] for key in CUSTOMER_KEYS)
         yield fields[0], copy_line(environment, fields, now_digits)
 
 
+def rules_argument(rules: CustomerRules | None) -> str:
+    """``rules`` as a command-line argument of the reader process (JSON; empty for none)."""
+    if rules is None:
+        return ""
+    return json.dumps({
+        "plans": None if rules.plans is None else sorted(rules.plans),
+        "credits": None if rules.credits is None else sorted(rules.credits),
+    })
+
+
+def rules_from_argument(text: str) -> CustomerRules | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    return CustomerRules(
+        plans=None if data["plans"] is None else frozenset(data["plans"]),
+        credits=None if data["credits"] is None else frozenset(data["credits"]),
+    )
+
+
 # ---------------------------------------------------------------- writing
 
-def _loads(data: bytes) -> Any:
-    return orjson.loads(data) if orjson is not None else json.loads(data)
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _loads(data: bytes | str) -> Any:
+    """Strict JSON (no NaN or Infinity, numbers finite) by orjson, or the standard library made as strict."""
+    if orjson is not None:
+        return orjson.loads(data)
+    value = json.loads(data, parse_constant=_reject_constant)
+    return value
 
 
 def _dump(value: Any) -> str | None:
@@ -277,9 +371,17 @@ def _dump(value: Any) -> str | None:
 CheckedFields = tuple[Any, ...]
 
 
-def _checked_fields(record: Any) -> CheckedFields | None:
-    """A well-formed record's column values, checked with cheap type tests; None for anything unusual."""
-    # Spelled out test by test (no loops, no generators): this runs once per imported customer.
+_NUMBER_TYPES = (int, float)
+# The usual keys of a meter: a meter with others goes the careful way, which checks them.
+_PLAIN_METER_KEYS = 4
+
+
+def _checked_fields(record: Any, rules: CustomerRules | None = None) -> CheckedFields | None:
+    """A well-formed record's column values, checked with cheap type tests; None for anything unusual (the
+    careful path, ``normalise_customer``, then accepts it or says what is wrong). The records come from orjson,
+    so their numbers are finite and their integers fit 64 bits; ``rules`` name the known plans and credits."""
+    plans, credits = (rules.plans, rules.credits) if rules is not None else (None, None)
+    # Spelled out test by test (no generators): this runs once per imported customer.
     if type(record) is not dict:
         return None
     get = record.get
@@ -288,25 +390,59 @@ def _checked_fields(record: Any) -> CheckedFields | None:
         return None
     if type(label) is not str:
         return None
+    if len(customer_id) > MAX_ID_CHARS or len(plan) > MAX_NAME_CHARS or len(kind) > MAX_NAME_CHARS:
+        return None
+    if len(label) > MAX_LABEL_CHARS or (plans is not None and plan and plan not in plans):
+        return None
     alt_ids, refs, metadata = get("alt_ids", []), get("refs", []), get("metadata")
     if type(alt_ids) is not list or type(refs) is not list:
         return None
-    if (alt_ids or refs) and any(type(v) is not str for v in alt_ids + refs):
+    if (alt_ids or refs) and any(type(v) is not str or not v or len(v) > MAX_ID_CHARS for v in alt_ids + refs):
         return None
     if metadata is not None and type(metadata) is not dict:
         return None
     overrides, caps, grants, meters = get("overrides", {}), get("caps", {}), get("grants", {}), get("meters", {})
     if type(overrides) is not dict or type(caps) is not dict or type(grants) is not dict or type(meters) is not dict:
         return None
+    if overrides or caps:  # rare: their shapes are the careful path's to check
+        return None
+    for grant in grants.values():  # topup grants: common enough to check here
+        if type(grant) is not dict:
+            return None
+        grant_get = grant.get
+        credit, topup = grant_get("credit"), grant_get("topup")
+        if type(credit) is not str or (credits is not None and credit not in credits):
+            return None
+        if type(grant_get("value")) not in _NUMBER_TYPES or (topup is not None and type(topup) is not str):
+            return None
+        for key in GRANT_NUMBER_FIELDS:
+            value = grant_get(key)
+            if value is not None and type(value) not in _NUMBER_TYPES:
+                return None
+    for meter in meters.values():
+        if type(meter) is not dict or len(meter) > _PLAIN_METER_KEYS:
+            return None
+        meter_get = meter.get
+        credit, overhead = meter_get("credit"), meter_get("overhead")
+        if type(meter_get("started")) not in _NUMBER_TYPES or type(meter_get("value")) not in _NUMBER_TYPES:
+            return None
+        if (credit is not None and type(credit) is not str) or (
+            overhead is not None and type(overhead) not in _NUMBER_TYPES
+        ):
+            return None
     created, updated = get("cloud_created"), get("cloud_updated")
-    if (created is not None and type(created) is not int) or (updated is not None and type(updated) is not int):
+    if created is not None and (type(created) is not int or not INT64_MIN <= created <= INT64_MAX):
+        return None
+    if updated is not None and (type(updated) is not int or not INT64_MIN <= updated <= INT64_MAX):
         return None
     return customer_id, plan, kind, label, alt_ids, refs, overrides, caps, grants, meters, metadata, created, updated
 
 
-def _fast_row(environment_id: int, record: Any, now: int) -> tuple[Any, ...] | None:
+def _fast_row(
+    environment_id: int, record: Any, now: int, rules: CustomerRules | None = None
+) -> tuple[Any, ...] | None:
     """The row of a well-formed record; None for anything unusual."""
-    fields = _checked_fields(record)
+    fields = _checked_fields(record, rules)
     if fields is None:
         return None
     customer_id, plan, kind, label, *documents, created, updated = fields
@@ -401,9 +537,13 @@ class _ReaderProcess:
     """A ``segmentr.store.import_reader`` child whose pickled batches are read like a queue."""
 
     def __init__(
-        self, path: str, name: str, fmt: str | None, environment_id: int, now: int, batch_size: int, encoding: str
+        self, path: str, name: str, fmt: str | None, environment_id: int, now: int, batch_size: int, output: str,
+        rules: CustomerRules | None, encoding: str,
     ):
-        self._args = [path, name, fmt or "", str(environment_id), str(now), str(batch_size), encoding]
+        self._args = [
+            path, name, fmt or "", str(environment_id), str(now), str(batch_size), output, rules_argument(rules),
+            encoding,
+        ]
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -440,6 +580,9 @@ def import_customer_records(
     environment_id: int = 0,
     batch_size: int = DEFAULT_BATCH,
     on_batch: Callable[[int, int], None] | None = None,
+    rules: CustomerRules | None = None,
+    encoding: str = "utf-8",
+    prelude: Callable[[Connection], Any] | None = None,
 ) -> int:
     """Upsert insert-ready rows in one transaction; returns how many records were written.
 
@@ -447,14 +590,16 @@ def import_customer_records(
     works); a large ``file`` (path, name, format, environment id, now) is read by a separate interpreter
     (``segmentr.store.import_reader``), so parsing and writing use two cores; on PostgreSQL a file big next to
     the customers table has the table's secondary indexes rebuilt rather than maintained (``import_postgres``).
-    ``on_batch(records written, bytes read)`` reports progress.
+    ``on_batch(records written, bytes read)`` reports progress; ``rules`` and ``encoding`` go to a reader
+    process; ``prelude(connection)`` runs first inside the same transaction (a policy version stored with the
+    customers it carries: one commit or none).
     """
     stop = threading.Event()
     reader: threading.Thread | _ReaderProcess
     if file is not None:
         # For PostgreSQL the reader also encodes the COPY payload: the writer only streams bytes.
-        encoding = "copy" if engine.dialect.name == "postgresql" else "rows"
-        reader = batches = _ReaderProcess(*file, batch_size, encoding)
+        output = "copy" if engine.dialect.name == "postgresql" else "rows"
+        reader = batches = _ReaderProcess(*file, batch_size, output, rules, encoding)
     else:
         batches = queue.Queue(maxsize=4)
         reader = threading.Thread(
@@ -468,6 +613,8 @@ def import_customer_records(
         connection = connection.execution_options(**{IMMEDIATE: True})
         try:
             with connection.begin():
+                if prelude is not None:
+                    prelude(connection)
                 make_writer = _SqliteWriter if engine.dialect.name == "sqlite" else PostgresWriter
                 incoming_bytes = os.path.getsize(file[0]) if file is not None else None
                 writer = make_writer(connection, file[3] if file is not None else environment_id, incoming_bytes)
@@ -511,9 +658,14 @@ def open_source(source: str | os.PathLike[str] | IO[bytes]) -> tuple[IO[bytes], 
     """(binary stream, display name, size in bytes or None, whether we opened it and must close it)."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
+        if path.is_dir():
+            raise ImportFailed(f"{path}: a directory, not a file")
         if not path.is_file():
             raise ImportFailed(f"{path}: no such file")
-        return open(path, "rb", buffering=1 << 20), str(path), path.stat().st_size, True
+        try:
+            return open(path, "rb", buffering=1 << 20), str(path), path.stat().st_size, True
+        except OSError as exc:
+            raise ImportFailed(f"{path}: cannot read it ({exc.strerror})") from None
     name = str(getattr(source, "name", "<stream>"))
     if not hasattr(source, "peek"):  # format detection looks at the first bytes without consuming them
         source = io.BufferedReader(source)  # type: ignore[arg-type]

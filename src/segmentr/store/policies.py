@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from segmentr.policy.engine import Policy
@@ -47,17 +47,19 @@ def load_policy(document: dict[str, Any], clock: Callable[[], int] | None = None
         raise InvalidData(str(exc)) from exc
 
 
-def put_policy(*, session: Session, environment_id: int, document: dict[str, Any], now: int) -> int:
-    """Store ``document`` (the policy object, customers excluded) as the environment's next version."""
+def put_policy(*, session: Session | Connection, environment_id: int, document: dict[str, Any], now: int) -> int:
+    """Store ``document`` (the policy object, customers excluded) as the environment's next version (in a
+    session, or on the bare connection of an import that stores the customers it carries)."""
     latest = live_version(session=session, environment_id=environment_id) or 0
-    session.add(
-        PolicyVersionRow(environment_id=environment_id, version=latest + 1, document=document, created_at=now)
+    session.execute(
+        insert(PolicyVersionRow).values(
+            environment_id=environment_id, version=latest + 1, document=document, created_at=now
+        )
     )
-    session.flush()
     return latest + 1
 
 
-def live_version(*, session: Session, environment_id: int) -> int | None:
+def live_version(*, session: Session | Connection, environment_id: int) -> int | None:
     """The highest version, i.e. the live policy's, or None when the environment has none yet."""
     return session.scalar(
         select(func.max(PolicyVersionRow.version)).where(PolicyVersionRow.environment_id == environment_id)

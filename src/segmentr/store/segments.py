@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from segmentr.segments.model import SegmentDraft
+from segmentr.segments.names import SEGMENT_ID_PREFIX, looks_like_segment_id, name_key
 from segmentr.segments.validation import validate_segment
 from segmentr.store.errors import AlreadyExists, InvalidData, NotFound, SegmentInvalid
 from segmentr.store.records import Segment, SegmentVersion
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 EDITABLE_FIELDS = ("name", "description", "condition", "mode", "simple")
+# What a restore brings back (the condition with its mode and rows, and the description): not the name.
+RESTORED_FIELDS = ("description", "condition", "mode", "simple")
 MAX_ERROR_CHARS = 2000
 
 
@@ -101,11 +104,18 @@ def validate_draft(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {key: data.get(key) for key in EDITABLE_FIELDS}
 
 
-def _name_taken(session: Session, workspace_id: str, name: str, except_id: str | None = None) -> bool:
-    query = select(SegmentRow.id).where(SegmentRow.workspace_id == workspace_id, SegmentRow.name == name)
+def _name_taken(session: Session, workspace_id: str, name: str, except_id: str | None = None) -> None:
+    """AlreadyExists when another segment of the workspace has a name with the same key (case, width and
+    compatibility forms aside: ``name_key``)."""
+    query = select(SegmentRow.name).where(
+        SegmentRow.workspace_id == workspace_id, SegmentRow.name_key == name_key(name)
+    )
     if except_id is not None:
         query = query.where(SegmentRow.id != except_id)
-    return session.scalar(query) is not None
+    existing = session.scalar(query)
+    if existing is not None:
+        also = "" if existing == name else f" (as {existing!r}: names differing only in case or width are one)"
+        raise AlreadyExists(f"a segment named {name!r} already exists in this workspace{also}")
 
 
 def _add_version(session: Session, row: SegmentRow, now: int, by: str | None) -> None:
@@ -129,10 +139,10 @@ def create_segment(
 ) -> Segment:
     """A new segment at version 1 (validated; the name unique in the workspace)."""
     valid = validate_draft(fields)
-    if _name_taken(session, workspace_id, valid["name"]):
-        raise AlreadyExists(f"a segment named {valid['name']!r} already exists in this workspace")
+    _name_taken(session, workspace_id, valid["name"])
     row = SegmentRow(
-        id=f"seg_{secrets.token_hex(8)}",
+        id=f"{SEGMENT_ID_PREFIX}{secrets.token_hex(8)}",
+        name_key=name_key(valid["name"]),
         workspace_id=workspace_id,
         version=1,
         created_at=now,
@@ -150,11 +160,16 @@ def create_segment(
 
 
 def _row(session: Session, workspace_id: str, ref: str) -> SegmentRow:
-    """A segment by id, else by exact name."""
-    row = session.get(SegmentRow, ref)
-    if row is None or row.workspace_id != workspace_id:
+    """A segment by id when ``ref`` reads as one (``seg_…``), else by name (its key: ``growth`` finds
+    ``Growth``). No name reads as an id, so one reference can never mean two segments."""
+    row: SegmentRow | None
+    if looks_like_segment_id(ref):
+        row = session.get(SegmentRow, ref)
+        if row is not None and row.workspace_id != workspace_id:
+            row = None
+    else:
         row = session.scalars(
-            select(SegmentRow).where(SegmentRow.workspace_id == workspace_id, SegmentRow.name == ref)
+            select(SegmentRow).where(SegmentRow.workspace_id == workspace_id, SegmentRow.name_key == name_key(ref))
         ).first()
     if row is None:
         raise NotFound(f"no segment {ref!r} in this workspace")
@@ -191,10 +206,11 @@ def update_segment(
     valid = validate_draft({**current, **changes})
     if valid == current:
         return _segment(row)
-    if valid["name"] != row.name and _name_taken(session, workspace_id, valid["name"], except_id=row.id):
-        raise AlreadyExists(f"a segment named {valid['name']!r} already exists in this workspace")
+    if valid["name"] != row.name:
+        _name_taken(session, workspace_id, valid["name"], except_id=row.id)
     for key, value in valid.items():
         setattr(row, key, value)
+    row.name_key = name_key(row.name)
     row.version += 1
     row.updated_at = now
     row.updated_by = by
@@ -216,12 +232,13 @@ def segment_history(*, session: Session, workspace_id: str, segment: str) -> lis
 def restore_segment(
     *, session: Session, workspace_id: str, segment: str, version: int, now: int, by: str | None = None
 ) -> Segment:
-    """Make an old version's content current again, as a new version."""
+    """Make an old version's condition and description current again, as a new version. The name stays:
+    the old one may belong to another segment by now, and a rename is an edit of its own."""
     row = _row(session, workspace_id, segment)
     old = session.get(SegmentVersionRow, (row.id, version))
     if old is None:
         raise NotFound(f"segment {row.name!r} has no version {version}")
-    restored = {key: getattr(old, key) for key in EDITABLE_FIELDS}
+    restored = {key: getattr(old, key) for key in RESTORED_FIELDS}
     return update_segment(
         session=session, workspace_id=workspace_id, segment=row.id, changes=restored, now=now, by=by
     )

@@ -12,11 +12,12 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from segmentr.policy.customer import CustomerRules
 from segmentr.policy.engine import Policy
 from segmentr.store import customers as customer_repo
 from segmentr.store import importing, metering, migrate, policies, segments, workspaces
 from segmentr.store.customer_source import WorkspaceCustomers
-from segmentr.store.db import make_engine, session_factory, translate_errors
+from segmentr.store.db import IMMEDIATE, make_engine, session_factory, translate_errors
 from segmentr.store.errors import ImportFailed, InvalidData, NotFound
 from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
 
@@ -28,6 +29,8 @@ EnvRef = Environment | int | str
 
 DEFAULT_WORKSPACE_NAME = "Default"
 DEFAULT_OWNER_EMAIL = "owner@localhost"
+# A file with hundreds of bad customers: the first ones say enough.
+MAX_REPORTED_PROBLEMS = 50
 
 
 def _system_clock() -> int:
@@ -40,6 +43,10 @@ class Store:
     def __init__(self, url: str | None = None, *, clock: Clock | None = None, engine: Engine | None = None):
         self.engine: Engine = engine or make_engine(url)
         self._sessions = session_factory(self.engine)
+        # Writes take SQLite's write lock up front (BEGIN IMMEDIATE), so a write that meets another's lock
+        # waits for it up to the busy timeout; a deferred transaction upgraded mid-way would fail at once.
+        self._write_sessions = session_factory(self.engine.execution_options(**{IMMEDIATE: True}))
+        self._rules: dict[tuple[int, int], CustomerRules] = {}
         self._clock: Clock = clock or _system_clock
         self._policy_clock = clock  # None: the policy engine uses its own system clock
         self._policies = policies.PolicyCache()
@@ -68,9 +75,13 @@ class Store:
         self.close()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error; errors translated."""
-        with translate_errors(), self._sessions() as session, session.begin():
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error; errors translated.
+
+        ``write``: the transaction writes, so on SQLite it takes the write lock when it begins (waiting for
+        another writer up to the busy timeout, then ``DatabaseError`` saying why)."""
+        sessions = self._write_sessions if write else self._sessions
+        with translate_errors(), sessions() as session, session.begin():
             yield session
 
     def migrate(self) -> None:
@@ -85,7 +96,7 @@ class Store:
     ) -> Workspace:
         """Migrate, then make sure a default workspace with an owner and both environments exists."""
         self.migrate()
-        with self.session() as session:
+        with self.session(write=True) as session:
             existing = workspaces.default_workspace(session=session)
             if existing is not None:
                 return existing
@@ -99,7 +110,7 @@ class Store:
     # ------------------------------------------------------------------ workspaces, members, environments
 
     def create_workspace(self, name: str, *, owner_email: str | None = None) -> Workspace:
-        with self.session() as session:
+        with self.session(write=True) as session:
             workspace = workspaces.create_workspace(session=session, name=name, now=self.now())
             if owner_email:
                 workspaces.add_member(
@@ -123,7 +134,7 @@ class Store:
             return workspaces.list_workspaces(session=session)
 
     def add_member(self, workspace_id: str, email: str, role: str, *, name: str = "") -> Member:
-        with self.session() as session:
+        with self.session(write=True) as session:
             return workspaces.add_member(
                 session=session, workspace_id=workspace_id, email=email, role=role, name=name, now=self.now()
             )
@@ -137,13 +148,13 @@ class Store:
             return workspaces.list_members(session=session, workspace_id=workspace_id)
 
     def set_member_role(self, workspace_id: str, member_id: int, role: str) -> Member:
-        with self.session() as session:
+        with self.session(write=True) as session:
             return workspaces.set_member_role(
                 session=session, workspace_id=workspace_id, member_id=member_id, role=role
             )
 
     def remove_member(self, workspace_id: str, member_id: int) -> None:
-        with self.session() as session:
+        with self.session(write=True) as session:
             workspaces.remove_member(session=session, workspace_id=workspace_id, member_id=member_id)
 
     def environment(self, name: str, *, workspace_id: str | None = None) -> Environment:
@@ -172,32 +183,50 @@ class Store:
     def put_policy(self, env: EnvRef, document: Any, *, import_customers: bool = True) -> int:
         """Validate ``document`` with the policy engine and store it as the next version; returns the version.
 
-        Customers the document carries go to the customers table (timestamps kept when given).
+        Customers the document carries are checked against it (``segmentr.policy.customer``) and go to the
+        customers table (timestamps kept when given) in the same transaction: a bad one stores nothing.
         """
         environment_id = self._env_id(env)
         policy_object, carried = policies.split_document(document)
         policies.load_policy(policy_object)  # the engine validates; InvalidData with every problem
-        records = []
+        rules = CustomerRules.of_document(policy_object)
+        records: list[dict[str, Any]] = []
+        problems: list[str] = []
         for customer_id, raw in carried.items():
             if not isinstance(raw, dict):
-                raise InvalidData(f"policy.customers.{customer_id}: expected an object")
-            records.append(customer_repo.normalise_customer({"id": customer_id, **raw}, f"customers.{customer_id}: "))
-        with self.session() as session:
-            version = policies.put_policy(
-                session=session, environment_id=environment_id, document=policy_object, now=self.now()
+                problems.append(f"customers.{customer_id}: expected an object")
+                continue
+            try:
+                records.append(customer_repo.normalise_customer({"id": customer_id, **raw}, rules=rules))
+            except InvalidData as exc:
+                problems.extend(str(exc).splitlines())
+        if problems:
+            raise InvalidData("\n".join(problems[:MAX_REPORTED_PROBLEMS]))
+        now = self.now()
+        stored: list[int] = []
+
+        def store_version(connection: Connection | Session) -> None:
+            stored.append(
+                policies.put_policy(session=connection, environment_id=environment_id, document=policy_object, now=now)
             )
+
         if import_customers and records:
             importing.import_customer_records(
                 engine=self.engine,
-                rows=importing.rows_from_customers(environment_id, records, self.now()),
+                rows=importing.rows_from_customers(environment_id, records, now),
                 environment_id=environment_id,
+                prelude=store_version,
             )
-        return version
+        else:
+            with self.session(write=True) as session:
+                store_version(session)
+        return stored[0]
 
     def import_policy(self, env: EnvRef, source: str | Path | IO[bytes]) -> int:
         """Import a policy file (JSON or YAML), validated before it is stored; returns the new version."""
         stream, name, _size, owned = importing.open_source(source)
         try:
+            importing.skip_byte_order_mark(stream, name)
             text = stream.read()
         finally:
             if owned:
@@ -209,11 +238,19 @@ class Store:
         except ValueError as exc:
             raise ImportFailed(f"{name}: {exc}") from exc
         except Exception as exc:  # YAML parse errors and the like: bad input, not a crash
-            raise ImportFailed(f"{name}: not a JSON or YAML policy ({exc})") from exc
+            mark = getattr(exc, "problem_mark", None)
+            if mark is not None:  # a YAML error: its line and column, one line
+                problem = getattr(exc, "problem", None) or "cannot be read"
+                raise ImportFailed(
+                    f"{name}:{mark.line + 1}:{mark.column + 1}: not a JSON or YAML policy ({problem})"
+                ) from exc
+            raise ImportFailed(f"{name}: not a JSON or YAML policy ({str(exc).splitlines()[0]})") from exc
         try:
             return self.put_policy(env, document)
         except InvalidData as exc:
-            raise ImportFailed(f"{name}: {exc}") from exc
+            lines = [line.strip() for line in str(exc).splitlines()]
+            problems = [line for line in lines if line and line != "invalid policy document:"]
+            raise ImportFailed("\n".join(f"{name}: {line}" for line in problems)) from exc
 
     def policy_version(self, env: EnvRef, version: int | None = None) -> PolicyVersion:
         with self.session() as session:
@@ -243,20 +280,44 @@ class Store:
 
     # ------------------------------------------------------------------ customers
 
-    def create_customer(self, env: EnvRef, customer: Mapping[str, Any]) -> dict[str, Any]:
+    def customer_rules(self, env: EnvRef) -> CustomerRules:
+        """What a customer of ``env`` is checked against: its live policy's plans and credits (none yet: no
+        name checks). Kept per policy version, which never changes once stored."""
+        environment_id = self._env_id(env)
         with self.session() as session:
+            version = policies.live_version(session=session, environment_id=environment_id)
+            if version is None:
+                return CustomerRules()
+            found = self._rules.get((environment_id, version))
+            if found is None:
+                document = policies.policy_document(session, environment_id, version)
+                found = self._rules[(environment_id, version)] = CustomerRules.of_document(document)
+            return found
+
+    def create_customer(self, env: EnvRef, customer: Mapping[str, Any]) -> dict[str, Any]:
+        """A new customer, checked like an imported one (``segmentr.policy.customer``)."""
+        environment_id = self._env_id(env)
+        rules = self.customer_rules(environment_id)
+        with self.session(write=True) as session:
             return customer_repo.create_customer(
-                session=session, environment_id=self._env_id(env), customer=customer, now=self.now()
+                session=session, environment_id=environment_id, customer=customer, now=self.now(), rules=rules
             )
 
     def update_customer(self, env: EnvRef, customer_id: str, **changes: Any) -> dict[str, Any]:
-        with self.session() as session:
+        """Change a customer's fields; the result is checked like an imported record (a plan only when it
+        changes: a plan the live policy dropped since does not block other edits)."""
+        environment_id = self._env_id(env)
+        rules = self.customer_rules(environment_id)
+        if "plan" not in changes:
+            rules = CustomerRules(plans=None, credits=rules.credits)
+        with self.session(write=True) as session:
             return customer_repo.update_customer(
                 session=session,
-                environment_id=self._env_id(env),
+                environment_id=environment_id,
                 customer_id=customer_id,
                 changes=changes,
                 now=self.now(),
+                rules=rules,
             )
 
     def get_customer(self, env: EnvRef, customer_id: str) -> dict[str, Any]:
@@ -266,7 +327,7 @@ class Store:
             )
 
     def delete_customer(self, env: EnvRef, customer_id: str) -> None:
-        with self.session() as session:
+        with self.session(write=True) as session:
             customer_repo.delete_customer(session=session, environment_id=self._env_id(env), customer_id=customer_id)
 
     def list_customers(self, env: EnvRef, *, after: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -291,9 +352,12 @@ class Store:
         fmt: str | None = None,
         progress: importing.ImportProgress | None = None,
         batch_size: int = importing.DEFAULT_BATCH,
+        encoding: str = "utf-8",
     ) -> importing.ImportResult:
-        """Import customers from JSON lines, a JSON array or CSV; all or nothing."""
+        """Import customers from JSON lines, a JSON array or CSV (``encoding``: the CSV's text encoding); all
+        or nothing. Each record is checked against the live policy's plans and credits."""
         environment_id = self._env_id(env)
+        rules = self.customer_rules(environment_id)
         stream, name, size, owned = importing.open_source(source)
         position = [0]
         started = time.perf_counter()
@@ -307,10 +371,13 @@ class Store:
                     file=(str(source), name, detected, environment_id, self.now()),
                     batch_size=batch_size,
                     on_batch=report,
+                    rules=rules,
+                    encoding=encoding,
                 )
             else:
                 rows = importing.read_customer_rows(
-                    stream, name=name, environment_id=environment_id, now=self.now(), fmt=fmt, position=position
+                    stream, name=name, environment_id=environment_id, now=self.now(), fmt=fmt, position=position,
+                    rules=rules, encoding=encoding,
                 )
                 count = importing.import_customer_records(
                     engine=self.engine,
@@ -329,14 +396,15 @@ class Store:
         self, env: EnvRef, records: Any, *, keep_timestamps: bool = True, batch_size: int = importing.DEFAULT_BATCH,
         on_batch: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Bulk-upsert customer dicts (e.g. from the sample generator)."""
+        """Bulk-upsert customer dicts (e.g. from the sample generator), checked like an import's records."""
         environment_id = self._env_id(env)
         now = self.now()
+        rules = self.customer_rules(environment_id)
         if not keep_timestamps:
             records = ({**record, "cloud_created": None, "cloud_updated": None} for record in records)
         return importing.import_customer_records(
             engine=self.engine,
-            rows=importing.rows_from_customers(environment_id, records, now),
+            rows=importing.rows_from_customers(environment_id, records, now, rules),
             environment_id=environment_id,
             batch_size=batch_size,
             on_batch=on_batch,
@@ -375,7 +443,7 @@ class Store:
     # ------------------------------------------------------------------ segments
 
     def create_segment(self, workspace_id: str, *, by: str | None = None, **fields: Any) -> Segment:
-        with self.session() as session:
+        with self.session(write=True) as session:
             return segments.create_segment(
                 session=session, workspace_id=workspace_id, fields=fields, now=self.now(), by=by
             )
@@ -389,13 +457,13 @@ class Store:
             return segments.list_segments(session=session, workspace_id=workspace_id)
 
     def update_segment(self, workspace_id: str, segment: str, *, by: str | None = None, **changes: Any) -> Segment:
-        with self.session() as session:
+        with self.session(write=True) as session:
             return segments.update_segment(
                 session=session, workspace_id=workspace_id, segment=segment, changes=changes, now=self.now(), by=by
             )
 
     def delete_segment(self, workspace_id: str, segment: str) -> None:
-        with self.session() as session:
+        with self.session(write=True) as session:
             segments.delete_segment(session=session, workspace_id=workspace_id, segment=segment)
 
     def segment_history(self, workspace_id: str, segment: str) -> list[SegmentVersion]:
@@ -403,7 +471,7 @@ class Store:
             return segments.segment_history(session=session, workspace_id=workspace_id, segment=segment)
 
     def restore_segment(self, workspace_id: str, segment: str, version: int, *, by: str | None = None) -> Segment:
-        with self.session() as session:
+        with self.session(write=True) as session:
             return segments.restore_segment(
                 session=session, workspace_id=workspace_id, segment=segment, version=version, now=self.now(), by=by
             )
@@ -412,7 +480,7 @@ class Store:
         """Count ``count`` failed evaluations of the segment; ``error`` (the latest) becomes its last error."""
         if count < 1:
             return
-        with self.session() as session:
+        with self.session(write=True) as session:
             segments.record_segment_error(
                 session=session, segment_id=segment_id, error=error, now=self.now(), count=count
             )
@@ -422,17 +490,17 @@ class Store:
             return segments.active_segment(session=session, workspace_id=workspace_id, member_id=member_id)
 
     def set_active_segment(self, workspace_id: str, member_id: int, segment: str) -> Segment:
-        with self.session() as session:
+        with self.session(write=True) as session:
             return segments.set_active_segment(
                 session=session, workspace_id=workspace_id, member_id=member_id, segment=segment, now=self.now()
             )
 
     def clear_active_segment(self, workspace_id: str, member_id: int) -> None:
-        with self.session() as session:
+        with self.session(write=True) as session:
             segments.clear_active_segment(session=session, workspace_id=workspace_id, member_id=member_id)
 
     def toggle_active_segment(self, workspace_id: str, member_id: int, segment: str) -> Segment | None:
-        with self.session() as session:
+        with self.session(write=True) as session:
             return segments.toggle_active_segment(
                 session=session, workspace_id=workspace_id, member_id=member_id, segment=segment, now=self.now()
             )

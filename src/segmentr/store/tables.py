@@ -133,11 +133,15 @@ class SegmentRow(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "name", name="uq_segments_workspace_name"),
         CheckConstraint("mode IN ('simple', 'advanced')", name="ck_segments_mode"),
+        # Names are unique by their key (segmentr.segments.names.name_key), not only as typed.
+        Index("uq_segments_workspace_name_key", "workspace_id", "name_key", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
+    # NFKC + case folded name; nullable only in the schema (migration 0002 adds it without a table rebuild).
+    name_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     condition: Mapped[str] = mapped_column(Text)
     mode: Mapped[str] = mapped_column(String(10))
