@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +26,24 @@ from segmentr.notifications import (
     rearmed,
 )
 from segmentr.policy import Policy
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps every message it is handed."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
+
 
 NOW = 1_717_200_000_000  # 2024-06-01T00:00:00Z
 
@@ -179,6 +199,7 @@ class Receiver:
         self.secrets: list[str] = []
         self.verify = True
         self.script: dict[str, list[tuple[int, Mapping[str, str], bytes]]] = {}
+        self.delays: dict[str, float] = {}  # path -> seconds to wait before answering
         self._lock = threading.Lock()
         receiver = self
 
@@ -199,12 +220,18 @@ class Receiver:
                                 receiver.failures.append(f"{headers.get('webhook-id')}: {exc}")
                     queued = receiver.script.get(self.path)
                     status, extra, answer = queued.pop(0) if queued else (200, {}, b"ok")
-                self.send_response(status)
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                    delay = receiver.delays.get(self.path, 0.0)
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    for name, value in extra.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -212,7 +239,9 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
+        self._stopped = False
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -222,5 +251,8 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         self.server.shutdown()
         self.server.server_close()
