@@ -199,3 +199,16 @@ def test_compiled_conditions_are_cached_by_source_and_remember_syntax_errors() -
     assert conditions.get("customer.plan == 1") is conditions.get("customer.plan == 1")
     error = conditions.get("customer.plan ==")
     assert isinstance(error, Exception) and conditions.get("customer.plan ==") is error
+
+
+def test_a_removed_customer_is_matched_on_the_state_it_was_removed_in() -> None:
+    world = Scenario()
+    world.create("acme", "growth")
+    collector = EventCollector("live")
+    world.policy.subscribe(collector)
+    world.policy.delete_customer("acme")
+    (removed,) = collector.drain()
+    farewell = overage_notification(events=["customer-removed"])
+    decision = decide(removed, customer=None, policy=world.policy, notifications=[farewell], segments=SEGMENTS,
+                      arm_states=world.arm, now=NOW)
+    assert decision.fired == ["ntf_overage"] and decision.deliveries[0].customer["plan"] == "growth"

@@ -7,7 +7,6 @@ same event decides the same deliveries (the outbox's unique id makes writing one
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,8 +34,8 @@ class SegmentRef:
 
 
 def stable_digest(*parts: str) -> str:
-    raw = hashlib.sha256("\x1f".join(parts).encode()).digest()[:15]
-    return base64.b32encode(raw).decode().lower()
+    """24 hex digits of a hash of ``parts``: the same parts give the same digest in every process."""
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
 
 
 def delivery_id(event_id: str, notification_id: str, channel_index: int) -> str:
@@ -45,21 +44,23 @@ def delivery_id(event_id: str, notification_id: str, channel_index: int) -> str:
 
 
 def webhook_id(event_id: str, notification_id: str, channel_index: int) -> str:
-    """``msg_…``: the ``webhook-id`` header (the receiver's idempotency key), stable across retries."""
-    return "msg_" + stable_digest("webhook", event_id, notification_id, str(channel_index))
+    """``msg_…``: the ``webhook-id`` header (the receiver's idempotency key), stable across retries; it is
+    the delivery id's digest under its own prefix (one delivery, one message)."""
+    return "msg_" + stable_digest(event_id, notification_id, str(channel_index))
 
 
-def _iso(ms: int) -> str:
+def iso_time(ms: int) -> str:
+    """Epoch ms as ISO 8601 UTC with milliseconds (``2024-06-01T00:00:00.000Z``)."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def webhook_body(event: Event, notification: Notification, segment: SegmentRef | None,
-                 customer: Mapping[str, Any] | None) -> dict[str, Any]:
+                 customer: Mapping[str, Any] | None, *, timestamp: str | None = None) -> dict[str, Any]:
     """The body of api.md §5: ``{type, timestamp, data:{id, environment, notification, segment, customer,
     event}}``; ``data.id`` is the event's id (the same in every notification's delivery of that event)."""
     return {
         "type": event.type,
-        "timestamp": _iso(event.at),
+        "timestamp": timestamp or iso_time(event.at),
         "data": {
             "id": event.id,
             "environment": event.environment,
@@ -91,9 +92,10 @@ class Delivery:
     @classmethod
     def decide(cls, event: Event, notification: Notification, channel_index: int, *, body: Mapping[str, Any],
                now: int) -> Delivery:
+        digest = stable_digest(event.id, notification.id, str(channel_index))
         return cls(
-            id=delivery_id(event.id, notification.id, channel_index),
-            webhook_id=webhook_id(event.id, notification.id, channel_index),
+            id="dlv_" + digest,
+            webhook_id="msg_" + digest,
             environment=event.environment, event_id=event.id, event_type=event.type,
             customer_id=event.customer_id, notification_id=notification.id, notification_name=notification.name,
             channel_index=channel_index, channel=notification.channels[channel_index], body=body, created_at=now,

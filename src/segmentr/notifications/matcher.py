@@ -13,11 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from segmentr.notifications.deliveries import Delivery, SegmentRef, webhook_body
-from segmentr.notifications.events import Event
+from segmentr.notifications.deliveries import Delivery, SegmentRef, iso_time, webhook_body
+from segmentr.notifications.events import CustomerRemoved, Event
 from segmentr.notifications.model import Notification
 from segmentr.notifications.rearm import ArmStates, RearmKey, step
-from segmentr.segments import evaluate
 from segmentr.stof import Condition, StofError, compile
 
 if TYPE_CHECKING:
@@ -87,27 +86,33 @@ def condition_bindings(event: Event, customer: Mapping[str, Any] | None, policy_
 class _Context:
     """Per-event memo: each segment is evaluated at most once, the policy view made at most once."""
 
-    def __init__(self, event: Event, customer: dict[str, Any] | None, policy: Policy) -> None:
+    def __init__(self, event: Event, customer: dict[str, Any] | None, policy: Policy,
+                 conditions: CompiledConditions) -> None:
         self.event = event
         self.customer = customer
         self.policy = policy
+        self.conditions = conditions
         self._segments: dict[str, tuple[bool, str | None]] = {}
         self._view: Any = None
+        self._timestamp: str | None = None
 
     def segment(self, ref: SegmentRef) -> tuple[bool, str | None]:
-        key = f"{ref.id}@{ref.version}"
-        hit = self._segments.get(key)
+        """(matched, error) of the segment for the event's customer (as ``segmentr.segments.evaluate`` says:
+        a failure is a non-match with its message), with the one policy view of this event."""
+        hit = self._segments.get(ref.id)
         if hit is None:
             if self.customer is None:
                 hit = (False, "the event's customer does not exist")
             else:
-                try:
-                    result = evaluate(ref.condition, self.customer, self.policy)
-                    hit = (result.matched, result.error)
-                except Exception as exc:  # a condition that does not compile: the segment fails, nothing raises
-                    hit = (False, str(exc))
-            self._segments[key] = hit
+                hit = _holds(self.conditions.get(ref.condition), self)
+            self._segments[ref.id] = hit
         return hit
+
+    @property
+    def timestamp(self) -> str:
+        if self._timestamp is None:
+            self._timestamp = iso_time(self.event.at)
+        return self._timestamp
 
     def view(self) -> Any:
         if self._view is None:
@@ -127,13 +132,16 @@ def decide(
     now: int,
     conditions: CompiledConditions | None = None,
 ) -> Decision:
-    """Decide one event. ``customer`` is its state after the change (None if it no longer exists);
+    """Decide one event. ``customer`` is its state after the change (None if it no longer exists: for
+    customer-removed the removed state in the payload is used);
     ``segments`` the workspace's segments by id (an id missing there is a deleted segment)."""
     compiled = conditions or _DEFAULT_CONDITIONS
+    if customer is None and isinstance(event, CustomerRemoved):
+        customer = dict(event.payload)  # the customer as it was when removed: segments still say who it was
     entitlement = event.entitlement or ""
     if event.resets_meter:
         arm_states.rearm(event.customer_id, entitlement, event.at)
-    context = _Context(event, customer, policy)
+    context = _Context(event, customer, policy, compiled)
     decision = Decision()
     for notification in notifications:
         if not notification.enabled or not notification.listens(event.type, event.environment):
@@ -153,9 +161,9 @@ def decide(
             if not matched:
                 continue
         if notification.condition is not None:
-            holds = _condition_holds(compiled.get(notification.condition), context)
-            if isinstance(holds, str):
-                decision.problems.append(Problem("condition_failed", notification.id, event.id, holds,
+            holds, failure = _holds(compiled.get(notification.condition), context, with_event=True)
+            if failure is not None:
+                decision.problems.append(Problem("condition_failed", notification.id, event.id, failure,
                                                  None if segment is None else segment.id))
                 continue
             key = RearmKey(notification.id, event.customer_id, entitlement)
@@ -164,7 +172,7 @@ def decide(
                 arm_states.put(key, state)
             if not fires:
                 continue
-        body = webhook_body(event, notification, segment, customer)
+        body = webhook_body(event, notification, segment, customer, timestamp=context.timestamp)
         decision.fired.append(notification.id)
         for index, channel in enumerate(notification.channels):
             if getattr(channel, "disabled", False):
@@ -173,11 +181,13 @@ def decide(
     return decision
 
 
-def _condition_holds(condition: Condition | StofError, context: _Context) -> bool | str:
-    """The condition's truth for the event, or the message of its failure."""
+def _holds(condition: Condition | StofError, context: _Context, *, with_event: bool = False) -> tuple[bool, str | None]:
+    """(truth, None) of a segment's or notification's condition for the event, or (False, why it failed)."""
     if isinstance(condition, StofError):
-        return f"the condition does not compile: {condition}"
+        return False, f"the condition does not compile: {condition}"
     try:
-        return condition.matches(condition_bindings(context.event, context.customer, context.view()))
+        if with_event:
+            return condition.matches(condition_bindings(context.event, context.customer, context.view())), None
+        return condition.matches_customer(context.customer, context.view()), None
     except Exception as exc:  # a runtime error or exhausted budget is this event's non-match, reported
-        return str(exc) if isinstance(exc, StofError) else f"internal error: {type(exc).__name__}: {exc}"
+        return False, str(exc) if isinstance(exc, StofError) else f"internal error: {type(exc).__name__}: {exc}"
