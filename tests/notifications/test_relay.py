@@ -211,3 +211,54 @@ def test_end_to_end_decided_deliveries_reach_the_receiver_once_per_webhook_id(re
 
 def test_rejected_errors_say_why() -> None:
     assert not EndpointGone("gone", status=410).retryable and RetryLater("x", status=429).retryable
+
+
+@given(st.lists(st.sampled_from(["ok", "fail", "busy", "crash"]), min_size=1, max_size=60),
+       st.integers(1, 6))
+def test_with_failures_and_crashed_relays_every_delivery_arrives_or_fails_after_the_last_attempt(
+        script: list[str], count: int) -> None:
+    """A receiver that fails as scripted and relays that crash after sending (before recording): afterwards
+    every delivery is delivered (seen at least once by the receiver) or failed after all its attempts, and
+    deduplicated by webhook-id the receiver saw exactly the delivered ones."""
+    clock = Clock()
+    outbox = MemoryOutbox()
+    notification = hook_notification()
+    for index in range(count):
+        outbox.add(deliveries(notification, f"evt_{index}"))
+    plan = iter(script)
+    seen: list[str] = []
+
+    class Crash(BaseException):  # like a kill: not an error the relay handles
+        pass
+
+    def answer(delivery: Delivery) -> SendResult:
+        step = next(plan, "ok")
+        if step == "fail":
+            raise DeliveryRejected("answered 500", status=500)
+        if step == "busy":
+            raise RetryLater("answered 429", status=429, retry_after=60)
+        seen.append(delivery.webhook_id)
+        if step == "crash":
+            raise Crash  # the relay dies after the receiver got it, before recording
+        return SendResult(200)
+
+    relay = Relay(outbox, {"webhook": MockChannel("webhook", answer)}, clock=clock, rng=random.Random(0),
+                  lease_ms=60_000)
+    for _ in range(400):
+        due = [r for r in outbox.rows.values() if r.state == "pending"]
+        if not due:
+            break
+        clock.now = max(clock.now, min(max(r.due, r.lease_until) for r in due))
+        for claim in outbox.claim(now=clock.now, limit=10, lease_ms=relay.lease_ms):
+            try:
+                attempt, outcome = relay.deliver(claim)
+            except Crash:
+                continue  # never recorded: the lease runs out and another relay takes it
+            outbox.record(claim, attempt, outcome)
+    states = {r.delivery.webhook_id: r for r in outbox.rows.values()}
+    assert all(r.state in ("delivered", "failed") for r in states.values())
+    for row in states.values():
+        if row.state == "failed":
+            assert row.attempts == MAX_ATTEMPTS
+    assert set(seen) >= {w for w, r in states.items() if r.state == "delivered"}
+    assert set(seen) <= set(states)

@@ -105,7 +105,8 @@ def _number(value: Any) -> float | None:
 
 
 def detail_of(event_type: str, payload: Mapping[str, Any], customer: Mapping[str, Any]) -> AlertDetail:
-    meter = payload.get("meter") if isinstance(payload.get("meter"), Mapping) else {}
+    raw_meter = payload.get("meter")
+    meter: Mapping[str, Any] = raw_meter if isinstance(raw_meter, Mapping) else {}
     credit = payload.get("credit")
     credit_name = credit.get("id") if isinstance(credit, Mapping) else credit if isinstance(credit, str) else None
     current = _number(meter.get("value"))
