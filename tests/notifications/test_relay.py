@@ -262,3 +262,21 @@ def test_with_failures_and_crashed_relays_every_delivery_arrives_or_fails_after_
             assert row.attempts == MAX_ATTEMPTS
     assert set(seen) >= {w for w, r in states.items() if r.state == "delivered"}
     assert set(seen) <= set(states)
+
+
+@pytest.mark.parametrize("event_type", ["meter-overage", "customer-set", "segment-entered"])
+def test_a_test_sends_one_delivery_on_every_channel(receiver: Receiver, event_type: str) -> None:
+    from segmentr.notifications import EmailTarget, deliveries_for_test
+
+    hook = WebhookTarget(url=receiver.url("/t"))
+    notification = Notification(id="ntf_t", name="T", events=[event_type], segment="seg_x",
+                                channels=[hook, InAppTarget(), EmailTarget(to=["a@example.com"])])
+    made = deliveries_for_test(notification, environment="test", customer={"id": "acme", "plan": "growth"},
+                           now=int(time.time() * 1000))
+    assert [d.channel.type for d in made] == ["webhook", "in_app", "email"]
+    assert all(d.body["data"]["event"]["test"] is True and d.event_type == event_type for d in made)
+    receiver.secrets = [hook.secret]
+    WebhookChannel(allow_private=True).send(made[0], now_ms=int(time.time() * 1000))
+    assert receiver.failures == [] and receiver.received[0].json["type"] == event_type
+    again = deliveries_for_test(notification, environment="test", customer={"id": "acme"}, now=NOW)
+    assert again[0].webhook_id != made[0].webhook_id

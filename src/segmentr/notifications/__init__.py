@@ -18,7 +18,14 @@ from segmentr.notifications.alerts import (
     alert_for_delivery,
     endpoint_disabled_alert,
 )
-from segmentr.notifications.deliveries import Delivery, SegmentRef, delivery_id, webhook_body, webhook_id
+from segmentr.notifications.deliveries import (
+    Delivery,
+    SegmentRef,
+    delivery_id,
+    deliveries_for_test,
+    webhook_body,
+    webhook_id,
+)
 from segmentr.notifications.errors import (
     DeliveryError,
     DeliveryRejected,
@@ -121,6 +128,7 @@ __all__ = [
     "rearmed",
     "rotate_secret",
     "step",
+    "deliveries_for_test",
     "watched_segments",
     "webhook_body",
     "webhook_id",

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from segmentr.notifications.events import Event
+from segmentr.notifications.events import Event, from_policy, new_event_id
 from segmentr.notifications.model import ChannelTarget, Notification
 
-__all__ = ["Delivery", "SegmentRef", "delivery_id", "webhook_body", "webhook_id"]
+__all__ = ["Delivery", "SegmentRef", "delivery_id", "deliveries_for_test", "webhook_body", "webhook_id"]
 
 _CHANNEL = TypeAdapter(ChannelTarget)
 
@@ -124,3 +124,27 @@ class Delivery:
     @property
     def event_payload(self) -> Mapping[str, Any]:
         return self.body["data"]["event"]  # type: ignore[no-any-return]
+
+
+def deliveries_for_test(notification: Notification, *, environment: str, customer: Mapping[str, Any], now: int,
+                    segment: SegmentRef | None = None) -> list[Delivery]:
+    """One delivery on every channel of the notification (``POST /v1/notifications/{id}/test``), for an event of
+    its first type about ``customer``, marked ``"test": true`` in its payload; segment and condition are not
+    consulted. Each call has a new event id, so each test is a new message to the receiver."""
+    event_type = notification.events[0]
+    payload: dict[str, Any] = {"test": True, "customer": customer.get("id", ""), "plan": customer.get("plan")}
+    if event_type.startswith(("meter-", "cap-")):
+        payload.update(entitlement="example", meter={"old": 80.0, "value": 120.0, "limit": 100.0}, overage=20.0,
+                       remaining=-20.0)
+    event = from_policy(event_type, payload, environment=environment, at=now, id=new_event_id(now))
+    if event is None:  # segment-entered / -exited have no engine form
+        from segmentr.notifications.events import SegmentEntered, SegmentExited
+
+        cls = SegmentEntered if event_type == SegmentEntered.type else SegmentExited
+        seg = segment or SegmentRef("seg_example", "Example segment", "true")
+        event = cls(id=new_event_id(now), environment=environment, customer_id=str(customer.get("id", "")), at=now,
+                    payload={**payload, "segment": {"id": seg.id, "name": seg.name}}, segment_id=seg.id,
+                    segment_name=seg.name)
+    body = webhook_body(event, notification, segment, customer)
+    return [Delivery.decide(event, notification, index, body=body, now=now)
+            for index in range(len(notification.channels))]
