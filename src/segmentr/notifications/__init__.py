@@ -21,8 +21,8 @@ from segmentr.notifications.alerts import (
 from segmentr.notifications.deliveries import (
     Delivery,
     SegmentRef,
-    delivery_id,
     deliveries_for_test,
+    delivery_id,
     webhook_body,
     webhook_id,
 )
@@ -117,6 +117,7 @@ __all__ = [
     "alert_for_delivery",
     "condition_bindings",
     "decide",
+    "deliveries_for_test",
     "delivery_id",
     "endpoint_disabled_alert",
     "from_policy",
@@ -128,7 +129,6 @@ __all__ = [
     "rearmed",
     "rotate_secret",
     "step",
-    "deliveries_for_test",
     "watched_segments",
     "webhook_body",
     "webhook_id",

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from segmentr.notifications.events import Event, from_policy, new_event_id
 from segmentr.notifications.model import ChannelTarget, Notification
 
-__all__ = ["Delivery", "SegmentRef", "delivery_id", "deliveries_for_test", "webhook_body", "webhook_id"]
+__all__ = ["Delivery", "SegmentRef", "deliveries_for_test", "delivery_id", "webhook_body", "webhook_id"]
 
 _CHANNEL = TypeAdapter(ChannelTarget)
 
