@@ -16,9 +16,11 @@ ALLOWED: dict[str, set[str]] = {
     "policy": {"stof"},
     "segments": {"stof", "policy"},
     "sample": {"stof", "policy"},
-    "store": {"stof", "policy", "segments", "sample"},
+    # pure decisions and delivery: no storage below them
+    "notifications": {"stof", "policy", "segments"},
+    "store": {"stof", "policy", "segments", "sample", "notifications"},
     # the application's use cases: above store and segments, below every interface
-    "service": {"stof", "policy", "segments", "store", "sample"},
+    "service": {"stof", "policy", "segments", "store", "sample", "notifications"},
     "api": {"stof", "policy", "segments", "store", "sample", "service"},
     "web": {"stof", "policy", "segments", "store", "sample", "service"},
     "cli": {"stof", "policy", "segments", "store", "sample", "service", "api", "web"},
@@ -33,6 +35,8 @@ INTERFACES = {"cli", "api", "web"}
 # finer rule inside policy: only the units module of stof
 POLICY_STOF_MODULES = {"segmentr.stof.units", "segmentr.stof.host"}
 THIRD_PARTY_ONLY_IN = {"sqlalchemy": {"store"}, "alembic": {"store"}, "fastapi": {"api", "web"}}
+# inside notifications, the network libraries stay behind the channel seam
+NOTIFICATIONS_CHANNEL_ONLY = {"httpx", "smtplib", "standardwebhooks"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -69,6 +73,8 @@ def test_package_imports_only_lower_layers(package: str, path: Path) -> None:
             if package == "policy" and target == "stof":
                 assert name in POLICY_STOF_MODULES or name.startswith(tuple(POLICY_STOF_MODULES)), name
         lib = parts[0]
+        if package == "notifications" and lib in NOTIFICATIONS_CHANNEL_ONLY:
+            assert "channels" in path.relative_to(SRC).parts, f"{path.name} (notifications) imports {lib}"
         if lib in THIRD_PARTY_ONLY_IN:
             assert package in THIRD_PARTY_ONLY_IN[lib], f"{path.name} ({package}) imports {lib}"
 
