@@ -10,7 +10,7 @@ import segmentr.service as service
 SEGMENTS_PUBLIC = {
     "EXAMPLES", "MAX_CONDITION_BYTES", "MAX_NAME_CHARS", "TEMPLATES", "ChangePreview", "Count", "CreatedRow",
     "CustomerSource", "CustomerTypeRow", "EmailRow", "EvaluationResult", "MetadataRow", "NotSimple", "Page",
-    "PlanRow", "Preview", "Problem", "SegmentDraft", "SegmentValidationError", "SimpleRow", "Template",
+    "PlanRow", "Preview", "Problem", "SegmentDraft", "SegmentValidationError", "SegmentsError", "SimpleRow", "Template",
     "change_preview", "count", "evaluate", "evaluate_many", "from_stof", "members", "parse_rows", "preview",
     "segment_problems", "template", "to_stof", "validate_segment",
 }  # fmt: skip

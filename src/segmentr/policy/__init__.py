@@ -1,7 +1,8 @@
 """The Limitr-compatible policy engine: pure, in-memory, no I/O (spec/policy.md)."""
 
-from .document import PolicyDocumentError, validate_document
+from .document import validate_document
 from .engine import Policy
+from .errors import PolicyDocumentError, PolicyError
 from .events import Subscriber
 from .model import CompiledPolicy
 from .pricing import Exchange, Pricing, compile_price
@@ -14,6 +15,7 @@ __all__ = [
     "Exchange",
     "Policy",
     "PolicyDocumentError",
+    "PolicyError",
     "PolicyPrices",
     "PolicyView",
     "Price",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from segmentr import segments
+from segmentr.errors import Problem
 from segmentr.segments import (
     ChangePreview,
     Count,
@@ -274,5 +275,6 @@ def _rows_of(condition: str) -> list[dict[str, Any]]:
     """The simple rows that generate ``condition``; ``SegmentInvalid`` with the reason when there are none."""
     rows = from_stof(condition)
     if isinstance(rows, NotSimple):
-        raise SegmentInvalid(f"cannot switch to simple mode: the condition {rows.reason}")
+        message = f"cannot switch to simple mode: the condition {rows.reason}"
+        raise SegmentInvalid(message, problems=[Problem(field="condition", message=message)], code="not_simple")
     return _rows_json(rows)

@@ -213,7 +213,7 @@ class Store:
         try:
             return self.put_policy(env, document)
         except InvalidData as exc:
-            raise ImportFailed(f"{name}: {exc}") from exc
+            raise ImportFailed(f"{name}: {exc}", problems=exc.problems) from exc
 
     def policy_version(self, env: EnvRef, version: int | None = None) -> PolicyVersion:
         with self.session() as session:
