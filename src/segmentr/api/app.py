@@ -1,0 +1,65 @@
+"""``create_app``: the FastAPI application — the edge's middleware, the error handlers, every resource's routes,
+and the store opened for the application's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from segmentr import service
+from segmentr.api.edge import BodyLimit, EdgeErrors, RateLimit
+from segmentr.api.errors import install_error_handlers
+from segmentr.api.routes import health, segments
+from segmentr.api.settings import ApiSettings
+from segmentr.store import Store
+
+__all__ = ["SESSION_COOKIE", "create_app"]
+
+SESSION_COOKIE = "segmentr_session"
+TAGS = [
+    {"name": "segments", "description": "Workspace-level segments: conditions, versions, membership."},
+    {"name": "me", "description": "The caller's own settings (the active segment)."},
+    {"name": "health", "description": "Liveness and database reachability."},
+]
+
+
+def create_app(settings: ApiSettings | None = None, *, store: Store | None = None) -> FastAPI:
+    """The API over ``store`` (kept open by the caller) or over the settings' database (opened on start-up,
+    migrated first when ``settings.migrate``, closed on shutdown)."""
+    settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is not None:
+            app.state.store = store
+            yield
+            return
+        opened = service.open_store(settings.database_url, migrate=settings.migrate)
+        app.state.store = opened
+        try:
+            yield
+        finally:
+            opened.close()
+
+    app = FastAPI(
+        title="segmentr",
+        version="1",
+        summary="Customer segments over a usage-based pricing policy.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    if store is not None:
+        app.state.store = store
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (health, segments):
+        app.include_router(module.router)
+    # Added last = outermost: the request id and the last word on errors wrap everything else.
+    app.add_middleware(
+        RateLimit, rate=settings.rate_per_second, burst=settings.rate_burst, session_cookie=SESSION_COOKIE
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, max_import_bytes=settings.max_import_bytes)
+    app.add_middleware(EdgeErrors)
+    return app
