@@ -11,7 +11,7 @@ from segmentr.service.access import Action
 from segmentr.service.errors import InvalidRequest, NotInitialised, PermissionDenied, ServiceError
 from segmentr.service.factory import open_service, open_store, service_for
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
-from segmentr.service.segment_service import SegmentService
+from segmentr.service.segments import SegmentService
 
 __all__ = [
     "Action",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from segmentr.service.errors import NotInitialised
-from segmentr.service.segment_service import SegmentService
+from segmentr.service.segments import SegmentService
 from segmentr.store import Member, NotFound, Store
 
 __all__ = ["open_service", "open_store", "service_for"]

@@ -1,6 +1,9 @@
 """Storage: SQLAlchemy 2 tables, Alembic migrations and repositories (SQLite embedded, PostgreSQL).
 
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
+Use cases run in one unit of work (``Store.transaction`` / ``Store.run``, ``transaction.py``) and call the
+repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``segments``,
+``workspaces`` (keyword-only ``session=`` functions returning frozen records).
 
 Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
 without loading SQLAlchemy, the engines and every repository.
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from segmentr.store.importing import ImportResult
     from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
     from segmentr.store.store import Store
+    from segmentr.store.transaction import UnitOfWork
 
 _SOURCES = {
     "AlreadyExists": "errors",
@@ -44,6 +48,7 @@ _SOURCES = {
     "SegmentInvalid": "errors",
     "SegmentVersion": "records",
     "Store": "store",
+    "UnitOfWork": "transaction",
     "StoreError": "errors",
     "Workspace": "records",
     "WorkspaceCustomers": "customer_source",
@@ -51,7 +56,15 @@ _SOURCES = {
 }
 
 
+# Repository modules a unit of work's caller uses (``from segmentr.store import customers``).
+_REPOSITORIES = ("auth", "customers", "idempotency", "importing", "metering", "policies", "segments", "workspaces")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _REPOSITORIES:
+        value = importlib.import_module(f"segmentr.store.{name}")
+        globals()[name] = value
+        return value
     module = _SOURCES.get(name)
     if module is None:
         raise AttributeError(f"module 'segmentr.store' has no attribute {name!r}")
@@ -77,7 +90,16 @@ __all__ = [
     "SegmentVersion",
     "Store",
     "StoreError",
+    "UnitOfWork",
     "Workspace",
     "WorkspaceCustomers",
+    "auth",
+    "customers",
     "database_url",
+    "idempotency",
+    "importing",
+    "metering",
+    "policies",
+    "segments",
+    "workspaces",
 ]
