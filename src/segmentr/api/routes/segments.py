@@ -11,7 +11,7 @@ from segmentr import errors
 from segmentr.api.deps import Environment, SegmentsDep
 from segmentr.api.errors import diagnostic
 from segmentr.api.openapi import errors as error_responses
-from segmentr.api.schemas.common import MAX_LIMIT, ListOf, Text
+from segmentr.api.schemas.common import MAX_LIMIT, Text
 from segmentr.api.schemas.segments import (
     ActiveSegment,
     ChangePreview,
@@ -25,14 +25,18 @@ from segmentr.api.schemas.segments import (
     Preview,
     SegmentCreate,
     SegmentDeleted,
+    SegmentList,
     SegmentMember,
+    SegmentMemberList,
     SegmentObject,
     SegmentReferences,
     SegmentUpdate,
+    SegmentVersionList,
     SegmentVersionObject,
     SetActiveSegment,
     SimpleBody,
     SimpleRows,
+    TemplateList,
     TemplateObject,
     UnsavedCondition,
     Validation,
@@ -100,9 +104,9 @@ def _unsaved(body: UnsavedCondition) -> str:
 # ---------------------------------------------------------------------- workspace-level segments
 
 
-@router.get("/v1/segments", operation_id="list_segments", response_model=ListOf[SegmentObject],
+@router.get("/v1/segments", operation_id="list_segments", response_model=SegmentList,
             responses=error_responses())
-def list_segments(segments: SegmentsDep, limit: Limit = 20, starting_after: StartingAfter = None) -> ListOf[SegmentObject]:
+def list_segments(segments: SegmentsDep, limit: Limit = 20, starting_after: StartingAfter = None) -> SegmentList:
     """The workspace's segments, by name."""
     every = segments.segments()
     start = 0
@@ -115,7 +119,7 @@ def list_segments(segments: SegmentsDep, limit: Limit = 20, starting_after: Star
             )
         start = ids.index(starting_after) + 1
     page = every[start : start + limit]
-    return ListOf[SegmentObject](
+    return SegmentList(
         data=[segment_object(segment) for segment in page], has_more=start + limit < len(every)
     )
 
@@ -162,13 +166,13 @@ def simple_from_stof(body: ConditionText) -> SimpleBody:
 
 
 @router.get("/v1/segments/templates", operation_id="list_segment_templates",
-            response_model=ListOf[TemplateObject], responses=error_responses())
-def list_templates(segments: SegmentsDep) -> ListOf[TemplateObject]:
+            response_model=TemplateList, responses=error_responses())
+def list_templates(segments: SegmentsDep) -> TemplateList:
     """The six templates."""
     data = [
         TemplateObject(key=t.key, name=t.name, description=t.description, condition=t.code) for t in TEMPLATES
     ]
-    return ListOf[TemplateObject](data=data, has_more=False)
+    return TemplateList(data=data, has_more=False)
 
 
 @router.get("/v1/segments/{segment_id}", operation_id="get_segment", response_model=SegmentObject,
@@ -200,10 +204,10 @@ def delete_segment(
 
 
 @router.get("/v1/segments/{segment_id}/versions", operation_id="list_segment_versions",
-            response_model=ListOf[SegmentVersionObject], responses=error_responses(404))
-def list_versions(segment_id: Text, segments: SegmentsDep) -> ListOf[SegmentVersionObject]:
+            response_model=SegmentVersionList, responses=error_responses(404))
+def list_versions(segment_id: Text, segments: SegmentsDep) -> SegmentVersionList:
     """Every saved version, oldest first."""
-    return ListOf[SegmentVersionObject](
+    return SegmentVersionList(
         data=[version_object(version) for version in segments.history(segment_id)], has_more=False
     )
 
@@ -282,7 +286,7 @@ def evaluate(environment: Environment, segment_id: Text, body: EvaluationRequest
 
 
 @router.get("/v1/{environment}/segments/{segment_id}/members", operation_id="list_segment_members",
-            response_model=ListOf[SegmentMember], responses=error_responses(404))
+            response_model=SegmentMemberList, responses=error_responses(404))
 def list_members(
     environment: Environment,
     segment_id: Text,
@@ -290,11 +294,11 @@ def list_members(
     limit: Annotated[int, Query(ge=1, le=MAX_MEMBER_LIMIT, description="page size (1-1000)")] = 20,
     starting_after: StartingAfter = None,
     expand: Annotated[list[Literal["customer"]] | None, Query(description="`customer`: the customers themselves")] = None,
-) -> ListOf[SegmentMember]:
+) -> SegmentMemberList:
     """The members' customer ids in id order, keyset-paged."""
     page = segments.members(segment_id, environment, cursor=starting_after, page_size=limit)
     data = [SegmentMember(id=cid, customer=cid) for cid in page.ids]
-    return ListOf[SegmentMember](data=data, has_more=page.next_cursor is not None)
+    return SegmentMemberList(data=data, has_more=page.next_cursor is not None)
 
 
 @router.get("/v1/{environment}/segments/{segment_id}/count", operation_id="count_segment_members",

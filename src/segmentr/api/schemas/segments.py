@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from segmentr.api.schemas.common import ApiModel, Diagnostic, Text
+from segmentr.api.schemas.common import ApiModel, Diagnostic, ListOf, Text
 from segmentr.segments import SimpleRow
 
 __all__ = [
@@ -22,13 +22,18 @@ __all__ = [
     "Preview",
     "SegmentCreate",
     "SegmentDeleted",
+    "SegmentList",
     "SegmentMember",
+    "SegmentMemberList",
     "SegmentObject",
     "SegmentReferences",
     "SegmentUpdate",
+    "SegmentVersionList",
     "SegmentVersionObject",
     "SetActiveSegment",
+    "SimpleBody",
     "SimpleRows",
+    "TemplateList",
     "TemplateObject",
     "UnsavedCondition",
     "Validation",
@@ -205,3 +210,19 @@ class SetActiveSegment(ApiModel):
 class ActiveSegment(BaseModel):
     object: Literal["active_segment"] = "active_segment"
     segment: SegmentObject | None
+
+
+class SegmentList(ListOf[SegmentObject]):
+    pass
+
+
+class SegmentVersionList(ListOf[SegmentVersionObject]):
+    pass
+
+
+class TemplateList(ListOf[TemplateObject]):
+    pass
+
+
+class SegmentMemberList(ListOf[SegmentMember]):
+    pass
