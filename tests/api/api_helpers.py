@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
 import httpx
 
-__all__ = ["Api", "assert_error", "in_process"]
+__all__ = ["Api", "Server", "assert_error", "free_port", "in_process"]
 
 
 class Api:
@@ -64,3 +72,74 @@ def in_process(app: Any) -> Iterator[Api]:
             yield Api(portal, client)
         finally:
             portal.call(client.aclose)
+
+
+class Server:
+    """A real ``segmentr serve`` process on 127.0.0.1 and a free port, over ``database_url``."""
+
+    def __init__(self, database_url: str, *, workers: int = 1, env: dict[str, str] | None = None) -> None:
+        self.database_url = database_url
+        self.workers = workers
+        self.env = env or {}
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        handle, name = tempfile.mkstemp(prefix="segmentr-serve-", suffix=".log")
+        os.close(handle)
+        self.log_path = Path(name)
+
+    def start(self, timeout: float = 30.0) -> Server:
+        env = {**os.environ, "SEGMENTR_DATABASE_URL": self.database_url, **self.env}
+        segmentr = str(Path(sys.executable).with_name("segmentr"))
+        command = [segmentr, "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"segmentr serve exited {self.process.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"segmentr serve did not answer within {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown at all (the crash test)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the server and any worker processes it started
+            self.process.wait(timeout=10)
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM and wait: a graceful shutdown; returns the exit code."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return int(self.process.returncode)
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+        self.log_path.unlink(missing_ok=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
