@@ -22,6 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "api": {"stof", "policy", "segments", "store", "sample", "service"},
     "web": {"stof", "policy", "segments", "store", "sample", "service"},
     "cli": {"stof", "policy", "segments", "store", "sample", "service", "api", "web"},
+    # the HTTP client stands alone: an integrating application installs segmentr for it, not the engines
+    "client": set(),
 }
 # Above store, these packages are used only through their public face (their __init__), never their modules.
 PUBLIC_FACE_ONLY = {"segments", "store"}
