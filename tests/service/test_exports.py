@@ -18,6 +18,11 @@ SERVICE_PUBLIC = {
     "Action", "ChangePreview", "Count", "Evaluation", "InvalidRequest", "NotInitialised", "Page",
     "PermissionDenied", "Preview", "SegmentChanges", "SegmentInput", "SegmentService", "SegmentUsage",
     "ServiceError", "Validation", "open_service", "open_store", "service_for",
+    # Services and its domains, the actor context, authentication and idempotency
+    "ENVIRONMENTS", "KEY_ROLES", "ROLES", "Actor", "ApiKey", "BatchItem", "CreatedKey", "CustomerDetail",
+    "CustomerPage", "CustomerService", "EntitlementReading", "Idempotency", "InvitationGrant", "KeyService",
+    "MemberService", "PolicyService", "PolicySummary", "Services", "SessionGrant", "StoredResponse",
+    "TopupResult", "UsageRecord", "UsageResult", "fingerprint", "open_services",
 }  # fmt: skip
 
 

@@ -30,9 +30,12 @@ if TYPE_CHECKING:
     from segmentr.store.importing import ImportResult
     from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
     from segmentr.store.store import Store
+    from segmentr.store.tables import ENVIRONMENTS, ROLES
     from segmentr.store.transaction import UnitOfWork
 
 _SOURCES = {
+    "ENVIRONMENTS": "tables",
+    "ROLES": "tables",
     "AlreadyExists": "errors",
     "CustomerSource": "customer_source",
     "DatabaseError": "errors",
@@ -57,7 +60,17 @@ _SOURCES = {
 
 
 # Repository modules a unit of work's caller uses (``from segmentr.store import customers``).
-_REPOSITORIES = ("auth", "customers", "idempotency", "importing", "metering", "policies", "segments", "workspaces")
+_REPOSITORIES = (
+    "auth",
+    "customer_queries",
+    "customers",
+    "idempotency",
+    "importing",
+    "metering",
+    "policies",
+    "segments",
+    "workspaces",
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -74,6 +87,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ENVIRONMENTS",
+    "ROLES",
     "AlreadyExists",
     "CustomerSource",
     "DatabaseError",
@@ -94,6 +109,7 @@ __all__ = [
     "Workspace",
     "WorkspaceCustomers",
     "auth",
+    "customer_queries",
     "customers",
     "database_url",
     "idempotency",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from segmentr.store.tables import IdempotencyRow
 
-__all__ = ["IdempotencyRecord", "claim", "complete", "purge_expired", "release"]
+__all__ = ["IdempotencyRecord", "claim", "complete", "get", "purge_expired", "release"]
 
 _T = IdempotencyRow.__table__
 _C = _T.c
@@ -59,6 +59,15 @@ def claim(
         return None
     row = session.execute(select(_C.fingerprint, _C.status, _C.body, _C.created_at, _C.expires_at).where(where)).one()
     return IdempotencyRecord(*row)
+
+
+def get(*, session: Session, workspace_id: str, principal: str, key: str) -> IdempotencyRecord | None:
+    row = session.execute(
+        select(_C.fingerprint, _C.status, _C.body, _C.created_at, _C.expires_at).where(
+            _where(workspace_id, principal, key)
+        )
+    ).first()
+    return IdempotencyRecord(*row) if row is not None else None
 
 
 def complete(*, session: Session, workspace_id: str, principal: str, key: str, status: int, body: Any) -> None:

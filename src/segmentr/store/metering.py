@@ -26,7 +26,7 @@ from segmentr.store.customers import (
 from segmentr.store.db import IMMEDIATE, busy_retry, translate_errors
 from segmentr.store.tables import PolicyVersionRow
 
-__all__ = ["PolicyLoader", "run_locked", "run_on_customer"]
+__all__ = ["PolicyLoader", "run_locked", "run_locked_many", "run_on_customer"]
 
 T = TypeVar("T")
 # (connection, environment id, live version or None) -> the loaded Policy
@@ -76,6 +76,40 @@ def run_locked(
     if changed:
         state["cloud_updated"] = now() if callable(now) else now
         write_state(session=connection, environment_id=environment_id, state=state, fields=changed)
+    return result
+
+
+_LOCKED_MANY = (
+    select(*CUSTOMER_COLUMNS)
+    .where(_C.environment_id == bindparam("environment_id"), _C.id.in_(bindparam("customer_ids", expanding=True)))
+    .order_by(_C.id)
+    .with_for_update(of=CUSTOMER_TABLE)
+)
+
+
+def run_locked_many(
+    connection: Connection | Session,
+    *,
+    environment_id: int,
+    customer_ids: Sequence[str],
+    policy_for: PolicyLoader,
+    call: Callable[[Policy], T],
+    now: int,
+) -> T:
+    """``call`` on the live policy over several customers, their rows locked in id order (so two batches never
+    deadlock) for the rest of the transaction; every customer the call changed is written back."""
+    wanted = sorted(set(customer_ids))
+    rows = connection.execute(_LOCKED_MANY, {"environment_id": environment_id, "customer_ids": wanted}).all()
+    version = connection.execute(_VERSION_ONLY, {"environment_id": environment_id}).scalar()
+    states = {row[0]: customer_from_row(row) for row in rows}
+    before = {customer_id: _fingerprint(state) for customer_id, state in states.items()}
+    result = call(policy_for(connection, environment_id, version).with_customers(states))
+    for customer_id, state in states.items():
+        after = _fingerprint(state)
+        changed = {key: state.get(key) for key in EDITABLE if before[customer_id][key] != after[key]}
+        if changed:
+            state["cloud_updated"] = now
+            write_state(session=connection, environment_id=environment_id, state=state, fields=changed)
     return result
 
 

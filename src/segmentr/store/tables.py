@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ENVIRONMENTS",
     "ENVIRONMENT_NAMES",
     "ROLES",
     "ActiveSegmentRow",
@@ -36,7 +37,9 @@ __all__ = [
     "WorkspaceRow",
 ]
 
-ENVIRONMENT_NAMES = ("test", "live")
+# The one definition of a workspace's environments and member roles (the service re-exports them).
+ENVIRONMENTS = ("test", "live")
+ENVIRONMENT_NAMES = ENVIRONMENTS
 ROLES = ("owner", "admin", "editor", "viewer")
 
 # JSON everywhere; SQL NULL for Python None (so "metadata is null" is one test, not two).

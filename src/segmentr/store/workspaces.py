@@ -22,6 +22,7 @@ __all__ = [
     "list_environments",
     "list_members",
     "list_workspaces",
+    "lock_owners",
     "member_record",
     "new_id",
     "remove_member",
@@ -174,3 +175,14 @@ def list_environments(*, session: Session, workspace_id: str) -> list[Environmen
         select(EnvironmentRow).where(EnvironmentRow.workspace_id == workspace_id).order_by(EnvironmentRow.id)
     )
     return [_environment(row) for row in rows]
+
+
+def lock_owners(*, session: Session, workspace_id: str) -> list[Member]:
+    """The workspace's owners, locked for the rest of the transaction (the last-owner rule counts them)."""
+    rows = session.scalars(
+        select(MemberRow)
+        .where(MemberRow.workspace_id == workspace_id, MemberRow.role == "owner")
+        .order_by(MemberRow.id)
+        .with_for_update()
+    )
+    return [member_record(row) for row in rows]
