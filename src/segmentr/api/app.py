@@ -9,15 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from segmentr import service
+from segmentr.api.deps import SESSION_COOKIE
 from segmentr.api.edge import BodyLimit, EdgeErrors, RateLimit
 from segmentr.api.errors import install_error_handlers
 from segmentr.api.routes import health, segments
 from segmentr.api.settings import ApiSettings
 from segmentr.store import Store
 
-__all__ = ["SESSION_COOKIE", "create_app"]
+__all__ = ["create_app"]
 
-SESSION_COOKIE = "segmentr_session"
 TAGS = [
     {"name": "segments", "description": "Workspace-level segments: conditions, versions, membership."},
     {"name": "me", "description": "The caller's own settings (the active segment)."},
@@ -25,19 +25,23 @@ TAGS = [
 ]
 
 
-def create_app(settings: ApiSettings | None = None, *, store: Store | None = None) -> FastAPI:
-    """The API over ``store`` (kept open by the caller) or over the settings' database (opened on start-up,
-    migrated first when ``settings.migrate``, closed on shutdown)."""
+def create_app(
+    settings: ApiSettings | None = None, *, store: Store | None = None, services: service.Services | None = None
+) -> FastAPI:
+    """The API over ``services`` or ``store`` (kept open by the caller), or over the settings' database (opened
+    on start-up, migrated first when ``settings.migrate``, closed on shutdown)."""
     settings = settings or ApiSettings()
+    if services is not None:
+        store = services.store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is not None:
-            app.state.store = store
             yield
             return
         opened = service.open_store(settings.database_url, migrate=settings.migrate)
         app.state.store = opened
+        app.state.services = service.Services(opened)
         try:
             yield
         finally:
@@ -52,6 +56,7 @@ def create_app(settings: ApiSettings | None = None, *, store: Store | None = Non
     )
     if store is not None:
         app.state.store = store
+        app.state.services = services or service.Services(store)
     app.state.settings = settings
     install_error_handlers(app)
     for module in (health, segments):

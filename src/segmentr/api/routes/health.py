@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from segmentr import errors
-from segmentr.api.deps import StoreDep
+from segmentr.api.deps import ServicesDep
 
 __all__ = ["router"]
 
@@ -22,10 +22,10 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", operation_id="health", response_model=Health, responses={503: {"model": Health}})
-def health(store: StoreDep) -> Health | JSONResponse:
+def health(services: ServicesDep) -> Health | JSONResponse:
     """200 when the database answers, 503 otherwise (never an error object: monitors read ``status``)."""
     try:
-        store.is_migrated()
+        services.store.is_migrated()
     except (errors.SegmentrError, OSError):
         return JSONResponse({"status": "degraded", "database": "unavailable"}, status_code=503)
     return Health(status="ok", database="ok")
