@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from segmentr import errors
 from segmentr.api.deps import Environment, SegmentsDep
 from segmentr.api.errors import diagnostic
+from segmentr.api.idempotency import IdempotentRoute
 from segmentr.api.openapi import errors as error_responses
 from segmentr.api.schemas.common import MAX_LIMIT, Text
 from segmentr.api.schemas.segments import (
@@ -47,7 +48,7 @@ from segmentr.store import Segment, SegmentVersion
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["segments"])
+router = APIRouter(tags=["segments"], route_class=IdempotentRoute)
 
 MAX_MEMBER_LIMIT = 1000
 SAMPLE = 10
