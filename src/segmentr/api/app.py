@@ -12,7 +12,7 @@ from segmentr import service
 from segmentr.api.deps import SESSION_COOKIE
 from segmentr.api.edge import BodyLimit, EdgeErrors, RateLimit
 from segmentr.api.errors import install_error_handlers
-from segmentr.api.routes import health, segments
+from segmentr.api.routes import customers, health, members, policies, segments
 from segmentr.api.settings import ApiSettings
 from segmentr.store import Store
 
@@ -21,6 +21,12 @@ __all__ = ["create_app"]
 TAGS = [
     {"name": "segments", "description": "Workspace-level segments: conditions, versions, membership."},
     {"name": "me", "description": "The caller's own settings (the active segment)."},
+    {"name": "customers", "description": "Environment-scoped customers in Limitr's format."},
+    {"name": "usage", "description": "Metering through the policy engine: the hot path."},
+    {"name": "policy", "description": "The environment's policy document and its versions."},
+    {"name": "members", "description": "The workspace's members and invitations."},
+    {"name": "api-keys", "description": "API keys: one environment, one role, the secret shown once."},
+    {"name": "sessions", "description": "Dashboard sign-in: an HttpOnly session cookie and its CSRF token."},
     {"name": "health", "description": "Liveness and database reachability."},
 ]
 
@@ -59,8 +65,9 @@ def create_app(
         app.state.services = services or service.Services(store)
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, segments):
-        app.include_router(module.router)
+    for router in (health.router, segments.router, customers.router, customers.usage_router, policies.router,
+                   members.router):  # fmt: skip
+        app.include_router(router)
     # Added last = outermost: the request id and the last word on errors wrap everything else.
     app.add_middleware(
         RateLimit, rate=settings.rate_per_second, burst=settings.rate_burst, session_cookie=SESSION_COOKIE

@@ -28,6 +28,7 @@ __all__ = [
     "error_response",
     "install_error_handlers",
     "request_id_of",
+    "tree_error_detail",
 ]
 
 log = logging.getLogger("segmentr.api")
@@ -130,11 +131,9 @@ def diagnostic(problem: errors.Problem) -> dict[str, Any]:
     }
 
 
-def _tree_error(request: Request, exc: Exception) -> JSONResponse:
-    kind = kind_of(exc)
-    if kind is None or kind.status == 500:
-        return _unexpected(request, exc)
-    assert isinstance(exc, errors.SegmentrError)
+def tree_error_detail(exc: errors.SegmentrError, request_id: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """An error of the tree as (status, the error object's inner dict, headers): the one table's reading."""
+    kind = kind_of(exc) or ERROR_TABLE[errors.SegmentrError]
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     param = None
@@ -146,9 +145,16 @@ def _tree_error(request: Request, exc: Exception) -> JSONResponse:
         extra["references"] = exc.references
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
-    return error_response(
-        request, kind.status, kind.type, exc.code or kind.code, exc.message, param, headers=headers, **extra
-    )
+    body = error_body(request_id, kind.type, exc.code or kind.code, exc.message, param, **extra)
+    return kind.status, body["error"], headers
+
+
+def _tree_error(request: Request, exc: Exception) -> JSONResponse:
+    kind = kind_of(exc)
+    if kind is None or kind.status == 500 or not isinstance(exc, errors.SegmentrError):
+        return _unexpected(request, exc)
+    status, error, headers = tree_error_detail(exc, request_id_of(request))
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def _unexpected(request: Request, exc: BaseException) -> JSONResponse:

@@ -59,7 +59,7 @@ class IdempotentRoute(APIRoute):
     """A route whose POST honours ``Idempotency-Key``."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if "POST" in (kwargs.get("methods") or ()):
+        if "POST" in (kwargs.get("methods") or ()) and not getattr(endpoint, "keyed_in_service", False):
             kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), Depends(_declared)]
         super().__init__(path, endpoint, **kwargs)
 
