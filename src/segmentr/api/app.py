@@ -66,7 +66,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     for router in (health.router, segments.router, customers.router, customers.usage_router, policies.router,
-                   members.router):  # fmt: skip
+                   members.router, members.sessions_router):  # fmt: skip
         app.include_router(router)
     # Added last = outermost: the request id and the last word on errors wrap everything else.
     app.add_middleware(

@@ -8,12 +8,12 @@ import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from segmentr import errors
-from segmentr.api.deps import CustomersDep, Environment, SegmentsDep
+from segmentr.api.deps import CustomersDep, Environment, SegmentsDep, authenticate
 from segmentr.api.errors import request_id_of, tree_error_detail
 from segmentr.api.idempotency import IdempotencyKey, IdempotentRoute, keyed_in_service
 from segmentr.api.openapi import errors as error_responses
@@ -38,8 +38,8 @@ from segmentr.service import UsageRecord, UsageResult
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["customers"], route_class=IdempotentRoute)
-usage_router = APIRouter(tags=["usage"], route_class=IdempotentRoute)
+router = APIRouter(tags=["customers"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
+usage_router = APIRouter(tags=["usage"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
 
 CustomerId = Annotated[Text, "the customer's own id"]
 IMPORT_CHUNK = 1024 * 1024

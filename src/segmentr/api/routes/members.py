@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from segmentr.api.deps import SESSION_COOKIE, ActorDep, KeysDep, MembersDep, ServicesDep
+from segmentr.api.deps import SESSION_COOKIE, ActorDep, KeysDep, MembersDep, ServicesDep, authenticate
 from segmentr.api.idempotency import IdempotentRoute
 from segmentr.api.openapi import errors as error_responses
 from segmentr.api.schemas.common import Text
@@ -28,7 +28,9 @@ from segmentr.service import ApiKey, SessionGrant
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=IdempotentRoute)
+router = APIRouter(route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
+# Signing in and accepting an invitation are how a caller gets credentials: open to anyone.
+sessions_router = APIRouter(route_class=IdempotentRoute, tags=["sessions"])
 
 
 def member_object(member: Any) -> MemberObject:
@@ -85,7 +87,7 @@ def create_invitation(body: InvitationCreate, members: MembersDep, request: Requ
     return invitation_object(grant.invitation, grant.token, url)
 
 
-@router.post("/v1/invitations/accept", operation_id="accept_invitation", response_model=SessionObject,
+@sessions_router.post("/v1/invitations/accept", operation_id="accept_invitation", response_model=SessionObject,
              responses=error_responses(), tags=["sessions"])
 def accept_invitation(body: InvitationAccept, services: ServicesDep, response: Response) -> SessionObject:
     """Join with the invitation's token and a password: a new member, signed in."""
@@ -127,7 +129,7 @@ def _session(services: Any, grant: SessionGrant, response: Response) -> SessionO
     return SessionObject(csrf_token=grant.csrf_token, expires_at=grant.expires_at, member=member_object(member))
 
 
-@router.post("/v1/sessions", operation_id="sign_in", response_model=SessionObject, status_code=201,
+@sessions_router.post("/v1/sessions", operation_id="sign_in", response_model=SessionObject, status_code=201,
              responses=error_responses(), tags=["sessions"])
 def sign_in(body: SessionCreate, services: ServicesDep, response: Response) -> SessionObject:
     """Sign in with email and password: the session cookie (HttpOnly, SameSite=Lax) and its CSRF token."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 
-from segmentr.api.deps import Environment, PoliciesDep
+from segmentr.api.deps import Environment, PoliciesDep, authenticate
 from segmentr.api.idempotency import IdempotentRoute
 from segmentr.api.openapi import errors as error_responses
 from segmentr.api.schemas.workspace import PolicyObject, PolicyVersionList, PolicyVersionSummary
@@ -14,7 +14,7 @@ from segmentr.service import PolicySummary
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["policy"], route_class=IdempotentRoute)
+router = APIRouter(tags=["policy"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
 
 
 def policy_object(environment: str, version: Any) -> PolicyObject:

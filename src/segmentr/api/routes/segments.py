@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from segmentr import errors
-from segmentr.api.deps import Environment, SegmentsDep
+from segmentr.api.deps import Environment, SegmentsDep, authenticate
 from segmentr.api.errors import diagnostic
 from segmentr.api.idempotency import IdempotentRoute
 from segmentr.api.openapi import errors as error_responses
@@ -48,7 +48,7 @@ from segmentr.store import Segment, SegmentVersion
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["segments"], route_class=IdempotentRoute)
+router = APIRouter(tags=["segments"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
 
 MAX_MEMBER_LIMIT = 1000
 SAMPLE = 10
