@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 import time
+from typing import Annotated
 
+import typer
 from rich.table import Table
 
 from segmentr import stof
@@ -11,7 +14,7 @@ from segmentr.cli import app
 from segmentr.cli.context import err, open_store, out
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.segments import EXAMPLES, TEMPLATES, Template
-from segmentr.service import SegmentInput, SegmentService, service_for
+from segmentr.service import SegmentInput, SegmentService, Services, service_for
 from segmentr.store import NoPolicy, Store, StoreError
 
 SAMPLE_CUSTOMERS = {"live": 2000, "test": 200}
@@ -81,9 +84,24 @@ def _live_table(segments: SegmentService, seeds: tuple[Template, ...]) -> Table:
     return table
 
 
+def _demo_owner(store: Store) -> tuple[str, str]:
+    """The demo workspace's owner with a freshly generated password (printed once; there is no default one)."""
+    services = Services(store)
+    owner = services.local_owner()
+    assert owner.member_id is not None
+    password = secrets.token_urlsafe(12)
+    services.members(owner).set_password(owner.member_id, password)
+    return owner.label, password
+
+
 @app.command("demo")
-def demo_command() -> None:
-    """Set up the sample workspace (policy, customers, the template and example segments) and show each segment."""
+def demo_command(
+    serve: Annotated[bool, typer.Option(help="serve the API afterwards, until Ctrl-C")] = True,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on", min=0, max=65535)] = 8000,
+) -> None:
+    """Set up the sample workspace (policy, customers, the template and example segments), show each segment,
+    then serve the API with a demo owner to sign in as."""
     started = time.perf_counter()
     seeds = (*TEMPLATES, *EXAMPLES)
     _check_seed_conditions(seeds)
@@ -93,4 +111,13 @@ def demo_command() -> None:
         _ensure_data(store)
         _ensure_segments(segments, seeds)
         out.print(_live_table(segments, seeds))
+        email, password = _demo_owner(store)
     out.print(f"done in {time.perf_counter() - started:.1f}s")
+    out.print(
+        f"[bold]Sign in[/bold] as {email} with the one-time password [bold]{password}[/bold] "
+        f"(POST /v1/sessions, or the dashboard); it changes on every `segmentr demo`."
+    )
+    if serve:
+        from segmentr.cli.serve_command import serve as serve_api
+
+        serve_api(host, port, workers=1)
