@@ -9,7 +9,15 @@ import typer
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Customer segments over a usage-based policy.")
 
 # Modules that add commands to `app` when imported (each owns one concern).
-_COMMAND_MODULES = ("stof_commands", "data_commands", "segment_commands", "demo_command", "serve_command")
+_COMMAND_MODULES = (
+    "stof_commands",
+    "data_commands",
+    "segment_commands",
+    "demo_command",
+    "access_commands",
+    "customer_commands",
+    "serve_command",
+)
 
 
 def _load_commands() -> None:

@@ -1,17 +1,19 @@
 """What every command shares: the consoles, the environment check, and the way into the service layer
-(the configured database; store and service errors become a one-line message and exit code 1)."""
+(the configured database; every ``segmentr.errors`` error becomes a one-line message and exit code 1)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import typer
 from rich.console import Console
 
 from segmentr import service
-from segmentr.service import SegmentService, ServiceError
-from segmentr.store import Store, StoreError
+from segmentr.errors import SegmentrError
+from segmentr.service import Actor, SegmentService, Services
+from segmentr.store import Store
 
 out = Console(highlight=False)
 # errors are not wrapped at the terminal width: a long path or message stays one line to copy or grep
@@ -20,7 +22,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def check_env(env: str) -> str:
     """``test`` or ``live``; anything else exits 1 with the reason."""
-    if env not in ("test", "live"):
+    if env not in service.ENVIRONMENTS:
         err.print(f"[red]error:[/red] unknown environment {env!r}: use test or live")
         raise typer.Exit(1)
     return env
@@ -32,9 +34,33 @@ def open_store(*, migrate: bool = False) -> Iterator[Store]:
     try:
         with service.open_store(migrate=migrate) as store:
             yield store
-    except (StoreError, ServiceError) as exc:
+    except SegmentrError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Local:
+    """The use cases over the configured database, and the actor the CLI is: the default workspace's owner."""
+
+    services: Services
+    actor: Actor
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+
+@contextmanager
+def open_local(*, migrate: bool = False) -> Iterator[Local]:
+    """``Services`` over the configured database acting as its owner; every segmentr error exits 1, cleanly."""
+    with open_store(migrate=migrate) as store:
+        try:
+            services = Services(store)
+            yield Local(services, services.local_owner())
+        except SegmentrError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
 
 
 @contextmanager

@@ -11,11 +11,12 @@ from rich.table import Table
 
 from segmentr import stof
 from segmentr.cli import app
-from segmentr.cli.context import err, open_store, out
+from segmentr.cli.context import Local, err, open_local, out
+from segmentr.errors import SegmentrError
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.segments import EXAMPLES, TEMPLATES, Template
-from segmentr.service import SegmentInput, SegmentService, Services, service_for
-from segmentr.store import NoPolicy, Store, StoreError
+from segmentr.service import SegmentInput, SegmentService
+from segmentr.store import NoPolicy
 
 SAMPLE_CUSTOMERS = {"live": 2000, "test": 200}
 SAMPLE_MEMBERS = 5
@@ -35,17 +36,20 @@ def _check_seed_conditions(seeds: tuple[Template, ...]) -> None:
             out.print(f"      {d.line}:{d.column}: [{colour}]{d.severity}[/{colour}]: {d.message}")
 
 
-def _ensure_data(store: Store) -> None:
+def _ensure_data(local: Local) -> None:
     """The sample policy and customers in each environment that has none."""
+    customers = local.services.customers(local.actor)
+    policies = local.services.policies(local.actor)
     for env, how_many in SAMPLE_CUSTOMERS.items():
-        had_customers = store.count_customers(env) > 0
+        had_customers = customers.count(env) > 0
         try:
-            store.policy_version(env)
+            policies.current(env)
         except NoPolicy:
-            version = store.put_policy(env, sample_policy())
+            version = policies.put(env, sample_policy()).version
             out.print(f"[green]✓[/green] sample policy imported into {env} as version {version}")
         if not had_customers:
-            written = store.import_customer_dicts(env, generate_customers(how_many, seed=42, now_ms=store.now()))
+            generated = generate_customers(how_many, seed=42, now_ms=local.store.now())
+            written = customers.import_records(env, generated)
             out.print(f"[green]✓[/green] {written:,} sample customers generated into {env}")
 
 
@@ -59,7 +63,7 @@ def _ensure_segments(segments: SegmentService, seeds: tuple[Template, ...]) -> N
         try:
             segments.create(SegmentInput(name=seed.name, description=seed.description, condition=seed.code))
             created += 1
-        except StoreError as exc:
+        except SegmentrError as exc:
             err.print(f"[yellow]![/yellow] segment {seed.name} not created: {exc}")
     out.print(f"[green]✓[/green] {created} segments created ({len(existing)} already there)")
 
@@ -84,13 +88,12 @@ def _live_table(segments: SegmentService, seeds: tuple[Template, ...]) -> Table:
     return table
 
 
-def _demo_owner(store: Store) -> tuple[str, str]:
+def _demo_owner(local: Local) -> tuple[str, str]:
     """The demo workspace's owner with a freshly generated password (printed once; there is no default one)."""
-    services = Services(store)
-    owner = services.local_owner()
+    owner = local.actor
     assert owner.member_id is not None
     password = secrets.token_urlsafe(12)
-    services.members(owner).set_password(owner.member_id, password)
+    local.services.members(owner).set_password(owner.member_id, password)
     return owner.label, password
 
 
@@ -105,13 +108,13 @@ def demo_command(
     started = time.perf_counter()
     seeds = (*TEMPLATES, *EXAMPLES)
     _check_seed_conditions(seeds)
-    with open_store(migrate=True) as store:
-        out.print(f"[green]✓[/green] database ready: {store.url}")
-        segments = service_for(store)
-        _ensure_data(store)
+    with open_local(migrate=True) as local:
+        out.print(f"[green]✓[/green] database ready: {local.store.url}")
+        segments = local.services.segments(local.actor)
+        _ensure_data(local)
         _ensure_segments(segments, seeds)
         out.print(_live_table(segments, seeds))
-        email, password = _demo_owner(store)
+        email, password = _demo_owner(local)
     out.print(f"done in {time.perf_counter() - started:.1f}s")
     out.print(
         f"[bold]Sign in[/bold] as {email} with the one-time password [bold]{password}[/bold] "

@@ -90,7 +90,8 @@ class Authentication:
         self._session_ttl_ms = session_ttl_ms
         self._now = now or store.now
         # verified against when the email is unknown, so a wrong email costs what a wrong password does
-        self._dummy_hash = self._hasher.hash(new_token())
+        # (made on first need: hashing costs ~0.1-0.5 s, and most processes never sign anyone in)
+        self._dummy_hash: str | None = None
 
     # ------------------------------------------------------------------ passwords
 
@@ -143,6 +144,7 @@ class Authentication:
             candidates = auth.password_hashes(session=session, email=email or "")
         member = next((m for m, stored in candidates if self._verify(stored, password)), None)
         if not candidates:
+            self._dummy_hash = self._dummy_hash or self._hasher.hash(new_token())
             self._verify(self._dummy_hash, password or "")
         if member is None:
             raise AuthenticationFailed("wrong email or password")
