@@ -14,7 +14,7 @@ from segmentr.api.edge import BodyLimit, EdgeErrors, RateLimit
 from segmentr.api.errors import install_error_handlers
 from segmentr.api.routes import customers, health, members, policies, segments
 from segmentr.api.settings import ApiSettings
-from segmentr.store import Store
+from segmentr.service import Store
 
 __all__ = ["create_app"]
 

@@ -8,7 +8,8 @@ Each use case runs in one unit of work. ``open_store`` / ``open_services`` open 
 Errors are ``segmentr.errors`` kinds (``NotFound``, ``PermissionDenied``, ``EnvironmentMismatch``…).
 """
 
-from segmentr.segments import ChangePreview, Count, Page, Preview
+# What the interfaces show of the layers below: records and models the use cases take and return.
+from segmentr.segments import ChangePreview, Count, Page, Preview, SimpleRow, Template
 from segmentr.service.access import Action
 from segmentr.service.auth import SessionGrant
 from segmentr.service.context import ENVIRONMENTS, KEY_ROLES, ROLES, Actor
@@ -31,6 +32,8 @@ from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, Se
 from segmentr.service.policies import PolicyService, PolicySummary
 from segmentr.service.segments import SegmentService
 from segmentr.service.services import Services
+from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
+from segmentr.store import Segment, SegmentVersion, Store
 
 __all__ = [
     "ENVIRONMENTS",
@@ -59,21 +62,29 @@ __all__ = [
     "PolicyService",
     "PolicySummary",
     "Preview",
+    "Segment",
     "SegmentChanges",
     "SegmentInput",
     "SegmentService",
     "SegmentUsage",
+    "SegmentVersion",
     "ServiceError",
     "Services",
     "SessionGrant",
+    "SimpleRow",
+    "Store",
     "StoredResponse",
+    "Template",
     "TopupResult",
     "UsageRecord",
     "UsageResult",
     "Validation",
+    "condition_to_rows",
     "fingerprint",
     "open_service",
     "open_services",
     "open_store",
+    "rows_to_condition",
     "service_for",
+    "templates",
 ]

@@ -42,9 +42,15 @@ from segmentr.api.schemas.segments import (
     UnsavedCondition,
     Validation,
 )
-from segmentr.segments import TEMPLATES, NotSimple, from_stof, to_stof
-from segmentr.service import SegmentChanges, SegmentInput
-from segmentr.store import Segment, SegmentVersion
+from segmentr.service import (
+    Segment,
+    SegmentChanges,
+    SegmentInput,
+    SegmentVersion,
+    condition_to_rows,
+    rows_to_condition,
+    templates,
+)
 
 __all__ = ["router"]
 
@@ -99,7 +105,7 @@ def _unsaved(body: UnsavedCondition) -> str:
             "give exactly one of condition or simple",
             problems=[errors.Problem(field="condition", message="give exactly one of condition or simple")],
         )
-    return body.condition if body.condition is not None else to_stof(body.simple or [])
+    return body.condition if body.condition is not None else rows_to_condition(body.simple or [])
 
 
 # ---------------------------------------------------------------------- workspace-level segments
@@ -153,16 +159,14 @@ def validate_condition(body: ConditionText, segments: SegmentsDep) -> Validation
              responses=error_responses())
 def simple_to_stof(body: SimpleRows) -> ConditionBody:
     """The condition simple mode generates from rows."""
-    return ConditionBody(condition=to_stof(body.simple))
+    return ConditionBody(condition=rows_to_condition(body.simple))
 
 
 @router.post("/v1/segments/simple/from-stof", operation_id="simple_from_stof", response_model=SimpleBody,
              responses=error_responses())
 def simple_from_stof(body: ConditionText) -> SimpleBody:
     """The rows that generate a condition, or 422 ``not_simple`` with the reason."""
-    rows = from_stof(body.condition)
-    if isinstance(rows, NotSimple):
-        raise errors.NotSimple(rows.reason)
+    rows = condition_to_rows(body.condition)
     return SimpleBody(simple=[row.model_dump(mode="json") for row in rows])
 
 
@@ -171,7 +175,7 @@ def simple_from_stof(body: ConditionText) -> SimpleBody:
 def list_templates(segments: SegmentsDep) -> TemplateList:
     """The six templates."""
     data = [
-        TemplateObject(key=t.key, name=t.name, description=t.description, condition=t.code) for t in TEMPLATES
+        TemplateObject(key=t.key, name=t.name, description=t.description, condition=t.code) for t in templates()
     ]
     return TemplateList(data=data, has_more=False)
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from segmentr.api.schemas.common import ApiModel, Diagnostic, ListOf, Text
-from segmentr.segments import SimpleRow
+from segmentr.service import SimpleRow
 
 __all__ = [
     "ActiveSegment",
