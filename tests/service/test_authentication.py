@@ -4,6 +4,7 @@ passwords, expiry, CSRF token), invitations (single use, expiring)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,9 @@ from segmentr.errors import (
     EnvironmentMismatch,
     InvalidInput,
     NotFound,
+    NotInitialised,
     PermissionDenied,
+    Unavailable,
 )
 from segmentr.service import Actor, SegmentInput, Services
 from segmentr.store import Store, auth
@@ -162,3 +165,12 @@ def test_invitations_are_single_use_and_expire(services: Services, owner: Actor)
     with pytest.raises(AuthenticationFailed):
         services.accept_invitation("not-a-token", PASSWORD)
     assert "late@example.com" not in [m.email for m in services.members(owner).list()]
+
+
+def test_the_database_check_answers_or_says_why(services: Services, tmp_path: Path) -> None:
+    services.check_database()
+    with Store(f"sqlite:///{tmp_path / 'empty.db'}") as empty, pytest.raises(NotInitialised):
+        Services(empty).check_database()
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+    with Store(unreachable) as store, pytest.raises(Unavailable):
+        Services(store).check_database()

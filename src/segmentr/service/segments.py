@@ -128,7 +128,9 @@ class SegmentService:
         """Where the segment is used: for now, the members who have it active."""
         require(self.actor, Action.READ_SEGMENTS)
         saved = self._store.get_segment(self.workspace_id, segment)
-        return SegmentUsage(saved.id, self._store.members_with_active(self.workspace_id, saved.id))
+        active = self._store.members_with_active(self.workspace_id, saved.id)
+        public = {member.id: member.public_id for member in self._store.members(self.workspace_id)}
+        return SegmentUsage(saved.id, active, [public[member_id] for member_id in active if member_id in public])
 
     # ------------------------------------------------------------------ evaluation and membership
 

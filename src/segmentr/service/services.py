@@ -13,6 +13,7 @@ from segmentr.errors import NotFound
 from segmentr.service.auth import SESSION_TTL_MS, Authentication, SessionGrant, member_actor
 from segmentr.service.context import Actor
 from segmentr.service.customers import CustomerService
+from segmentr.service.errors import NotInitialised
 from segmentr.service.idempotency import Idempotency
 from segmentr.service.keys import KeyService
 from segmentr.service.members import MemberService
@@ -62,6 +63,12 @@ class Services:
 
     def workspace(self, workspace_id: str | None = None) -> Workspace:
         return self.store.workspace(workspace_id) if workspace_id else self.store.default_workspace()
+
+    def check_database(self) -> None:
+        """Raise ``Unavailable`` unless the database answers and has the current schema (``/healthz``)."""
+        self.store.ping()
+        if not self.store.is_migrated():
+            raise NotInitialised("the database is not initialised: run `segmentr init` first")
 
     # ------------------------------------------------------------------ the domains, as an actor
 

@@ -97,6 +97,11 @@ class Store:
         self._environment_ids[key] = environment.id
         return environment
 
+    def ping(self) -> None:
+        """One round trip to the database; ``DatabaseError`` (an ``Unavailable``) when it does not answer."""
+        with translate_errors(), self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
     def migrate(self) -> None:
         """Create or upgrade the schema (idempotent)."""
         migrate.migrate(self.engine)
