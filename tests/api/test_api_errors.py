@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from api_helpers import Api, assert_error, in_process
@@ -108,3 +110,16 @@ def test_an_unexpected_error_is_500_api_error_without_internals(store: Store) ->
         response = api.get("/boom")
     assert_error(response, 500, "api_error", "internal_error")
     assert "secret" not in response.text and "passwd" not in response.text
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    from segmentr.service import Services, Store
+
+    store = Store(f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+    store.init()
+    with in_process(create_app(services=Services(store))) as api:
+        assert api.get("/healthz").json() == {"status": "ok", "database": "ok"}
+        store.close()
+        shutil.rmtree(tmp_path / "gone")
+        response = api.get("/healthz")
+    assert response.status_code == 503 and response.json() == {"status": "degraded", "database": "unavailable"}

@@ -25,7 +25,7 @@ class Health(BaseModel):
 def health(services: ServicesDep) -> Health | JSONResponse:
     """200 when the database answers, 503 otherwise (never an error object: monitors read ``status``)."""
     try:
-        services.store.is_migrated()
+        services.check_database()
     except (errors.SegmentrError, OSError):
         return JSONResponse({"status": "degraded", "database": "unavailable"}, status_code=503)
     return Health(status="ok", database="ok")

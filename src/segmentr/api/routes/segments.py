@@ -95,10 +95,6 @@ def version_object(version: SegmentVersion) -> SegmentVersionObject:
     )
 
 
-def member_id(member: int | str) -> str:
-    return member if isinstance(member, str) else f"mem_{member}"
-
-
 def _unsaved(body: UnsavedCondition) -> str:
     if (body.condition is None) == (body.simple is None):
         raise errors.InvalidInput(
@@ -229,7 +225,7 @@ def restore_version(segment_id: Text, version: int, segments: SegmentsDep) -> Se
 def references(segment_id: Text, segments: SegmentsDep) -> SegmentReferences:
     used = segments.usage(segment_id)
     return SegmentReferences(
-        segment=used.segment_id, active_for_members=[member_id(m) for m in used.active_for_member_ids]
+        segment=used.segment_id, active_for_members=list(used.active_for_members)
     )
 
 
