@@ -177,3 +177,22 @@ def test_policy_versions_and_restore(api: Api) -> None:
 @pytest.mark.parametrize("path", ["/v1/live/customers/cus_nobody", "/v1/live/customers/cus_nobody/margin"])
 def test_unknown_customer_is_404(api: Api, path: str) -> None:
     assert_error(api.get(path), 404, "not_found")
+
+
+def test_concurrent_calls_with_one_key_meter_once(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    customer = a_customer(api, plan="growth")
+    entitlement = an_entitlement(api, customer)
+    path = f"/v1/live/customers/{customer['id']}"
+    before = api.get(f"{path}/entitlements/{entitlement}").json()["value"] or 0
+
+    def call(_: int) -> int:
+        response = api.post(f"{path}/usage", json={"entitlement": entitlement, "value": 1},
+                            headers={"Idempotency-Key": "same-key"})  # fmt: skip
+        return response.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(call, range(8)))
+    assert set(statuses) <= {200, 409} and 200 in statuses
+    assert api.get(f"{path}/entitlements/{entitlement}").json()["value"] == before + 1
