@@ -88,13 +88,20 @@ def _live_table(segments: SegmentService, seeds: tuple[Template, ...]) -> Table:
     return table
 
 
+DEMO_OWNER = "demo@localhost"
+
+
 def _demo_owner(local: Local) -> tuple[str, str]:
-    """The demo workspace's owner with a freshly generated password (printed once; there is no default one)."""
-    owner = local.actor
-    assert owner.member_id is not None
+    """The demo owner (``demo@localhost``) with a freshly generated password, printed once: there is no default
+    password, and each `segmentr demo` makes a new one."""
     password = secrets.token_urlsafe(12)
-    local.services.members(owner).set_password(owner.member_id, password)
-    return owner.label, password
+    members = local.services.members(local.actor)
+    existing = next((member for member in members.list() if member.email == DEMO_OWNER), None)
+    if existing is None:
+        members.create(DEMO_OWNER, role="owner", password=password, name="Demo owner")
+    else:
+        members.set_password(existing.public_id, password)
+    return DEMO_OWNER, password
 
 
 @app.command("demo")
