@@ -125,6 +125,9 @@ def test_members_count_and_paging(api: Api) -> None:
         after = page["data"][-1]["id"]
     assert len(seen) == 20 == len(set(seen)) and seen == sorted(seen)
     assert api.get(f"/v1/test/segments/{made['id']}/members", params={"limit": 1000}).status_code == 200
+    expanded = api.get(f"/v1/test/segments/{made['id']}/members", params={"limit": 15, "expand": "customer"}).json()
+    assert [m["id"] for m in expanded["data"]] == seen[:15] and expanded["has_more"]
+    assert all(m["customer"]["id"] == m["id"] and "plan" in m["customer"] for m in expanded["data"])
     assert_error(api.get(f"/v1/test/segments/{made['id']}/members", params={"limit": 1001}), 422,
                  "invalid_request_error")
 

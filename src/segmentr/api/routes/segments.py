@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from segmentr import errors
-from segmentr.api.deps import Environment, SegmentsDep, authenticate
+from segmentr.api.deps import CustomersDep, Environment, SegmentsDep, authenticate
 from segmentr.api.errors import diagnostic
 from segmentr.api.idempotency import IdempotentRoute
 from segmentr.api.openapi import errors as error_responses
@@ -43,6 +43,7 @@ from segmentr.api.schemas.segments import (
     Validation,
 )
 from segmentr.service import (
+    CustomerService,
     Segment,
     SegmentChanges,
     SegmentInput,
@@ -292,14 +293,31 @@ def list_members(
     environment: Environment,
     segment_id: Text,
     segments: SegmentsDep,
+    customers: CustomersDep,
     limit: Annotated[int, Query(ge=1, le=MAX_MEMBER_LIMIT, description="page size (1-1000)")] = 20,
     starting_after: StartingAfter = None,
     expand: Annotated[list[Literal["customer"]] | None, Query(description="`customer`: the customers themselves")] = None,
 ) -> SegmentMemberList:
-    """The members' customer ids in id order, keyset-paged."""
+    """The members' customer ids in id order, keyset-paged (``expand=customer``: the customers themselves)."""
+    if expand:
+        return _expanded_members(environment, segment_id, customers, limit, starting_after)
     page = segments.members(segment_id, environment, cursor=starting_after, page_size=limit)
     data = [SegmentMember(id=cid, customer=cid) for cid in page.ids]
     return SegmentMemberList(data=data, has_more=page.next_cursor is not None)
+
+
+def _expanded_members(
+    environment: str, segment_id: str, customers: CustomerService, limit: int, after: str | None
+) -> SegmentMemberList:
+    """The same keyset walk through the customer list filtered by the segment, 100 customers a read."""
+    data: list[SegmentMember] = []
+    has_more = True
+    while has_more and len(data) < limit:
+        page = customers.list(environment, segment=segment_id, starting_after=after, limit=min(MAX_LIMIT, limit - len(data)))
+        data += [SegmentMember(id=c["id"], customer=c) for c in page.data]
+        has_more = page.has_more
+        after = data[-1].id if data else after
+    return SegmentMemberList(data=data, has_more=has_more)
 
 
 @router.get("/v1/{environment}/segments/{segment_id}/count", operation_id="count_segment_members",
