@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ _load_commands()
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+# what `users create` reads from standard input (no terminal here)
+PASSWORD = "correct horse battery staple\n"
 
 
 def _blocks(language: str) -> list[str]:
@@ -38,13 +41,15 @@ def _commands() -> list[list[str]]:
 @pytest.fixture
 def in_a_fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEGMENTR_DATABASE_URL", f"sqlite:///{tmp_path / 'segmentr.db'}")
-    monkeypatch.chdir(ROOT)  # the snippets name the example files relative to the repository
+    # the snippets name the example files relative to the repository; exports land beside them, not in it
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
 
 
 def test_the_using_it_commands_run_on_the_shipped_examples(in_a_fresh_database: None) -> None:
     outputs = {}
     for words in _commands():
-        result = runner.invoke(app, words)
+        result = runner.invoke(app, words, input=PASSWORD)
         assert result.exit_code == 0, f"segmentr {shlex.join(words)}:\n{result.output}"
         outputs[words[0]] = result.output
     assert "matched: cus_123 for Growth orgs" in outputs["eval"]
@@ -53,7 +58,7 @@ def test_the_using_it_commands_run_on_the_shipped_examples(in_a_fresh_database: 
 
 def test_the_python_snippet_runs_and_its_comments_hold(in_a_fresh_database: None) -> None:
     for words in _commands():  # the snippet reads the database the commands filled
-        assert runner.invoke(app, words).exit_code == 0
+        assert runner.invoke(app, words, input=PASSWORD).exit_code == 0
     (snippet,) = _blocks("python")
     checked = []
     for line in snippet.splitlines():

@@ -136,12 +136,12 @@ def test_eval_failure_is_recorded(populated: str) -> None:
 
 
 def test_demo_is_idempotent_and_shows_the_templates(database: str) -> None:
-    code, output = _run("demo")
+    code, output = _run("demo", "--no-serve")
     assert code == 0, output
     assert "✓ valid" in output
     for seed in TEMPLATES:
         assert seed.name.split()[0] in output
-    code, again = _run("demo")
+    code, again = _run("demo", "--no-serve")
     assert code == 0 and "0 segments created" in again
     with Store(database) as store:
         assert store.count_customers("live") == 2000 and store.count_customers("test") == 200

@@ -53,7 +53,7 @@ def test_eval_runtime_error_does_not_match() -> None:
 
 def test_eval_segment_for_customer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEGMENTR_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--no-serve"]).exit_code == 0
     members = runner.invoke(app, ["members", "Org customers only", "--env", "live", "--format", "json"])
     assert members.exit_code == 0, members.output
     ids = json.loads(members.output)

@@ -20,7 +20,7 @@ def test_errors_are_listed_by_path() -> None:
         "exchange": {"grant_strategy": "random"}}}
     with pytest.raises(PolicyDocumentError) as caught:
         Policy.from_document(document)
-    problems = caught.value.problems
+    problems = caught.value.messages
     assert "plans.pro.entitlements.chat.limit.mode: expected one of hard, soft, observe" in problems
     assert "credits.tok.overhead_cost: must be >= 0" in problems
     assert any(p.startswith("credits.tok.pricing_model: expected one of flat") for p in problems)

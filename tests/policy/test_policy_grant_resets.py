@@ -156,7 +156,7 @@ def test_invalid_topup_reset_settings_are_listed() -> None:
             "credits": {"tok": {}},
             "plans": {"p": {"topups": {"pack": {"credit": "tok", "value": 1, "reset_mode": "double",
                                                 "rollover_pct": -1, "rollover_min": "lots"}}}}}})
-    problems = caught.value.problems
+    problems = caught.value.messages
     assert "plans.p.topups.pack.reset_mode: expected one of hard, add, rollover" in problems
     assert "plans.p.topups.pack.rollover_pct: must be >= 0" in problems
     assert any(p.startswith("plans.p.topups.pack.rollover_min: expected a number") for p in problems)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from segmentr.service import SegmentInput, SegmentService
+import pytest
+
+from segmentr.errors import InvalidInput
+from segmentr.service import Actor, SegmentInput, SegmentService, Services
 
 
 def test_set_toggle_and_clear(editor: SegmentService) -> None:
@@ -38,3 +41,13 @@ def test_deleting_the_active_segment_leaves_no_active_segment(
     viewer.set_active_segment(saved.id)
     editor.delete(saved.id)
     assert viewer.active_segment() is None
+
+
+def test_a_session_actor_has_its_own_active_segment_and_a_key_has_none(services: Services, owner: Actor) -> None:
+    segments = services.segments(owner)
+    saved = segments.create(SegmentInput(name="growth", condition='customer.plan == "growth"'))
+    assert segments.toggle_active_segment(saved.id) is not None
+    assert segments.usage(saved.id).active_for_members == [owner.member_id]
+    key = services.authenticate_key(services.keys(owner).create("k", environment="live", role="viewer").secret)
+    with pytest.raises(InvalidInput):
+        services.segments(key).active_segment()

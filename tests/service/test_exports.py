@@ -10,7 +10,7 @@ import segmentr.service as service
 SEGMENTS_PUBLIC = {
     "EXAMPLES", "MAX_CONDITION_BYTES", "MAX_NAME_CHARS", "TEMPLATES", "ChangePreview", "Count", "CreatedRow",
     "CustomerSource", "CustomerTypeRow", "EmailRow", "EvaluationResult", "MetadataRow", "NotSimple", "Page",
-    "PlanRow", "Preview", "Problem", "SegmentDraft", "SegmentValidationError", "SimpleRow", "Template",
+    "PlanRow", "Preview", "Problem", "SegmentDraft", "SegmentValidationError", "SegmentsError", "SimpleRow", "Template",
     "change_preview", "count", "evaluate", "evaluate_many", "from_stof", "members", "parse_rows", "preview",
     "segment_problems", "template", "to_stof", "validate_segment",
 }  # fmt: skip
@@ -18,6 +18,11 @@ SERVICE_PUBLIC = {
     "Action", "ChangePreview", "Count", "Evaluation", "InvalidRequest", "NotInitialised", "Page",
     "PermissionDenied", "Preview", "SegmentChanges", "SegmentInput", "SegmentService", "SegmentUsage",
     "ServiceError", "Validation", "open_service", "open_store", "service_for",
+    # Services and its domains, the actor context, authentication and idempotency
+    "ENVIRONMENTS", "KEY_ROLES", "ROLES", "Actor", "ApiKey", "BatchItem", "CreatedKey", "CustomerDetail",
+    "CustomerPage", "CustomerService", "EntitlementReading", "Idempotency", "InvitationGrant", "KeyService",
+    "MemberService", "PolicyService", "PolicySummary", "Services", "SessionGrant", "StoredResponse",
+    "TopupResult", "UsageRecord", "UsageResult", "fingerprint", "open_services",
 }  # fmt: skip
 
 

@@ -28,7 +28,15 @@ def _options(
     """Customer segments over a usage-based policy."""
 
 # Modules that add commands to `app` when imported (each owns one concern).
-_COMMAND_MODULES = ("stof_commands", "data_commands", "segment_commands", "demo_command")
+_COMMAND_MODULES = (
+    "stof_commands",
+    "data_commands",
+    "segment_commands",
+    "demo_command",
+    "access_commands",
+    "customer_commands",
+    "serve_command",
+)
 
 
 def _load_commands() -> None:

@@ -1,5 +1,5 @@
 """What every command shares: the consoles, literal printing of user data, the environment check, and the way
-into the service layer (the configured database; store and service errors become a one-line message, exit 1).
+into the service layer (the configured database; every ``segmentr.errors`` error becomes a one-line message and exit code 1).
 
 Everything a user typed or imported (names, ids, conditions, values, messages quoting them) is printed as
 literal text: ``say``/``fail`` build ``rich.text.Text`` from plain strings and ``(text, style)`` pairs, so
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -18,8 +19,9 @@ from rich.console import Console
 from rich.text import Text
 
 from segmentr import service
-from segmentr.service import SegmentService, ServiceError
-from segmentr.store import Store, StoreError
+from segmentr.errors import SegmentrError
+from segmentr.service import Actor, SegmentService, Services
+from segmentr.store import Store
 
 out = Console(highlight=False, emoji=False)
 # errors are not wrapped at the terminal width: a long path or message stays one line to copy or grep
@@ -58,7 +60,7 @@ def cell(value: Any) -> Text:
 
 def check_env(env: str) -> str:
     """``test`` or ``live``; anything else exits 1 with the reason."""
-    if env not in ("test", "live"):
+    if env not in service.ENVIRONMENTS:
         raise fail(f"unknown environment {env!r}: use test or live")
     return env
 
@@ -69,8 +71,31 @@ def open_store(*, migrate: bool = False) -> Iterator[Store]:
     try:
         with service.open_store(migrate=migrate) as store:
             yield store
-    except (StoreError, ServiceError) as exc:
+    except SegmentrError as exc:
         raise fail(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Local:
+    """The use cases over the configured database, and the actor the CLI is: the default workspace's owner."""
+
+    services: Services
+    actor: Actor
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+
+@contextmanager
+def open_local(*, migrate: bool = False) -> Iterator[Local]:
+    """``Services`` over the configured database acting as its owner; every segmentr error exits 1, cleanly."""
+    with open_store(migrate=migrate) as store:
+        try:
+            services = Services(store)
+            yield Local(services, services.local_owner())
+        except SegmentrError as exc:
+            raise fail(str(exc)) from exc
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 
 from segmentr.cli import app
-from segmentr.cli.context import check_env, err, open_store, say
+from segmentr.cli.context import check_env, err, open_local, say
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.store import NoPolicy
 
@@ -32,13 +32,11 @@ EnvOption = Annotated[str, typer.Option("--env", help="The environment: test or 
 @app.command("init")
 def init_command() -> None:
     """Create or migrate the database; make the default workspace, its owner and both environments."""
-    with open_store(migrate=True) as store:
-        workspace = store.default_workspace()
-        owner = next((m for m in store.members(workspace.id) if m.role == "owner"), None)
-        say(("✓", "green"), f" database ready: {store.url}")
+    with open_local(migrate=True) as local:
+        workspace = local.services.workspace(local.actor.workspace_id)
+        say(("✓", "green"), f" database ready: {local.store.url}")
         say(f"  workspace {workspace.name} ({workspace.id}), environments test and live")
-        if owner is not None:
-            say(f"  owner {owner.email}")
+        say(f"  owner {local.actor.label}")
 
 
 @import_app.command("policy")
@@ -48,8 +46,8 @@ def import_policy_command(
 ) -> None:
     """Validate a policy file with the policy engine and store it as the environment's next version."""
     check_env(env)
-    with open_store() as store:
-        version = store.import_policy(env, file)
+    with open_local() as local:
+        version = local.services.policies(local.actor).import_file(env, file).version
         say(("✓", "green"), f" policy imported into {env} as version {version}")
 
 
@@ -69,7 +67,7 @@ def import_customers_command(
     Each record is checked against the environment's live policy (plans, credits, the shapes of meters, grants
     and overrides); a bad one imports nothing and names its line. A repeated id: the later record wins."""
     check_env(env)
-    with open_store() as store:
+    with open_local() as local:
         size = file.stat().st_size if file.is_file() else None
         columns = (
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[n]}")
@@ -86,7 +84,9 @@ def import_customers_command(
                 description = "finishing (indexes, commit)" if finishing else "importing customers"
                 progress.update(task, completed=read, n=f"{done:,} customers", description=description)
 
-            result = store.import_customers(env, file, fmt=fmt, progress=report, encoding=encoding)
+            result = local.services.customers(local.actor).import_file(
+                env, file, fmt=fmt, progress=report, encoding=encoding
+            )
         say(
             ("✓", "green"),
             f" {result.count:,} customers imported into {env} in {result.seconds:.1f}s ({result.per_second:,.0f}/s)",
@@ -101,19 +101,20 @@ def generate_customers_command(
 ) -> None:
     """Generate realistic sample customers for the sample policy (imported first if the env has none)."""
     check_env(env)
-    with open_store() as store:
+    with open_local() as local:
+        policies = local.services.policies(local.actor)
         try:
-            store.policy_version(env)
+            policies.current(env)
         except NoPolicy:
-            version = store.put_policy(env, sample_policy())
+            version = policies.put(env, sample_policy()).version
             say(("✓", "green"), f" sample policy imported into {env} as version {version}")
         started = time.perf_counter()
         columns = (TextColumn("generating customers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("generate", total=count)
-            written = store.import_customer_dicts(
+            written = local.services.customers(local.actor).import_records(
                 env,
-                generate_customers(count, seed=seed, now_ms=store.now()),
+                generate_customers(count, seed=seed, now_ms=local.store.now()),
                 on_batch=lambda done, _read: progress.update(task, completed=done),
             )
         say(("✓", "green"), f" {written:,} customers generated into {env} in {time.perf_counter() - started:.1f}s")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
 import time
+from typing import Annotated
 
+import typer
 from rich.table import Table
 
 from segmentr import stof
 from segmentr.cli import app
-from segmentr.cli.context import cell, open_store, out, say, warn
+from segmentr.cli.context import Local, cell, open_local, out, say, warn
+from segmentr.errors import SegmentrError
 from segmentr.policy.vocabulary import SEGMENT_BINDINGS
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.segments import EXAMPLES, TEMPLATES, Template
-from segmentr.service import SegmentInput, SegmentService, service_for
-from segmentr.store import NoPolicy, Store, StoreError
+from segmentr.service import SegmentInput, SegmentService
+from segmentr.store import NoPolicy
 
 SAMPLE_CUSTOMERS = {"live": 2000, "test": 200}
 SAMPLE_MEMBERS = 5
@@ -33,17 +37,20 @@ def _check_seed_conditions(seeds: tuple[Template, ...]) -> None:
             say(f"      {d.line}:{d.column}: ", (d.severity, colour), f": {d.message}")
 
 
-def _ensure_data(store: Store) -> None:
+def _ensure_data(local: Local) -> None:
     """The sample policy and customers in each environment that has none."""
+    customers = local.services.customers(local.actor)
+    policies = local.services.policies(local.actor)
     for env, how_many in SAMPLE_CUSTOMERS.items():
-        had_customers = store.count_customers(env) > 0
+        had_customers = customers.count(env) > 0
         try:
-            store.policy_version(env)
+            policies.current(env)
         except NoPolicy:
-            version = store.put_policy(env, sample_policy())
+            version = policies.put(env, sample_policy()).version
             say(("✓", "green"), f" sample policy imported into {env} as version {version}")
         if not had_customers:
-            written = store.import_customer_dicts(env, generate_customers(how_many, seed=42, now_ms=store.now()))
+            generated = generate_customers(how_many, seed=42, now_ms=local.store.now())
+            written = customers.import_records(env, generated)
             say(("✓", "green"), f" {written:,} sample customers generated into {env}")
 
 
@@ -57,7 +64,7 @@ def _ensure_segments(segments: SegmentService, seeds: tuple[Template, ...]) -> N
         try:
             segments.create(SegmentInput(name=seed.name, description=seed.description, condition=seed.code))
             created += 1
-        except StoreError as exc:
+        except SegmentrError as exc:
             warn(("!", "yellow"), f" segment {seed.name} not created: {exc}")
     say(("✓", "green"), f" {created} segments created ({len(existing)} already there)")
 
@@ -84,16 +91,46 @@ def _live_table(segments: SegmentService, seeds: tuple[Template, ...]) -> Table:
     return table
 
 
+DEMO_OWNER = "demo@localhost"
+
+
+def _demo_owner(local: Local) -> tuple[str, str]:
+    """The demo owner (``demo@localhost``) with a freshly generated password, printed once: there is no default
+    password, and each `segmentr demo` makes a new one."""
+    password = secrets.token_urlsafe(12)
+    members = local.services.members(local.actor)
+    existing = next((member for member in members.list() if member.email == DEMO_OWNER), None)
+    if existing is None:
+        members.create(DEMO_OWNER, role="owner", password=password, name="Demo owner")
+    else:
+        members.set_password(existing.public_id, password)
+    return DEMO_OWNER, password
+
+
 @app.command("demo")
-def demo_command() -> None:
-    """Set up the sample workspace (policy, customers, the template and example segments) and show each segment."""
+def demo_command(
+    serve: Annotated[bool, typer.Option(help="serve the API afterwards, until Ctrl-C")] = True,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on", min=0, max=65535)] = 8000,
+) -> None:
+    """Set up the sample workspace (policy, customers, the template and example segments), show each segment,
+    then serve the API with a demo owner to sign in as."""
     started = time.perf_counter()
     seeds = (*TEMPLATES, *EXAMPLES)
     _check_seed_conditions(seeds)
-    with open_store(migrate=True) as store:
-        say(("✓", "green"), f" database ready: {store.url}")
-        segments = service_for(store)
-        _ensure_data(store)
+    with open_local(migrate=True) as local:
+        say(("✓", "green"), f" database ready: {local.store.url}")
+        segments = local.services.segments(local.actor)
+        _ensure_data(local)
         _ensure_segments(segments, seeds)
         out.print(_live_table(segments, seeds))
+        email, password = _demo_owner(local)
     say(f"done in {time.perf_counter() - started:.1f}s")
+    say(
+        ("Sign in", "bold"), f" as {email} with the one-time password ", (password, "bold"),
+        " (POST /v1/sessions, or the dashboard); it changes on every `segmentr demo`.",
+    )
+    if serve:
+        from segmentr.cli.serve_command import serve as serve_api
+
+        serve_api(host, port, workers=1)

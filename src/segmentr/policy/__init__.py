@@ -4,8 +4,9 @@ What conditions may name (the `policy` view's methods, customer and event fields
 `SEGMENT_BINDINGS` and `NOTIFICATION_BINDINGS`) is declared in `segmentr.policy.vocabulary`.
 """
 
-from .document import PolicyDocumentError, validate_document
+from .document import validate_document
 from .engine import Policy
+from .errors import PolicyDocumentError, PolicyError
 from .events import Subscriber
 from .model import CompiledPolicy
 from .pricing import Exchange, Pricing, compile_price
@@ -18,6 +19,7 @@ __all__ = [
     "Exchange",
     "Policy",
     "PolicyDocumentError",
+    "PolicyError",
     "PolicyPrices",
     "PolicyView",
     "Price",

@@ -10,6 +10,7 @@ from typing import Any
 from segmentr.stof.units import convert, parse_quantity
 
 from .customer import CustomerRules, customer_problems, fill_customer
+from .errors import PolicyDocumentError
 from .pricing import GRANT_STRATEGIES, PRICING_MODELS
 from .schedule import DEFAULT_RESET_INC, parse_schedule
 
@@ -17,14 +18,6 @@ LIMIT_MODES = ("hard", "soft", "observe")
 RESET_MODES = ("hard", "add", "rollover")
 PLAN_PERIODS = {"monthly": 30, "yearly": 365, "weekly": 7, "daily": 1}
 _BASE_CURRENCIES = ("rune", "usd")
-
-
-class PolicyDocumentError(ValueError):
-    """An invalid policy document; `problems` lists every problem as `path: message`."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid policy document:\n" + "\n".join(f"  {p}" for p in problems))
 
 
 def is_number(value: Any) -> bool:

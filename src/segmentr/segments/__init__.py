@@ -31,7 +31,13 @@ from segmentr.segments.model import (
 )
 from segmentr.segments.simple import NotSimple, from_stof, to_stof
 from segmentr.segments.templates import EXAMPLES, TEMPLATES, Template, template
-from segmentr.segments.validation import Problem, SegmentValidationError, segment_problems, validate_segment
+from segmentr.segments.validation import (
+    Problem,
+    SegmentsError,
+    SegmentValidationError,
+    segment_problems,
+    validate_segment,
+)
 
 __all__ = [
     "EXAMPLES",
@@ -53,6 +59,7 @@ __all__ = [
     "Problem",
     "SegmentDraft",
     "SegmentValidationError",
+    "SegmentsError",
     "SimpleRow",
     "Template",
     "change_preview",

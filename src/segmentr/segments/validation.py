@@ -7,11 +7,11 @@ returned. Name uniqueness in the workspace is the store's check.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from segmentr.errors import InvalidInput, Problem, SegmentrError
 from segmentr.policy.vocabulary import SEGMENT_BINDINGS
 from segmentr.segments.model import MAX_CONDITION_BYTES, SegmentDraft
 from segmentr.segments.simple import NotSimple, from_stof
@@ -21,26 +21,21 @@ from segmentr.stof.errors import StofSyntaxError
 MAX_DESCRIPTION_CHARS = 4000
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One reason a segment cannot be saved; ``line``/``column`` (1-based) point into the condition."""
-
-    field: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = f" at {self.line}:{self.column}" if self.line is not None else ""
-        return f"{self.field}{where}: {self.message}"
+class SegmentsError(SegmentrError):
+    """Root of the errors the segments package raises."""
 
 
-class SegmentValidationError(ValueError):
-    """The segment is invalid; ``problems`` lists every problem found."""
+class SegmentValidationError(SegmentsError, InvalidInput, ValueError):
+    """The segment is invalid; ``problems`` lists every problem found (``segmentr.errors.Problem``)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(problem) for problem in problems))
+        InvalidInput.__init__(self, problems=problems, code=_code_of(problems))
+
+
+def _code_of(problems: Sequence[Problem]) -> str:
+    """``condition_invalid`` when the condition itself is wrong (the API returns its diagnostics), else generic."""
+    return "condition_invalid" if any(p.field == "condition" and p.line is not None for p in problems) \
+        else "invalid_input"
 
 
 def segment_problems(
@@ -63,22 +58,22 @@ def segment_problems(
             field = str(location[0]) if location else "segment"
             detail = " ".join(str(part) for part in location[1:])
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(Problem(field, f"{detail}: {message}" if detail else message))
+            problems.append(Problem(field=field, message=f"{detail}: {message}" if detail else message))
     if description is not None and len(description) > MAX_DESCRIPTION_CHARS:
-        problems.append(Problem("description", f"at most {MAX_DESCRIPTION_CHARS} characters"))
+        problems.append(Problem(field="description", message=f"at most {MAX_DESCRIPTION_CHARS} characters"))
     if len(condition.encode("utf-8")) > MAX_CONDITION_BYTES:
         return problems, []  # already reported by the draft; do not parse 64 KiB+ of text
 
     warnings: list[Diagnostic] = []
     syntax_ok = True
     if not condition.strip():
-        problems.append(Problem("condition", "the condition is empty"))
+        problems.append(Problem(field="condition", message="the condition is empty"))
         syntax_ok = False
     else:
         for diagnostic in check(condition, bindings=SEGMENT_BINDINGS):
             if diagnostic.severity == "error":
                 syntax_ok = False
-                problems.append(Problem("condition", diagnostic.message, diagnostic.line, diagnostic.column))
+                problems.append(Problem.from_diagnostic(diagnostic))
             else:
                 warnings.append(diagnostic)
         if syntax_ok:
@@ -86,7 +81,7 @@ def segment_problems(
                 compile(condition)
             except StofSyntaxError as exc:
                 syntax_ok = False
-                problems.extend(Problem("condition", d.message, d.line, d.column) for d in exc.diagnostics)
+                problems.extend(Problem.from_diagnostic(d) for d in exc.diagnostics)
 
     if draft is not None:
         problems.extend(_mode_problems(draft, syntax_ok))
@@ -96,17 +91,17 @@ def segment_problems(
 def _mode_problems(draft: SegmentDraft, syntax_ok: bool) -> list[Problem]:
     if draft.mode == "advanced":
         if draft.simple:
-            return [Problem("simple", "simple rows are kept only in simple mode")]
+            return [Problem(field="simple", message="simple rows are kept only in simple mode")]
         return []
     if draft.simple is None:
-        return [Problem("simple", "simple mode needs the builder's rows")]
+        return [Problem(field="simple", message="simple mode needs the builder's rows")]
     if not syntax_ok:
         return []
     rows = from_stof(draft.condition)
     if isinstance(rows, NotSimple):
-        return [Problem("condition", f"not a simple-mode condition: it {rows.reason}")]
+        return [Problem(field="condition", message=f"not a simple-mode condition: it {rows.reason}")]
     if rows != draft.simple:
-        return [Problem("simple", "the rows do not generate this condition")]
+        return [Problem(field="simple", message="the rows do not generate this condition")]
     return []
 
 
@@ -124,4 +119,4 @@ def validate_segment(
     return warnings
 
 
-__all__ = ["Problem", "SegmentValidationError", "segment_problems", "validate_segment"]
+__all__ = ["Problem", "SegmentValidationError", "SegmentsError", "segment_problems", "validate_segment"]

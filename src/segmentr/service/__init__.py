@@ -1,35 +1,90 @@
-"""The application's use cases over the store and the engines: what the CLI and the coming HTTP API call.
+"""The application's use cases over the store and the engines: what the CLI, the HTTP API and the dashboard call.
 
-``SegmentService`` is one workspace's segments as one member acts on them (create, list, show, edit, delete,
-history, restore, validate, evaluate, members, count, preview, change preview, the member's active segment),
-with the roles of product.md §2 enforced (``PermissionDenied``). ``open_store`` / ``open_service`` open the
-configured database. Store errors (``NotFound``, ``AlreadyExists``, ``SegmentInvalid``…) pass through unchanged.
+``Services(store)`` is built once per process: it authenticates (API keys, sessions, invitations) into an
+``Actor`` and hands out one service per domain acting as it — ``SegmentService`` (segments, evaluation,
+membership), ``CustomerService`` (customers, usage with idempotency, export), ``PolicyService``,
+``MemberService`` and ``KeyService`` — with the roles of product.md §2 enforced (``access.py``, one table).
+Each use case runs in one unit of work. ``open_store`` / ``open_services`` open the configured database.
+Errors are ``segmentr.errors`` kinds (``NotFound``, ``PermissionDenied``, ``EnvironmentMismatch``…).
 """
 
-from segmentr.segments import ChangePreview, Count, Page, Preview
+# What the interfaces show of the layers below: records and models the use cases take and return.
+from segmentr.segments import ChangePreview, Count, Page, Preview, SimpleRow, Template
 from segmentr.service.access import Action
+from segmentr.service.auth import SessionGrant
+from segmentr.service.context import ENVIRONMENTS, KEY_ROLES, ROLES, Actor
+from segmentr.service.customers import (
+    BatchItem,
+    CustomerDetail,
+    CustomerPage,
+    CustomerService,
+    EntitlementReading,
+    TopupResult,
+    UsageRecord,
+    UsageResult,
+)
 from segmentr.service.errors import InvalidRequest, NotInitialised, PermissionDenied, ServiceError
-from segmentr.service.factory import open_service, open_store, service_for
+from segmentr.service.factory import open_service, open_services, open_store, service_for
+from segmentr.service.idempotency import Idempotency, StoredResponse, fingerprint
+from segmentr.service.keys import ApiKey, CreatedKey, KeyService
+from segmentr.service.members import InvitationGrant, MemberService
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
-from segmentr.service.segment_service import SegmentService
+from segmentr.service.policies import PolicyService, PolicySummary
+from segmentr.service.segments import SegmentService
+from segmentr.service.services import Services
+from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
+from segmentr.store import Segment, SegmentVersion, Store
 
 __all__ = [
+    "ENVIRONMENTS",
+    "KEY_ROLES",
+    "ROLES",
     "Action",
+    "Actor",
+    "ApiKey",
+    "BatchItem",
     "ChangePreview",
     "Count",
+    "CreatedKey",
+    "CustomerDetail",
+    "CustomerPage",
+    "CustomerService",
+    "EntitlementReading",
     "Evaluation",
+    "Idempotency",
     "InvalidRequest",
+    "InvitationGrant",
+    "KeyService",
+    "MemberService",
     "NotInitialised",
     "Page",
     "PermissionDenied",
+    "PolicyService",
+    "PolicySummary",
     "Preview",
+    "Segment",
     "SegmentChanges",
     "SegmentInput",
     "SegmentService",
     "SegmentUsage",
+    "SegmentVersion",
     "ServiceError",
+    "Services",
+    "SessionGrant",
+    "SimpleRow",
+    "Store",
+    "StoredResponse",
+    "Template",
+    "TopupResult",
+    "UsageRecord",
+    "UsageResult",
     "Validation",
+    "condition_to_rows",
+    "fingerprint",
     "open_service",
+    "open_services",
     "open_store",
+    "rows_to_condition",
     "service_for",
+    "templates",
 ]

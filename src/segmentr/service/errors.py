@@ -1,22 +1,28 @@
-"""The service's own errors; the store's errors (``NotFound``, ``AlreadyExists``, ``SegmentInvalid``…) pass through.
+"""The service's own errors, each also a shared kind of ``segmentr.errors``; the store's errors pass through.
 
-    ServiceError
-     ├── PermissionDenied      the acting member's role does not allow the action (product.md §2)
-     ├── InvalidRequest        arguments no store call could satisfy (unknown environment, page size out of range)
-     └── NotInitialised        the configured database has no schema yet (`segmentr init`)
+    ServiceError                                   (segmentr.errors.SegmentrError)
+     ├── PermissionDenied      PermissionDenied    the acting member's role does not allow the action
+     ├── InvalidRequest        InvalidInput        arguments no store call could satisfy (page size out of range)
+     └── NotInitialised        NotInitialised      the configured database has no schema yet (`segmentr init`)
 """
 
 from __future__ import annotations
 
+from segmentr import errors
+
 __all__ = ["InvalidRequest", "NotInitialised", "PermissionDenied", "ServiceError"]
 
 
-class ServiceError(Exception):
+class ServiceError(errors.SegmentrError):
     """Root of the errors the service layer raises itself."""
 
+    code = "service_error"
 
-class PermissionDenied(ServiceError):
+
+class PermissionDenied(ServiceError, errors.PermissionDenied):
     """The acting member may not do this; ``role`` and ``action`` say who tried what."""
+
+    code = "permission_denied"
 
     def __init__(self, email: str, role: str, action: str, allowed: tuple[str, ...]) -> None:
         self.email = email
@@ -25,9 +31,13 @@ class PermissionDenied(ServiceError):
         super().__init__(f"{email} is {role}: only {' / '.join(allowed)} may {action}")
 
 
-class InvalidRequest(ServiceError, ValueError):
+class InvalidRequest(ServiceError, errors.InvalidInput, ValueError):
     """A request that is wrong in itself, whatever is stored."""
 
+    code = "invalid_request"
 
-class NotInitialised(ServiceError):
+
+class NotInitialised(ServiceError, errors.NotInitialised):
     """The database exists but its schema does not: run `segmentr init`."""
+
+    code = "not_initialised"

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from segmentr.service.errors import NotInitialised
-from segmentr.service.segment_service import SegmentService
+from segmentr.service.segments import SegmentService
+from segmentr.service.services import Services
 from segmentr.store import Member, NotFound, Store
 
-__all__ = ["open_service", "open_store", "service_for"]
+__all__ = ["open_service", "open_services", "open_store", "service_for"]
 
 # Epoch milliseconds now (tests pass a manual clock).
 Clock = Callable[[], int]
@@ -57,3 +58,10 @@ def open_service(
     """A segment service over the configured database, closed on exit (see ``open_store`` and ``service_for``)."""
     with open_store(url) as store:
         yield service_for(store, workspace_id=workspace_id, member_email=member_email)
+
+
+@contextmanager
+def open_services(url: str | None = None, *, migrate: bool = False) -> Iterator[Services]:
+    """``Services`` over the configured database, closed on exit (see ``open_store``)."""
+    with open_store(url, migrate=migrate) as store:
+        yield Services(store)

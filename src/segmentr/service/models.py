@@ -94,3 +94,5 @@ class SegmentUsage:
 
     segment_id: str
     active_for_member_ids: list[int] = field(default_factory=list)
+    # the same members by the ids the API shows (mem_…)
+    active_for_members: list[str] = field(default_factory=list)

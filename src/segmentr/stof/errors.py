@@ -1,7 +1,7 @@
-"""The Stof error tree.
+"""The Stof error tree (under ``segmentr.errors.SegmentrError``).
 
     StofError
-    ├── StofSyntaxError      the source does not parse (carries every Diagnostic)
+    ├── StofSyntaxError      the source does not parse (carries every Diagnostic; also ConditionInvalid)
     └── StofRuntimeError     evaluation failed (FuncDne, FuncArgs, cast, division by zero, ...)
         └── StofBudgetExceeded   a step, time, size or nesting budget ran out
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from segmentr.errors import ConditionInvalid, Problem, SegmentrError
 
 Severity = Literal["error", "warning"]
 
@@ -30,17 +32,26 @@ class Diagnostic:
         return f"{self.line}:{self.column}: {self.severity}: {self.message}"
 
 
-class StofError(Exception):
+class StofError(SegmentrError):
     """Root of every error the Stof engine raises."""
 
+    code = "stof_error"
 
-class StofSyntaxError(StofError):
-    """The source is not a valid condition. ``diagnostics`` lists every error found, with positions."""
+
+class StofSyntaxError(StofError, ConditionInvalid):
+    """The source is not a valid condition. ``diagnostics`` lists every error found, with positions (and
+    ``problems`` the same as ``segmentr.errors.Problem`` of the field ``condition``)."""
+
+    code = "condition_invalid"
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
         first = diagnostics[0] if diagnostics else None
-        super().__init__(f"{first.line}:{first.column}: {first.message}" if first else "invalid condition")
+        ConditionInvalid.__init__(
+            self,
+            f"{first.line}:{first.column}: {first.message}" if first else "invalid condition",
+            problems=[Problem.from_diagnostic(d) for d in diagnostics],
+        )
 
     @property
     def line(self) -> int:
@@ -53,6 +64,8 @@ class StofSyntaxError(StofError):
 
 class StofRuntimeError(StofError):
     """Evaluation failed. ``kind`` names the Stof error (``FuncDne``, ``FuncArgs``, ``Cast``, ...)."""
+
+    code = "evaluation_failed"
 
     def __init__(self, message: str, kind: str = "Runtime", line: int = 0, column: int = 0) -> None:
         self.kind = kind

@@ -1,6 +1,9 @@
 """Storage: SQLAlchemy 2 tables, Alembic migrations and repositories (SQLite embedded, PostgreSQL).
 
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
+Use cases run in one unit of work (``Store.transaction`` / ``Store.run``, ``transaction.py``) and call the
+repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``segments``,
+``workspaces`` (keyword-only ``session=`` functions returning frozen records).
 
 Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
 without loading SQLAlchemy, the engines and every repository.
@@ -27,8 +30,12 @@ if TYPE_CHECKING:
     from segmentr.store.importing import ImportResult
     from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
     from segmentr.store.store import Store
+    from segmentr.store.tables import ENVIRONMENTS, ROLES
+    from segmentr.store.transaction import UnitOfWork
 
 _SOURCES = {
+    "ENVIRONMENTS": "tables",
+    "ROLES": "tables",
     "AlreadyExists": "errors",
     "CustomerSource": "customer_source",
     "DatabaseError": "errors",
@@ -44,6 +51,7 @@ _SOURCES = {
     "SegmentInvalid": "errors",
     "SegmentVersion": "records",
     "Store": "store",
+    "UnitOfWork": "transaction",
     "StoreError": "errors",
     "Workspace": "records",
     "WorkspaceCustomers": "customer_source",
@@ -51,7 +59,25 @@ _SOURCES = {
 }
 
 
+# Repository modules a unit of work's caller uses (``from segmentr.store import customers``).
+_REPOSITORIES = (
+    "auth",
+    "customer_queries",
+    "customers",
+    "idempotency",
+    "importing",
+    "metering",
+    "policies",
+    "segments",
+    "workspaces",
+)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _REPOSITORIES:
+        value = importlib.import_module(f"segmentr.store.{name}")
+        globals()[name] = value
+        return value
     module = _SOURCES.get(name)
     if module is None:
         raise AttributeError(f"module 'segmentr.store' has no attribute {name!r}")
@@ -61,6 +87,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ENVIRONMENTS",
+    "ROLES",
     "AlreadyExists",
     "CustomerSource",
     "DatabaseError",
@@ -77,7 +105,17 @@ __all__ = [
     "SegmentVersion",
     "Store",
     "StoreError",
+    "UnitOfWork",
     "Workspace",
     "WorkspaceCustomers",
+    "auth",
+    "customer_queries",
+    "customers",
     "database_url",
+    "idempotency",
+    "importing",
+    "metering",
+    "policies",
+    "segments",
+    "workspaces",
 ]

@@ -8,11 +8,13 @@ statements built once: one SELECT (state and live policy version together), the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, func, select
+from sqlalchemy.orm import Session
 
+from segmentr.policy import Subscriber
 from segmentr.policy.engine import Policy
 from segmentr.store.customers import (
     CUSTOMER_COLUMNS,
@@ -24,7 +26,7 @@ from segmentr.store.customers import (
 from segmentr.store.db import IMMEDIATE, busy_retry, translate_errors
 from segmentr.store.tables import PolicyVersionRow
 
-__all__ = ["PolicyLoader", "run_on_customer"]
+__all__ = ["PolicyLoader", "run_locked", "run_locked_many", "run_on_customer"]
 
 T = TypeVar("T")
 # (connection, environment id, live version or None) -> the loaded Policy
@@ -47,6 +49,70 @@ def _fingerprint(state: dict[str, Any]) -> dict[str, str]:
     return {key: json.dumps(state.get(key), sort_keys=True, separators=(",", ":")) for key in EDITABLE}
 
 
+def run_locked(
+    connection: Connection | Session,
+    *,
+    environment_id: int,
+    customer_id: str,
+    policy_for: PolicyLoader,
+    call: Callable[[Policy], T],
+    now: Callable[[], int] | int,
+    subscribers: Sequence[Subscriber] = (),
+) -> T:
+    """``call`` on the live policy bound to one customer whose row this transaction locks (``FOR UPDATE``; on
+    SQLite the transaction began IMMEDIATE); what it changed is written back. The caller commits (a unit of work
+    writes its idempotency record beside it); ``subscribers`` receive the policy's events of the call."""
+    params = {"environment_id": environment_id, "customer_id": customer_id}
+    row = connection.execute(_LOCKED_STATE, params).first()
+    if row is None:  # the engine answers for unknown customers (false, no events)
+        version = connection.execute(_VERSION_ONLY, params).scalar()
+        return call(policy_for(connection, environment_id, version).with_customers({}, subscribers=subscribers))
+    state = customer_from_row(row[:-1])
+    policy = policy_for(connection, environment_id, row[-1])
+    before = _fingerprint(state)
+    result = call(policy.with_customers({customer_id: state}, subscribers=subscribers))
+    after = _fingerprint(state)
+    changed = {key: state.get(key) for key in EDITABLE if before[key] != after[key]}
+    if changed:
+        state["cloud_updated"] = now() if callable(now) else now
+        write_state(session=connection, environment_id=environment_id, state=state, fields=changed)
+    return result
+
+
+_LOCKED_MANY = (
+    select(*CUSTOMER_COLUMNS)
+    .where(_C.environment_id == bindparam("environment_id"), _C.id.in_(bindparam("customer_ids", expanding=True)))
+    .order_by(_C.id)
+    .with_for_update(of=CUSTOMER_TABLE)
+)
+
+
+def run_locked_many(
+    connection: Connection | Session,
+    *,
+    environment_id: int,
+    customer_ids: Sequence[str],
+    policy_for: PolicyLoader,
+    call: Callable[[Policy], T],
+    now: int,
+) -> T:
+    """``call`` on the live policy over several customers, their rows locked in id order (so two batches never
+    deadlock) for the rest of the transaction; every customer the call changed is written back."""
+    wanted = sorted(set(customer_ids))
+    rows = connection.execute(_LOCKED_MANY, {"environment_id": environment_id, "customer_ids": wanted}).all()
+    version = connection.execute(_VERSION_ONLY, {"environment_id": environment_id}).scalar()
+    states = {row[0]: customer_from_row(row) for row in rows}
+    before = {customer_id: _fingerprint(state) for customer_id, state in states.items()}
+    result = call(policy_for(connection, environment_id, version).with_customers(states))
+    for customer_id, state in states.items():
+        after = _fingerprint(state)
+        changed = {key: state.get(key) for key in EDITABLE if before[customer_id][key] != after[key]}
+        if changed:
+            state["cloud_updated"] = now
+            write_state(session=connection, environment_id=environment_id, state=state, fields=changed)
+    return result
+
+
 def run_on_customer(
     *,
     engine: Engine,
@@ -57,26 +123,18 @@ def run_on_customer(
     now: Callable[[], int],
 ) -> T:
     """Run ``call`` on the live policy bound to this one customer, atomically; persist what it changed."""
-    params = {"environment_id": environment_id, "customer_id": customer_id}
-
     def attempt() -> T:
         with engine.connect() as connection:
             connection = connection.execution_options(**{IMMEDIATE: True})
             with connection.begin():
-                row = connection.execute(_LOCKED_STATE, params).first()
-                if row is None:  # the engine answers for unknown customers (false, no events)
-                    version = connection.execute(_VERSION_ONLY, params).scalar()
-                    return call(policy_for(connection, environment_id, version).with_customers({}))
-                state = customer_from_row(row[:-1])
-                policy = policy_for(connection, environment_id, row[-1])
-                before = _fingerprint(state)
-                result = call(policy.with_customers({customer_id: state}))
-                after = _fingerprint(state)
-                changed = {key: state.get(key) for key in EDITABLE if before[key] != after[key]}
-                if changed:
-                    state["cloud_updated"] = now()
-                    write_state(session=connection, environment_id=environment_id, state=state, fields=changed)
-                return result
+                return run_locked(
+                    connection,
+                    environment_id=environment_id,
+                    customer_id=customer_id,
+                    policy_for=policy_for,
+                    call=call,
+                    now=now,
+                )
 
     with translate_errors():
         return busy_retry(attempt)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
+from segmentr.policy import PolicyDocumentError
 from segmentr.policy.engine import Policy
 from segmentr.store.errors import InvalidData, NoPolicy, NotFound
 from segmentr.store.records import PolicyVersion
@@ -43,8 +44,10 @@ def load_policy(document: dict[str, Any], clock: Callable[[], int] | None = None
     """The engine's Policy for a stored document; an invalid document raises InvalidData."""
     try:
         return Policy.from_document({"policy": document}, clock=clock)
+    except PolicyDocumentError as exc:  # every problem kept, each by its JSON path
+        raise InvalidData(exc.message, problems=exc.problems, code=exc.code) from exc
     except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidData(str(exc)) from exc
+        raise InvalidData(str(exc), code="policy_invalid") from exc
 
 
 def put_policy(*, session: Session | Connection, environment_id: int, document: dict[str, Any], now: int) -> int:

@@ -23,6 +23,9 @@ class Member:
     name: str
     role: str
     created_at: int
+    # mem_…: the id the API and the actor context use (``id`` is the store's own key)
+    public_id: str = ""
+    has_password: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from segmentr.errors import Problem
 from segmentr.segments.model import SegmentDraft
 from segmentr.segments.names import SEGMENT_ID_PREFIX, looks_like_segment_id, name_key
-from segmentr.segments.validation import validate_segment
+from segmentr.segments.validation import SegmentValidationError, validate_segment
 from segmentr.store.errors import AlreadyExists, InvalidData, NotFound, SegmentInvalid
 from segmentr.store.records import Segment, SegmentVersion
 from segmentr.store.tables import ActiveSegmentRow, MemberRow, SegmentRow, SegmentVersionRow
@@ -79,14 +80,20 @@ def _version(row: SegmentVersionRow) -> SegmentVersion:
 def validate_draft(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The fields as the segments package validates them (name, size, syntax, rows vs condition), normalised.
 
-    Any problem refuses the save with SegmentInvalid listing them; the checker's warnings do not.
+    Any problem refuses the save with SegmentInvalid carrying every problem as ``validate`` reports it (the same
+    ``segmentr.errors.Problem`` objects: field, line, column); the checker's warnings do not refuse it.
     """
     values = {key: fields.get(key) for key in EDITABLE_FIELDS}
     if values["mode"] is None:
         values["mode"] = "advanced"
+    missing = [
+        Problem(field=key, message=f"a segment needs a {key}")
+        for key in ("name", "condition")
+        if not isinstance(values[key], str)
+    ]
+    if missing:
+        raise SegmentInvalid(problems=missing)
     try:
-        if not isinstance(values["name"], str) or not isinstance(values["condition"], str):
-            raise ValueError("a segment needs a name and a condition")
         validate_segment(
             name=values["name"],
             description=values["description"],
@@ -95,11 +102,14 @@ def validate_draft(fields: Mapping[str, Any]) -> dict[str, Any]:
             simple=values["simple"],
         )
         draft = SegmentDraft.model_validate(values)
+    except SegmentValidationError as exc:
+        raise SegmentInvalid(problems=exc.problems, code=exc.code) from exc
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'segment'}: {e['msg']}" for e in exc.errors())
-        raise SegmentInvalid(problems) from exc
-    except ValueError as exc:
-        raise SegmentInvalid(str(exc)) from exc
+        raise SegmentInvalid(
+            problems=[
+                Problem(field=".".join(map(str, e["loc"])) or None, message=e["msg"]) for e in exc.errors()
+            ]
+        ) from exc
     data = draft.model_dump(mode="json")
     return {key: data.get(key) for key in EDITABLE_FIELDS}
 

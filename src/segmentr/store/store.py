@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -20,9 +20,11 @@ from segmentr.store.customer_source import WorkspaceCustomers
 from segmentr.store.db import IMMEDIATE, make_engine, session_factory, translate_errors
 from segmentr.store.errors import ImportFailed, InvalidData, NotFound
 from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
+from segmentr.store.transaction import UnitOfWork, run_unit, unit_of_work
 
 __all__ = ["EnvRef", "Store"]
 
+T = TypeVar("T")
 Clock = Callable[[], int]
 # An environment: the record, its id, or "test"/"live" of the default workspace.
 EnvRef = Environment | int | str
@@ -83,6 +85,33 @@ class Store:
         sessions = self._write_sessions if write else self._sessions
         with translate_errors(), sessions() as session, session.begin():
             yield session
+
+    def transaction(self, *, write: bool = False) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work: one transaction across repositories for one use case (``store/transaction.py``)."""
+        return unit_of_work(self, write=write)
+
+    def run(self, work: Callable[[UnitOfWork], T], *, write: bool = False) -> T:
+        """``work`` in one unit of work, retried from the start while the database is busy."""
+        return run_unit(self, work, write=write)
+
+    def environment_record(self, workspace_id: str, name: str, *, session: Session | None = None) -> Environment:
+        """A workspace's environment by name; ids never change, so they are cached in this process."""
+        key = (workspace_id, name)
+        found = self._environment_ids.get(key)
+        if found is not None:
+            return Environment(id=found, workspace_id=workspace_id, name=name)
+        if session is None:
+            with self.session() as own:
+                environment = workspaces.get_environment(session=own, workspace_id=workspace_id, name=name)
+        else:
+            environment = workspaces.get_environment(session=session, workspace_id=workspace_id, name=name)
+        self._environment_ids[key] = environment.id
+        return environment
+
+    def ping(self) -> None:
+        """One round trip to the database; ``DatabaseError`` (an ``Unavailable``) when it does not answer."""
+        with translate_errors(), self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
 
     def migrate(self) -> None:
         """Create or upgrade the schema (idempotent)."""
@@ -250,7 +279,7 @@ class Store:
         except InvalidData as exc:
             lines = [line.strip() for line in str(exc).splitlines()]
             problems = [line for line in lines if line and line != "invalid policy document:"]
-            raise ImportFailed("\n".join(f"{name}: {line}" for line in problems)) from exc
+            raise ImportFailed("\n".join(f"{name}: {line}" for line in problems), problems=exc.problems) from exc
 
     def policy_version(self, env: EnvRef, version: int | None = None) -> PolicyVersion:
         with self.session() as session:

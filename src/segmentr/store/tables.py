@@ -19,20 +19,27 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ENVIRONMENTS",
     "ENVIRONMENT_NAMES",
     "ROLES",
     "ActiveSegmentRow",
+    "ApiKeyRow",
     "Base",
     "CustomerRow",
     "EnvironmentRow",
+    "IdempotencyRow",
+    "InvitationRow",
     "MemberRow",
     "PolicyVersionRow",
     "SegmentRow",
     "SegmentVersionRow",
+    "SessionRow",
     "WorkspaceRow",
 ]
 
-ENVIRONMENT_NAMES = ("test", "live")
+# The one definition of a workspace's environments and member roles (the service re-exports them).
+ENVIRONMENTS = ("test", "live")
+ENVIRONMENT_NAMES = ENVIRONMENTS
 ROLES = ("owner", "admin", "editor", "viewer")
 
 # JSON everywhere; SQL NULL for Python None (so "metadata is null" is one test, not two).
@@ -66,6 +73,10 @@ class MemberRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[int] = mapped_column(BigInteger)
+    # The id the API shows (mem_…); the integer stays the key other tables reference.
+    public_id: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True, index=True)
+    # argon2 hash; None: the member cannot sign in with a password (e.g. the CLI's local owner).
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class EnvironmentRow(Base):
@@ -178,3 +189,74 @@ class ActiveSegmentRow(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     segment_id: Mapped[str] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
     set_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApiKeyRow(Base):
+    """An API key of one workspace and environment; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint("environment IN ('test', 'live')", name="ck_api_keys_environment"),
+        CheckConstraint("role IN ('admin', 'editor', 'viewer')", name="ck_api_keys_role"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    environment: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    # What a listing shows of the secret (sk_live_<id>_ and four characters), never enough to use it.
+    prefix: Mapped[str] = mapped_column(String(80))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    last_used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class SessionRow(Base):
+    """A dashboard session, keyed by the SHA-256 of its token (the cookie holds the token itself)."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class InvitationRow(Base):
+    """A single-use, expiring invitation to join a workspace; keyed by the SHA-256 of its token."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'admin', 'editor', 'viewer')", name="ck_invitations_role"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    accepted_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class IdempotencyRow(Base):
+    """The first response to a request under an ``Idempotency-Key``, per workspace and caller, for 24 h.
+
+    ``status`` None: the first call is still running (a concurrent second one must not run too).
+    """
+
+    __tablename__ = "idempotency_records"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[Any] = mapped_column(Json, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,16 +22,27 @@ __all__ = [
     "list_environments",
     "list_members",
     "list_workspaces",
+    "lock_owners",
+    "member_record",
+    "new_id",
     "remove_member",
     "set_member_role",
 ]
+
+
+_BASE62 = string.digits + string.ascii_letters
+
+
+def new_id(prefix: str, length: int = 16) -> str:
+    """An opaque id with a type prefix (``mem_…``, ``key_…``): ``length`` random base62 characters."""
+    return f"{prefix}_" + "".join(secrets.choice(_BASE62) for _ in range(length))
 
 
 def _workspace(row: WorkspaceRow) -> Workspace:
     return Workspace(id=row.id, name=row.name, created_at=row.created_at)
 
 
-def _member(row: MemberRow) -> Member:
+def member_record(row: MemberRow) -> Member:
     return Member(
         id=row.id,
         workspace_id=row.workspace_id,
@@ -38,6 +50,8 @@ def _member(row: MemberRow) -> Member:
         name=row.name,
         role=row.role,
         created_at=row.created_at,
+        public_id=row.public_id or "",
+        has_password=row.password_hash is not None,
     )
 
 
@@ -100,10 +114,12 @@ def add_member(
     )
     if taken is not None:
         raise AlreadyExists(f"{email} is already a member of this workspace")
-    row = MemberRow(workspace_id=workspace_id, email=email, name=name, role=role, created_at=now)
+    row = MemberRow(
+        workspace_id=workspace_id, email=email, name=name, role=role, created_at=now, public_id=new_id("mem")
+    )
     session.add(row)
     session.flush()
-    return _member(row)
+    return member_record(row)
 
 
 def get_member(*, session: Session, workspace_id: str, member_id: int | None = None, email: str | None = None) -> Member:
@@ -117,12 +133,12 @@ def get_member(*, session: Session, workspace_id: str, member_id: int | None = N
     row = session.scalars(query).first()
     if row is None:
         raise NotFound(f"no member {member_id if member_id is not None else email!r} in workspace {workspace_id}")
-    return _member(row)
+    return member_record(row)
 
 
 def list_members(*, session: Session, workspace_id: str) -> list[Member]:
     rows = session.scalars(select(MemberRow).where(MemberRow.workspace_id == workspace_id).order_by(MemberRow.id))
-    return [_member(row) for row in rows]
+    return [member_record(row) for row in rows]
 
 
 def set_member_role(*, session: Session, workspace_id: str, member_id: int, role: str) -> Member:
@@ -132,7 +148,7 @@ def set_member_role(*, session: Session, workspace_id: str, member_id: int, role
         raise NotFound(f"no member {member_id} in workspace {workspace_id}")
     row.role = role
     session.flush()
-    return _member(row)
+    return member_record(row)
 
 
 def remove_member(*, session: Session, workspace_id: str, member_id: int) -> None:
@@ -159,3 +175,14 @@ def list_environments(*, session: Session, workspace_id: str) -> list[Environmen
         select(EnvironmentRow).where(EnvironmentRow.workspace_id == workspace_id).order_by(EnvironmentRow.id)
     )
     return [_environment(row) for row in rows]
+
+
+def lock_owners(*, session: Session, workspace_id: str) -> list[Member]:
+    """The workspace's owners, locked for the rest of the transaction (the last-owner rule counts them)."""
+    rows = session.scalars(
+        select(MemberRow)
+        .where(MemberRow.workspace_id == workspace_id, MemberRow.role == "owner")
+        .order_by(MemberRow.id)
+        .with_for_update()
+    )
+    return [member_record(row) for row in rows]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from segmentr import segments
+from segmentr.errors import Problem
 from segmentr.segments import (
     ChangePreview,
     Count,
@@ -23,13 +24,14 @@ from segmentr.segments import (
     to_stof,
 )
 from segmentr.service.access import Action, require
+from segmentr.service.context import ENVIRONMENTS, Actor
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.store import Member, NotFound, Segment, SegmentInvalid, SegmentVersion, Store
+from segmentr.store import auth as auth_repo
 
 __all__ = ["DEFAULT_PAGE_SIZE", "ENVIRONMENTS", "MAX_PAGE_SIZE", "ConditionLike", "SegmentService"]
 
-ENVIRONMENTS = ("test", "live")
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 DEFAULT_SAMPLE = 10
@@ -43,16 +45,35 @@ class SegmentService:
 
     Reading (list, show, history, evaluate, members, count, previews) is open to every role; creating, editing,
     deleting and restoring need owner, admin or editor; each member chooses their own active segment.
-    ``actor`` is taken as given (its role when it was read): make one service per request or command.
+    ``actor`` is an ``Actor`` (a member's session or an API key, which reaches its own environment only) or a
+    store ``Member``; it is taken as given (its role when it was read): make one service per request or command.
     """
 
-    def __init__(self, store: Store, workspace_id: str, actor: Member) -> None:
+    def __init__(self, store: Store, workspace_id: str, actor: Member | Actor) -> None:
         if actor.workspace_id != workspace_id:
-            raise InvalidRequest(f"member {actor.email} does not belong to workspace {workspace_id}")
+            raise InvalidRequest(f"{_label(actor)} does not belong to workspace {workspace_id}")
         self._store = store
         self.workspace_id = workspace_id
         self.actor = actor
+        self._label = _label(actor)
         self._customers = store.customers(workspace_id)
+
+    def _reach(self, environment: str) -> str:
+        if isinstance(self.actor, Actor):
+            return self.actor.reach(environment)
+        return _check_environment(environment)
+
+    def _member_key(self) -> int:
+        """The store's key of the acting member (an API key has no active segment of its own)."""
+        if isinstance(self.actor, Member):
+            return self.actor.id
+        if self.actor.member_id is None:
+            raise InvalidRequest("an API key has no active segment: sign in as a member")
+        with self._store.session() as session:
+            member = auth_repo.member_by_public_id(
+                session=session, workspace_id=self.workspace_id, public_id=self.actor.member_id
+            )
+        return member.id
 
     # ------------------------------------------------------------------ create, read, edit, delete, versions
 
@@ -68,7 +89,7 @@ class SegmentService:
     def create(self, draft: SegmentInput) -> Segment:
         """A new segment at version 1; ``SegmentInvalid`` lists every problem, ``AlreadyExists`` a taken name."""
         require(self.actor, Action.EDIT_SEGMENTS)
-        return self._store.create_segment(self.workspace_id, by=self.actor.email, **_input_fields(draft))
+        return self._store.create_segment(self.workspace_id, by=self._label, **_input_fields(draft))
 
     def segments(self) -> list[Segment]:
         """The workspace's segments, by name."""
@@ -85,7 +106,7 @@ class SegmentService:
         require(self.actor, Action.EDIT_SEGMENTS)
         current = self._store.get_segment(self.workspace_id, segment)
         return self._store.update_segment(
-            self.workspace_id, current.id, by=self.actor.email, **_changed_fields(current, changes)
+            self.workspace_id, current.id, by=self._label, **_changed_fields(current, changes)
         )
 
     def delete(self, segment: str) -> None:
@@ -101,13 +122,15 @@ class SegmentService:
     def restore(self, segment: str, version: int) -> Segment:
         """Make an old version current again, saved as a new version."""
         require(self.actor, Action.EDIT_SEGMENTS)
-        return self._store.restore_segment(self.workspace_id, segment, version, by=self.actor.email)
+        return self._store.restore_segment(self.workspace_id, segment, version, by=self._label)
 
     def usage(self, segment: str) -> SegmentUsage:
         """Where the segment is used: for now, the members who have it active."""
         require(self.actor, Action.READ_SEGMENTS)
         saved = self._store.get_segment(self.workspace_id, segment)
-        return SegmentUsage(saved.id, self._store.members_with_active(self.workspace_id, saved.id))
+        active = self._store.members_with_active(self.workspace_id, saved.id)
+        public = {member.id: member.public_id for member in self._store.members(self.workspace_id)}
+        return SegmentUsage(saved.id, active, [public[member_id] for member_id in active if member_id in public])
 
     # ------------------------------------------------------------------ evaluation and membership
 
@@ -118,7 +141,7 @@ class SegmentService:
         ``NotFound`` for an unknown segment or customer; ``StofSyntaxError`` if a stored condition no longer parses.
         """
         require(self.actor, Action.READ_SEGMENTS)
-        _check_environment(environment)
+        self._reach(environment)
         saved = self._store.get_segment(self.workspace_id, segment)
         customer = self._customers.load(environment, customer_id)
         if customer is None:
@@ -150,7 +173,7 @@ class SegmentService:
         There is no total: ``count`` gives it.
         """
         require(self.actor, Action.READ_SEGMENTS)
-        _check_environment(environment)
+        self._reach(environment)
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
         saved = self._store.get_segment(self.workspace_id, segment)
@@ -161,7 +184,7 @@ class SegmentService:
     def count(self, segment: str, environment: str) -> Count:
         """How many customers of ``environment`` are in the segment now (with the evaluation errors, if any)."""
         require(self.actor, Action.READ_SEGMENTS)
-        _check_environment(environment)
+        self._reach(environment)
         saved = self._store.get_segment(self.workspace_id, segment)
         counted = segments.count(saved.condition, self._customers, environment)
         self._record_errors(saved, counted.errors, counted.last_error)
@@ -178,7 +201,7 @@ class SegmentService:
         Raises ``StofSyntaxError`` (with every diagnostic) when the source does not parse.
         """
         require(self.actor, Action.READ_SEGMENTS)
-        _check_environment(environment)
+        self._reach(environment)
         if sample < 0:
             raise InvalidRequest("sample must not be negative")
         return segments.preview(_condition_source(condition), self._customers, environment, sample=sample)
@@ -186,7 +209,7 @@ class SegmentService:
     def change_preview(self, segment: str, new_condition: ConditionLike, environment: str) -> ChangePreview:
         """Who would enter and who would leave the saved segment if its condition became ``new_condition``."""
         require(self.actor, Action.READ_SEGMENTS)
-        _check_environment(environment)
+        self._reach(environment)
         saved = self._store.get_segment(self.workspace_id, segment)
         return segments.change_preview(
             saved.condition, _condition_source(new_condition), self._customers, environment
@@ -197,27 +220,32 @@ class SegmentService:
     def active_segment(self) -> Segment | None:
         """The acting member's active segment, if any."""
         require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
-        return self._store.active_segment(self.workspace_id, self.actor.id)
+        return self._store.active_segment(self.workspace_id, self._member_key())
 
     def set_active_segment(self, segment: str) -> Segment:
         """Make ``segment`` the acting member's active one (replacing any other)."""
         require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
-        return self._store.set_active_segment(self.workspace_id, self.actor.id, segment)
+        return self._store.set_active_segment(self.workspace_id, self._member_key(), segment)
 
     def clear_active_segment(self) -> None:
         """The acting member has no active segment any more."""
         require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
-        self._store.clear_active_segment(self.workspace_id, self.actor.id)
+        self._store.clear_active_segment(self.workspace_id, self._member_key())
 
     def toggle_active_segment(self, segment: str) -> Segment | None:
         """"Set Active": activates ``segment``, or clears it when it already is active; returns the active one."""
         require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
-        return self._store.toggle_active_segment(self.workspace_id, self.actor.id, segment)
+        return self._store.toggle_active_segment(self.workspace_id, self._member_key(), segment)
 
 
-def _check_environment(environment: str) -> None:
+def _label(actor: Member | Actor) -> str:
+    return actor.email if isinstance(actor, Member) else actor.label
+
+
+def _check_environment(environment: str) -> str:
     if environment not in ENVIRONMENTS:
         raise InvalidRequest(f"unknown environment {environment!r}: use test or live")
+    return environment
 
 
 def _condition_source(condition: ConditionLike) -> str:
@@ -274,5 +302,6 @@ def _rows_of(condition: str) -> list[dict[str, Any]]:
     """The simple rows that generate ``condition``; ``SegmentInvalid`` with the reason when there are none."""
     rows = from_stof(condition)
     if isinstance(rows, NotSimple):
-        raise SegmentInvalid(f"cannot switch to simple mode: the condition {rows.reason}")
+        message = f"cannot switch to simple mode: the condition {rows.reason}"
+        raise SegmentInvalid(message, problems=[Problem(field="condition", message=message)], code="not_simple")
     return _rows_json(rows)

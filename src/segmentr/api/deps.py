@@ -1,0 +1,119 @@
+"""What a request depends on: the process's ``Services``, the authenticated ``Actor``, the domain's service.
+
+FastAPI runs these per request; a route asks for the service it calls (acting as the caller) and never
+touches the store. Each service call is one unit of work (the request owns it through the call).
+
+Authentication: ``Authorization: Bearer sk_…`` (an API key), else the dashboard's session cookie; a session's
+unsafe requests (POST, PUT, PATCH, DELETE) must echo its CSRF token in ``X-CSRF-Token``. The actor is resolved
+once per request and kept on ``request.state``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Literal
+
+from fastapi import Depends, Path, Request
+
+from segmentr import errors
+from segmentr.service import (
+    Actor,
+    CustomerService,
+    KeyService,
+    MemberService,
+    PolicyService,
+    SegmentService,
+    Services,
+)
+
+__all__ = [
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "ActorDep",
+    "CustomersDep",
+    "Environment",
+    "KeysDep",
+    "MembersDep",
+    "PoliciesDep",
+    "SegmentsDep",
+    "ServicesDep",
+    "authenticate",
+    "get_services",
+]
+
+SESSION_COOKIE = "segmentr_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def authenticate(request: Request) -> Actor:
+    """The caller: its API key, else its session (with the CSRF check); ``AuthenticationFailed`` otherwise."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    services = get_services(request)
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise errors.AuthenticationFailed("use `Authorization: Bearer sk_…`")
+        actor = services.authenticate_key(secret.strip())
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise errors.AuthenticationFailed(
+                "authentication required: an API key (`Authorization: Bearer sk_…`) or a dashboard session",
+                code="authentication_required",
+            )
+        grant = services.authenticate_session(token)
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), grant.csrf_token.encode()):
+                raise errors.PermissionDenied(
+                    f"a session's {request.method} needs its CSRF token in the {CSRF_HEADER} header",
+                    code="csrf_token_invalid",
+                )
+        actor = grant.actor
+    request.state.actor = actor
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(authenticate)]
+
+# An unknown environment in a path is answered 404 by the validation handler (errors.py).
+Environment = Annotated[Literal["test", "live"], Path(description="the environment: `test` or `live`")]
+
+
+def segment_service(services: ServicesDep, actor: ActorDep) -> SegmentService:
+    return services.segments(actor)
+
+
+def customer_service(services: ServicesDep, actor: ActorDep) -> CustomerService:
+    return services.customers(actor)
+
+
+def policy_service(services: ServicesDep, actor: ActorDep) -> PolicyService:
+    return services.policies(actor)
+
+
+def member_service(services: ServicesDep, actor: ActorDep) -> MemberService:
+    return services.members(actor)
+
+
+def key_service(services: ServicesDep, actor: ActorDep) -> KeyService:
+    return services.keys(actor)
+
+
+SegmentsDep = Annotated[SegmentService, Depends(segment_service)]
+CustomersDep = Annotated[CustomerService, Depends(customer_service)]
+PoliciesDep = Annotated[PolicyService, Depends(policy_service)]
+MembersDep = Annotated[MemberService, Depends(member_service)]
+KeysDep = Annotated[KeyService, Depends(key_service)]

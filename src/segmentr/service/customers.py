@@ -1,0 +1,591 @@
+"""Customers of one environment and their usage, as an actor acts on them.
+
+List (filters and keyset paging), show (meters, grants, margin snapshot), create-or-replace, change, remove,
+import, streamed export, and the metering use cases: ``record_usage`` is the policy engine's ``allow`` on the
+locked customer row, written in the same transaction as its idempotency record; ``batch_usage`` meters up to
+1 000 records in one transaction that locks each customer row once; ``check_usage``, entitlements, topups and
+margins read or change one customer atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from segmentr import segments as segment_engine
+from segmentr.errors import InvalidInput, NotFound, Problem, SegmentrError
+from segmentr.policy import Policy
+from segmentr.service.access import Action, require
+from segmentr.service.context import Actor
+from segmentr.service.errors import InvalidRequest
+from segmentr.service.idempotency import claim_in, complete_in, fingerprint
+from segmentr.store import ImportResult, Store, UnitOfWork, customer_queries, customers, idempotency, metering
+from segmentr.store import segments as segment_repo
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "MAX_BATCH",
+    "BatchItem",
+    "CustomerDetail",
+    "CustomerPage",
+    "CustomerService",
+    "EntitlementReading",
+    "TopupResult",
+    "UsageRecord",
+    "UsageResult",
+]
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+MAX_BATCH = 1000
+EXPORT_FORMATS = ("jsonl", "csv")
+EXPORT_BATCH = 1000
+PATCHABLE = ("plan", "type", "label", "metadata")
+CSV_COLUMNS = (
+    "id", "plan", "type", "label", "alt_ids", "refs", "overrides", "caps", "grants", "meters", "metadata",
+    "cloud_created", "cloud_updated",
+)  # fmt: skip
+_JSON_COLUMNS = {"alt_ids", "refs", "overrides", "caps", "grants", "meters", "metadata"}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    """One keyset page: pass the last id as ``starting_after`` for the next one while ``has_more``."""
+
+    data: list[dict[str, Any]]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDetail:
+    """A customer's whole record (meters and grants included) and its margin snapshot for this period."""
+
+    customer: dict[str, Any]
+    margin: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageResult:
+    """The answer to a usage call: the engine's decision and the meter after it, with the policy's events.
+
+    ``replayed``: an earlier call under the same idempotency key gave this answer (nothing was metered now).
+    """
+
+    allowed: bool
+    value: float | None
+    limit: float | None
+    remaining: float | None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body.pop("replayed")
+        return body
+
+    @classmethod
+    def from_dict(cls, body: Mapping[str, Any], *, replayed: bool = False) -> UsageResult:
+        return cls(
+            allowed=bool(body["allowed"]),
+            value=body.get("value"),
+            limit=body.get("limit"),
+            remaining=body.get("remaining"),
+            events=list(body.get("events") or []),
+            replayed=replayed,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """One record of a usage batch."""
+
+    customer: str
+    entitlement: str
+    value: float | str
+    event_data: Any = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """A batch record's answer: its ``result``, or its own ``error`` (the rest of the batch is unaffected)."""
+
+    result: UsageResult | None = None
+    error: SegmentrError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntitlementReading:
+    entitlement: str
+    limit: float | None
+    value: float | None
+    percent: float | None
+    remaining: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopupResult:
+    """The grant a topup added and the price charged for it (the effective price)."""
+
+    topup: str
+    grant: dict[str, Any]
+    price: Any
+
+
+class _Events:
+    """Collects the policy's events of one call (under the row lock: nothing is dropped)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def __call__(self, name: str, payload: dict[str, Any]) -> None:
+        self.items.append({"type": name, "data": _jsonable(payload)})
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _check_value(value: Any, where: str = "value") -> float | str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidInput(problems=[Problem(field=where, message="a number or a unit string such as \"2GB\"")])
+    return value
+
+
+class CustomerService:
+    """The customers of the actor's workspace, in the environment each call names."""
+
+    def __init__(self, store: Store, actor: Actor) -> None:
+        self._store = store
+        self.actor = actor
+
+    def _environment_id(self, environment: str, uow: UnitOfWork | None = None) -> int:
+        self.actor.reach(environment)
+        session = uow.session if uow is not None else None
+        return self._store.environment_record(self.actor.workspace_id, environment, session=session).id
+
+    # ------------------------------------------------------------------ reading
+
+    def list(
+        self,
+        environment: str,
+        *,
+        segment: str | None = None,
+        plan: str | None = None,
+        q: str | None = None,
+        starting_after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> CustomerPage:
+        """Customers in id order; ``segment`` (id or name) keeps its members, ``plan`` one plan, ``q`` an id,
+        label or email prefix."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        environment_id = self._environment_id(environment)
+        if segment is None:
+            with self._store.session() as session:
+                found = customer_queries.search_customers(
+                    session=session, environment_id=environment_id, plan=plan, q=q, after=starting_after,
+                    limit=limit + 1,
+                )
+            return CustomerPage(found[:limit], len(found) > limit)
+        return self._segment_page(environment, environment_id, segment, plan, q, starting_after, limit)
+
+    def _segment_page(
+        self, environment: str, environment_id: int, segment: str, plan: str | None, q: str | None,
+        after: str | None, limit: int,
+    ) -> CustomerPage:
+        with self._store.session() as session:
+            saved = segment_repo.get_segment(session=session, workspace_id=self.actor.workspace_id, segment=segment)
+        source = self._store.customers(self.actor.workspace_id)
+        collected: list[dict[str, Any]] = []
+        cursor = after
+        while len(collected) <= limit:
+            page = segment_engine.members(saved.condition, source, environment, after=cursor, limit=1000)
+            with self._store.session() as session:
+                batch = customer_queries.customers_by_ids(session=session, environment_id=environment_id, ids=page.ids)
+            collected.extend(c for c in batch if _matches(c, plan, q))
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        return CustomerPage(collected[:limit], len(collected) > limit)
+
+    def get(self, environment: str, customer_id: str) -> CustomerDetail:
+        """The customer with meters and grants, and its margin snapshot (``NotFound`` if there is none)."""
+        require(self.actor, Action.READ_CUSTOMERS)
+
+        def read(uow: UnitOfWork) -> CustomerDetail:
+            state, policy = self._load(uow, environment, customer_id)
+            return CustomerDetail(dict(state), policy.customer_local_margin_breakdown(customer_id))
+
+        return self._store.run(read)
+
+    def _load(self, uow: UnitOfWork, environment: str, customer_id: str) -> tuple[dict[str, Any], Policy]:
+        environment_id = self._environment_id(environment, uow)
+        state = customers.load_customer(session=uow.session, environment_id=environment_id, customer_id=customer_id)
+        if state is None:
+            raise NotFound(f"no customer {customer_id!r} in {environment}")
+        return state, uow.live_policy(environment_id).with_customers({customer_id: state})
+
+    def margin(self, environment: str, customer_id: str) -> dict[str, Any] | None:
+        """Revenue, cost and margin of this period (policy.md §4), priced with effective prices."""
+        return self.get(environment, customer_id).margin
+
+    def entitlement(self, environment: str, customer_id: str, name: str) -> EntitlementReading:
+        require(self.actor, Action.READ_CUSTOMERS)
+
+        def read(uow: UnitOfWork) -> EntitlementReading:
+            _, policy = self._load(uow, environment, customer_id)
+            if policy.entitlement(customer_id, name) is None:
+                raise NotFound(f"customer {customer_id!r} has no entitlement {name!r} on its plan")
+            return EntitlementReading(
+                entitlement=name,
+                limit=policy.limit(customer_id, name),
+                value=policy.value(customer_id, name),
+                percent=policy.value(customer_id, name, percent=True),
+                remaining=policy.remaining(customer_id, name),
+            )
+
+        return self._store.run(read)
+
+    # ------------------------------------------------------------------ writing
+
+    def put(self, environment: str, customer: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create the customer or replace it whole (its ``cloud_created`` kept); True when it was created."""
+        require(self.actor, Action.EDIT_CUSTOMERS)
+        record = customers.normalise_customer(customer)
+
+        def write(uow: UnitOfWork) -> tuple[dict[str, Any], bool]:
+            environment_id = self._environment_id(environment, uow)
+            existing = customers.load_customer(
+                session=uow.session, environment_id=environment_id, customer_id=record["id"]
+            )
+            if existing is None:
+                return customers.create_customer(
+                    session=uow.session, environment_id=environment_id, customer=record, now=uow.now
+                ), True
+            changes = {key: record[key] for key in customers.EDITABLE}
+            return customers.update_customer(
+                session=uow.session, environment_id=environment_id, customer_id=record["id"], changes=changes,
+                now=uow.now,
+            ), False
+
+        return self._store.run(write, write=True)
+
+    def patch(self, environment: str, customer_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change plan, type, label or metadata; a plan change goes through the policy engine (new meters)."""
+        require(self.actor, Action.EDIT_CUSTOMERS)
+        unknown = sorted(set(changes) - set(PATCHABLE))
+        if unknown:
+            raise InvalidInput(
+                problems=[Problem(field=key, message=f"cannot be changed here: use {', '.join(PATCHABLE)}")
+                          for key in unknown]
+            )
+        typed = customers.normalise_customer({"id": customer_id, **changes})
+        plain = {key: typed[key] for key in changes if key != "plan"}
+
+        def write(uow: UnitOfWork) -> dict[str, Any]:
+            environment_id = self._environment_id(environment, uow)
+
+            def change(policy: Policy) -> dict[str, Any]:
+                state = policy.customers.get(customer_id)
+                if state is None:
+                    raise NotFound(f"no customer {customer_id!r} in {environment}")
+                if "plan" in changes and typed["plan"] != state.get("plan"):
+                    if typed["plan"] and typed["plan"] not in policy.plans():
+                        raise InvalidInput(
+                            problems=[Problem(field="plan", message=f"unknown plan {typed['plan']!r}")]
+                        )
+                    if not typed["plan"]:
+                        state["plan"] = ""
+                    else:
+                        policy.set_customer_plan(customer_id, typed["plan"])
+                state.update(plain)
+                return state
+
+            return metering.run_locked(
+                uow.session, environment_id=environment_id, customer_id=customer_id,
+                policy_for=self._store.policy_at, call=change, now=uow.now,
+            )
+
+        return dict(self._store.run(write, write=True))
+
+    def remove(self, environment: str, customer_id: str) -> None:
+        require(self.actor, Action.EDIT_CUSTOMERS)
+
+        def write(uow: UnitOfWork) -> None:
+            customers.delete_customer(
+                session=uow.session, environment_id=self._environment_id(environment, uow), customer_id=customer_id
+            )
+
+        self._store.run(write, write=True)
+
+    def import_file(
+        self, environment: str, source: str | Path | IO[bytes], *, fmt: str | None = None,
+        progress: Callable[[int, int, int | None], None] | None = None, encoding: str | None = None,
+    ) -> ImportResult:
+        """Import (upsert) customers from JSON lines, a JSON array or CSV: all or nothing, in one transaction."""
+        require(self.actor, Action.EDIT_CUSTOMERS)
+        environment_id = self._environment_id(environment)
+        return self._store.import_customers(environment_id, source, fmt=fmt, progress=progress, encoding=encoding)
+
+    def import_records(
+        self, environment: str, records: Any, *, keep_timestamps: bool = True,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Bulk-upsert customer dicts (the sample generator's, an export's)."""
+        require(self.actor, Action.EDIT_CUSTOMERS)
+        environment_id = self._environment_id(environment)
+        return self._store.import_customer_dicts(
+            environment_id, records, keep_timestamps=keep_timestamps, on_batch=on_batch
+        )
+
+    def count(self, environment: str) -> int:
+        require(self.actor, Action.READ_CUSTOMERS)
+        return self._store.count_customers(self._environment_id(environment))
+
+    # ------------------------------------------------------------------ export
+
+    def export(self, environment: str, *, fmt: str = "jsonl", segment: str | None = None) -> Iterator[str]:
+        """Every customer (or a segment's members) as JSON lines or CSV, streamed in id order: a page at a time,
+        so memory stays flat however many there are. What ``import_file`` reads back unchanged."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        if fmt not in EXPORT_FORMATS:
+            raise InvalidRequest(f"unknown export format {fmt!r}: use jsonl or csv")
+        environment_id = self._environment_id(environment)
+        batches = self._export_batches(environment, environment_id, segment)
+        return _jsonl(batches) if fmt == "jsonl" else _csv(batches)
+
+    def _export_batches(
+        self, environment: str, environment_id: int, segment: str | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        if segment is None:
+            yield from self._store.customers(self.actor.workspace_id).stream(environment, EXPORT_BATCH)
+            return
+        with self._store.session() as session:
+            saved = segment_repo.get_segment(session=session, workspace_id=self.actor.workspace_id, segment=segment)
+        source = self._store.customers(self.actor.workspace_id)
+        cursor: str | None = None
+        while True:
+            page = segment_engine.members(saved.condition, source, environment, after=cursor, limit=EXPORT_BATCH)
+            with self._store.session() as session:
+                yield customer_queries.customers_by_ids(session=session, environment_id=environment_id, ids=page.ids)
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    # ------------------------------------------------------------------ usage
+
+    def record_usage(
+        self,
+        environment: str,
+        customer_id: str,
+        entitlement: str,
+        value: float | str,
+        *,
+        event_data: Any = None,
+        overhead: float | None = None,
+        idempotency_key: str | None = None,
+        request: str | None = None,
+    ) -> UsageResult:
+        """Meter ``value`` through the live policy (the engine's ``allow``) on the locked customer row.
+
+        With ``idempotency_key`` the answer is recorded in the same transaction: a retry replays it and never
+        meters again; the same key with another request (``request``: the caller's fingerprint, by default one
+        of these arguments) is ``IdempotencyKeyReused``.
+        """
+        require(self.actor, Action.RECORD_USAGE)
+        _check_value(value)
+        request = request or fingerprint("usage", environment, customer_id, entitlement, value, event_data, overhead)
+
+        def write(uow: UnitOfWork) -> UsageResult:
+            environment_id = self._environment_id(environment, uow)
+            if idempotency_key is not None:
+                stored = claim_in(uow, self.actor, idempotency_key, request)
+                if stored is not None:
+                    return UsageResult.from_dict(stored.body, replayed=True)
+            events = _Events()
+
+            def allow(policy: Policy) -> UsageResult:
+                return _meter(policy, customer_id, entitlement, value, event_data, overhead, commit=True)
+
+            result = metering.run_locked(
+                uow.session, environment_id=environment_id, customer_id=customer_id,
+                policy_for=self._store.policy_at, call=allow, now=uow.now, subscribers=[events],
+            )
+            result = UsageResult(result.allowed, result.value, result.limit, result.remaining, events.items)
+            if idempotency_key is not None:
+                complete_in(uow, self.actor, idempotency_key, 200, result.to_dict())
+            return result
+
+        return self._store.run(write, write=True)
+
+    def check_usage(
+        self, environment: str, customer_id: str, entitlement: str, value: float | str, *,
+        overhead: float | None = None,
+    ) -> UsageResult:
+        """The decision ``record_usage`` would take now; nothing changes."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        _check_value(value)
+
+        def read(uow: UnitOfWork) -> UsageResult:
+            _, policy = self._load(uow, environment, customer_id)
+            return _meter(policy, customer_id, entitlement, value, None, overhead, commit=False)
+
+        return self._store.run(read)
+
+    def batch_usage(self, environment: str, records: Sequence[UsageRecord]) -> list[BatchItem]:
+        """Up to 1 000 usage records in one transaction, answered in order; each customer row is locked once.
+        A record that fails (unknown customer or entitlement, a reused key) gets its own error."""
+        require(self.actor, Action.RECORD_USAGE)
+        if len(records) > MAX_BATCH:
+            raise InvalidRequest(f"a batch holds at most {MAX_BATCH} records, not {len(records)}")
+
+        def write(uow: UnitOfWork) -> list[BatchItem]:
+            environment_id = self._environment_id(environment, uow)
+            items: list[BatchItem | None] = [None] * len(records)
+            to_run: list[tuple[int, UsageRecord, str | None]] = []
+            for index, record in enumerate(records):
+                try:
+                    _check_value(record.value, f"records[{index}].value")
+                    key = record.idempotency_key
+                    request = fingerprint(
+                        "usage", environment, record.customer, record.entitlement, record.value, record.event_data,
+                        None,
+                    )
+                    if key is not None:
+                        stored = claim_in(uow, self.actor, key, request)
+                        if stored is not None:
+                            items[index] = BatchItem(result=UsageResult.from_dict(stored.body, replayed=True))
+                            continue
+                    to_run.append((index, record, key))
+                except SegmentrError as exc:
+                    items[index] = BatchItem(error=exc)
+
+            def meter_all(policy: Policy) -> None:
+                for index, record, key in to_run:
+                    events = _Events()
+                    bound = policy.with_customers(policy.customers, subscribers=[events])
+                    try:
+                        result = _meter(
+                            bound, record.customer, record.entitlement, record.value, record.event_data, None,
+                            commit=True,
+                        )
+                    except SegmentrError as exc:
+                        items[index] = BatchItem(error=exc)
+                        if key is not None:  # nothing metered: a retry of this record must run
+                            idempotency.release(
+                                session=uow.session, workspace_id=self.actor.workspace_id,
+                                principal=self.actor.principal, key=key,
+                            )
+                        continue
+                    result = UsageResult(result.allowed, result.value, result.limit, result.remaining, events.items)
+                    if key is not None:
+                        complete_in(uow, self.actor, key, 200, result.to_dict())
+                    items[index] = BatchItem(result=result)
+
+            if to_run:
+                metering.run_locked_many(
+                    uow.session, environment_id=environment_id,
+                    customer_ids=[record.customer for _, record, _ in to_run],
+                    policy_for=self._store.policy_at, call=meter_all, now=uow.now,
+                )
+            return [item or BatchItem(error=InvalidInput("not processed")) for item in items]
+
+        return self._store.run(write, write=True)
+
+    def topup(self, environment: str, customer_id: str, topup: str) -> TopupResult:
+        """Grant a topup of the customer's plan (after payment) and say the price charged."""
+        require(self.actor, Action.EDIT_CUSTOMERS)
+
+        def write(uow: UnitOfWork) -> TopupResult:
+            environment_id = self._environment_id(environment, uow)
+            events = _Events()
+
+            def grant(policy: Policy) -> None:
+                if customer_id not in policy.customers:
+                    raise NotFound(f"no customer {customer_id!r} in {environment}")
+                if not policy.apply_customer_topup(customer_id, topup):
+                    raise InvalidInput(
+                        problems=[Problem(field="topup", message=f"the customer's plan has no topup {topup!r}")]
+                    )
+
+            metering.run_locked(
+                uow.session, environment_id=environment_id, customer_id=customer_id,
+                policy_for=self._store.policy_at, call=grant, now=uow.now, subscribers=[events],
+            )
+            granted = next(e["data"] for e in events.items if e["type"] == "customer-topup-granted")
+            return TopupResult(topup=topup, grant=granted.get("grant") or {}, price=granted.get("price"))
+
+        return self._store.run(write, write=True)
+
+
+def _meter(
+    policy: Policy, customer_id: str, entitlement: str, value: Any, event_data: Any, overhead: float | None,
+    *, commit: bool,
+) -> UsageResult:
+    """The engine's decision for one customer whose state ``policy`` holds, and the meter after it."""
+    if customer_id not in policy.customers:
+        raise NotFound(f"no customer {customer_id!r} in this environment")
+    if policy.entitlement(customer_id, entitlement) is None:
+        raise InvalidInput(
+            problems=[Problem(field="entitlement", message=f"the customer's plan has no entitlement {entitlement!r}")]
+        )
+    try:
+        if commit:
+            allowed = policy.allow(
+                customer_id, entitlement, value, event=event_data if event_data is not None else True,
+                overhead=overhead,
+            )
+        else:
+            allowed = policy.check(customer_id, entitlement, value, overhead=overhead)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(problems=[Problem(field="value", message=str(exc))]) from exc
+    return UsageResult(
+        allowed=bool(allowed),
+        value=policy.value(customer_id, entitlement),
+        limit=policy.limit(customer_id, entitlement),
+        remaining=policy.remaining(customer_id, entitlement),
+    )
+
+
+def _matches(customer: Mapping[str, Any], plan: str | None, q: str | None) -> bool:
+    if plan is not None and customer.get("plan") != plan:
+        return False
+    if not q:
+        return True
+    email = (customer.get("metadata") or {}).get("email")
+    return any(isinstance(text, str) and text.startswith(q) for text in (customer["id"], customer.get("label"), email))
+
+
+def _jsonl(batches: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
+    for batch in batches:
+        for customer in batch:
+            yield json.dumps(customer, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _csv(batches: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for batch in batches:
+        for customer in batch:
+            writer.writerow(_csv_cell(column, customer.get(column)) for column in CSV_COLUMNS)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def _csv_cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column in _JSON_COLUMNS:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
