@@ -16,8 +16,13 @@ from typing import Any
 
 import anyio.from_thread
 import httpx
+from argon2 import PasswordHasher
 
-__all__ = ["Api", "Server", "assert_error", "free_port", "in_process"]
+__all__ = ["FAST_HASHER", "OWNER_PASSWORD", "Api", "Server", "assert_error", "free_port", "in_process"]
+
+# argon2 at its cheapest: the tests check behaviour, not the hash's cost
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+OWNER_PASSWORD = "correct horse battery staple"
 
 
 class Api:

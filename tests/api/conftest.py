@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from api_helpers import Api, in_process
-from argon2 import PasswordHasher
+from api_helpers import FAST_HASHER, OWNER_PASSWORD, Api, in_process
 
 from segmentr.api import ApiSettings, create_app
 from segmentr.sample import generate_customers, sample_policy
@@ -34,9 +33,6 @@ def settings() -> ApiSettings:
     return ApiSettings()
 
 
-# argon2 at its cheapest: the tests check behaviour, not the hash's cost
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-OWNER_PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture

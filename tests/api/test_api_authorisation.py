@@ -17,9 +17,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from api_helpers import Api, in_process
+from api_helpers import FAST_HASHER, OWNER_PASSWORD, Api, in_process
 
-from conftest import FAST_HASHER, OWNER_PASSWORD
 from segmentr.api import ApiSettings, create_app
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.service import SegmentInput, Services

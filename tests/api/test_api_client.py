@@ -12,9 +12,8 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from api_helpers import Server
+from api_helpers import FAST_HASHER, Server
 
-from conftest import FAST_HASHER
 from segmentr.client import (
     APIConnectionError,
     AsyncClient,

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from segmentr import segments as segment_engine
 from segmentr.errors import InvalidInput, NotFound, Problem, SegmentrError
 from segmentr.policy import Policy
@@ -148,7 +150,11 @@ class _Events:
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    """The event payload as plain JSON data (what an idempotency record stores and replays)."""
+    try:
+        return orjson.loads(orjson.dumps(value, default=str))
+    except TypeError:  # integers past 64 bits: the standard encoder copes
+        return json.loads(json.dumps(value, default=str))
 
 
 def _check_value(value: Any, where: str = "value") -> float | str:
@@ -327,7 +333,7 @@ class CustomerService:
 
     def import_file(
         self, environment: str, source: str | Path | IO[bytes], *, fmt: str | None = None,
-        progress: Callable[[int, int, int | None], None] | None = None, encoding: str | None = None,
+        progress: Callable[[int, int, int | None], None] | None = None, encoding: str = "utf-8",
     ) -> ImportResult:
         """Import (upsert) customers from JSON lines, a JSON array or CSV: all or nothing, in one transaction."""
         require(self.actor, Action.EDIT_CUSTOMERS)
@@ -454,11 +460,11 @@ class CustomerService:
                 try:
                     _check_value(record.value, f"records[{index}].value")
                     key = record.idempotency_key
-                    request = fingerprint(
-                        "usage", environment, record.customer, record.entitlement, record.value, record.event_data,
-                        None,
-                    )
                     if key is not None:
+                        request = fingerprint(
+                            "usage", environment, record.customer, record.entitlement, record.value,
+                            record.event_data, None,
+                        )
                         stored = claim_in(uow, self.actor, key, request)
                         if stored is not None:
                             items[index] = BatchItem(result=UsageResult.from_dict(stored.body, replayed=True))

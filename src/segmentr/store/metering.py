@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, func, select
+import orjson
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from segmentr.policy import Subscriber
@@ -45,8 +46,17 @@ _LOCKED_STATE = (
 _VERSION_ONLY = select(_LIVE_VERSION)
 
 
-def _fingerprint(state: dict[str, Any]) -> dict[str, str]:
-    return {key: json.dumps(state.get(key), sort_keys=True, separators=(",", ":")) for key in EDITABLE}
+def _fingerprint(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: _canonical(state.get(key)) for key in EDITABLE}
+
+
+def _canonical(value: Any) -> Any:
+    """A comparable form of a field (orjson with sorted keys: ~5x the standard encoder; it refuses integers past
+    64 bits, which the standard one then encodes)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def run_locked(
@@ -104,12 +114,23 @@ def run_locked_many(
     states = {row[0]: customer_from_row(row) for row in rows}
     before = {customer_id: _fingerprint(state) for customer_id, state in states.items()}
     result = call(policy_for(connection, environment_id, version).with_customers(states))
+    # One executemany per set of changed columns (usually one: meters), not one UPDATE per customer.
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for customer_id, state in states.items():
         after = _fingerprint(state)
-        changed = {key: state.get(key) for key in EDITABLE if before[customer_id][key] != after[key]}
+        changed = tuple(key for key in EDITABLE if before[customer_id][key] != after[key])
         if changed:
             state["cloud_updated"] = now
-            write_state(session=connection, environment_id=environment_id, state=state, fields=changed)
+            values = {f"v_{EDITABLE[key]}": state.get(key) for key in changed}
+            by_columns.setdefault(changed, []).append({"k_id": customer_id, "v_cloud_updated": now, **values})
+    for columns, rows in by_columns.items():
+        statement = (
+            update(CUSTOMER_TABLE)
+            .where(_C.environment_id == environment_id, _C.id == bindparam("k_id"))
+            .values({EDITABLE[key]: bindparam(f"v_{EDITABLE[key]}") for key in columns}
+                    | {"cloud_updated": bindparam("v_cloud_updated")})
+        )
+        connection.execute(statement, rows)
     return result
 
 
