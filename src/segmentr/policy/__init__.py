@@ -4,7 +4,7 @@ from .document import PolicyDocumentError, validate_document
 from .engine import Policy
 from .events import Subscriber
 from .model import CompiledPolicy
-from .pricing import Exchange, Pricing, compile_price
+from .price_models import Exchange, Pricing, compile_price
 from .resolver import PolicyPrices, Price, PriceResolver
 from .schedule import Schedule, parse_schedule
 from .view import PolicyView

@@ -9,7 +9,7 @@ from typing import Any
 
 from segmentr.stof.units import convert, parse_quantity
 
-from .pricing import GRANT_STRATEGIES, PRICING_MODELS
+from .price_models import GRANT_STRATEGIES, PRICING_MODELS
 from .schedule import DEFAULT_RESET_INC, parse_schedule
 
 LIMIT_MODES = ("hard", "soft", "observe")

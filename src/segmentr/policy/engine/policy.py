@@ -10,7 +10,7 @@ from typing import Any
 from ..document import validate_document
 from ..events import Subscriber
 from ..model import CompiledPolicy, compile_policy
-from ..pricing import Pricing
+from ..price_models import Pricing
 from ..resolver import PriceResolver, ResolveFunction, resolve_function
 from .customers import Customers
 from .lookups import Clock
