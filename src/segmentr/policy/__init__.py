@@ -1,6 +1,6 @@
 """The Limitr-compatible policy engine: pure, in-memory, no I/O (spec/policy.md)."""
 
-from .document import PolicyDocumentError, validate_document
+from .document import PolicyDocumentError, price_model_problems, price_problems, validate_document
 from .engine import Policy
 from .events import Subscriber
 from .model import CompiledPolicy
@@ -23,5 +23,7 @@ __all__ = [
     "Subscriber",
     "compile_price",
     "parse_schedule",
+    "price_model_problems",
+    "price_problems",
     "validate_document",
 ]
