@@ -15,16 +15,17 @@ ALLOWED: dict[str, set[str]] = {
     "stof": set(),
     "policy": {"stof"},
     "segments": {"stof", "policy"},
+    "pricing": {"stof", "policy", "segments"},
     "sample": {"stof", "policy"},
-    "store": {"stof", "policy", "segments", "sample"},
+    "store": {"stof", "policy", "segments", "pricing", "sample"},
     # the application's use cases: above store and segments, below every interface
-    "service": {"stof", "policy", "segments", "store", "sample"},
-    "api": {"stof", "policy", "segments", "store", "sample", "service"},
-    "web": {"stof", "policy", "segments", "store", "sample", "service"},
-    "cli": {"stof", "policy", "segments", "store", "sample", "service", "api", "web"},
+    "service": {"stof", "policy", "segments", "pricing", "store", "sample"},
+    "api": {"stof", "policy", "segments", "pricing", "store", "sample", "service"},
+    "web": {"stof", "policy", "segments", "pricing", "store", "sample", "service"},
+    "cli": {"stof", "policy", "segments", "pricing", "store", "sample", "service", "api", "web"},
 }
 # Above store, these packages are used only through their public face (their __init__), never their modules.
-PUBLIC_FACE_ONLY = {"segments", "store"}
+PUBLIC_FACE_ONLY = {"segments", "pricing", "store"}
 # The interfaces reach segment evaluation and membership through the service, never by composing the engines.
 SERVICE_USE_CASES = {f"segmentr.segments.{name}" for name in (
     "evaluate", "evaluate_many", "members", "count", "preview", "change_preview", "CustomerSource"
