@@ -166,6 +166,12 @@ class EffectivePrices:
         self._base = policy.with_customers(table, resolver=CustomerOverridePrices(self._overrides))
         self._view = self._base.view()
 
+    def for_customers(self, customers: Mapping[str, dict[str, Any]]) -> EffectivePrices:
+        """The same rules and overrides over another customer table (a `with_customers` copy of the priced
+        policy calls this, so segment conditions read the customers that copy holds)."""
+        return EffectivePrices(self._base, self._book, self._overrides, customers=customers,
+                               on_segment_error=self._on_error)
+
     def priced(self, *, subscribers: Iterable[Subscriber] | None = None) -> Policy:
         """The policy copy that prices with this resolver (same customer table), with these subscribers."""
         return self._base.with_customers(self._base.customers, subscribers=subscribers, resolver=self)
