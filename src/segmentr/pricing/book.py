@@ -13,6 +13,17 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from segmentr.segments.pushdown import (
+    And,
+    Compare,
+    IsNull,
+    MetadataPath,
+    Not,
+    NowMinus,
+    Or,
+    StrMatch,
+    translate_source,
+)
 from segmentr.stof import Condition, StofError, compile
 
 from .model import PricingRule
@@ -31,6 +42,8 @@ class BookRule:
 
 # (segment id, matcher, price document, rule): tuples keep the resolver's loop cheap
 Candidate = tuple[str, Matcher, Any, PricingRule]
+FieldPath = tuple[str, tuple[str, ...] | None]  # (column, None) or ("metadata", keys)
+_MEMO_MAX = 8192
 
 
 def _failing(error: Exception) -> Matcher:
@@ -50,6 +63,98 @@ def _matcher(source: SegmentSource) -> Matcher | None:
     return condition.optimize().matches_customer  # type: ignore[no-any-return]
 
 
+def _fields_read(source: SegmentSource) -> frozenset[FieldPath] | None:
+    """The customer fields a condition reads when its value depends on nothing else (a simple-mode shape without
+    a clock: the pushdown translation, exact by its parity test); None when it may read anything."""
+    if source is None:
+        return None
+    predicate = translate_source(source.source if isinstance(source, Condition) else source)
+    if predicate is None:
+        return None
+    fields: set[FieldPath] = set()
+    pending: list[Any] = [predicate]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, And | Or):
+            pending.extend(node.items)
+        elif isinstance(node, Not):
+            pending.append(node.item)
+        elif isinstance(node, Compare | StrMatch | IsNull):
+            if isinstance(node, Compare) and isinstance(node.value, NowMinus):
+                return None  # reads the clock
+            field = node.field
+            fields.add(("metadata", field.keys) if isinstance(field, MetadataPath) else (field.name, None))
+    return frozenset(fields)
+
+
+class TargetRules:
+    """The live rules overriding one target, and a memo of their field-only segments' answers.
+
+    A segment whose condition reads only customer fields (plan, type, metadata paths…) gives the same answer for
+    the same values of those fields, so the memo is keyed by exactly those values (typed: `1`, `1.0` and `true`
+    stay apart): never stale, whatever changed in the customer since. Per key it keeps the position of the
+    first field-only match in each list; conditions that read anything else (meters, margins, the clock) are
+    evaluated on every resolution, in their place in the priority order.
+    """
+
+    __slots__ = ("fields", "memo", "memoized", "others", "others_evaluated", "superseding",
+                 "superseding_evaluated")
+
+    def __init__(self, superseding: list[Candidate], others: list[Candidate],
+                 fields_of: Mapping[str, frozenset[FieldPath] | None]) -> None:
+        self.superseding = tuple(superseding)
+        self.others = tuple(others)
+        self.memoized = tuple(
+            tuple(fields_of.get(c[0]) is not None for c in group) for group in (self.superseding, self.others))
+        self.superseding_evaluated = tuple(
+            (i, c) for i, c in enumerate(self.superseding) if not self.memoized[0][i])
+        self.others_evaluated = tuple((i, c) for i, c in enumerate(self.others) if not self.memoized[1][i])
+        union: set[FieldPath] = set()
+        for group in (self.superseding, self.others):
+            for candidate in group:
+                union |= fields_of.get(candidate[0]) or frozenset()
+        self.fields: tuple[FieldPath, ...] = tuple(sorted(union, key=repr))
+        self.memo: dict[tuple[Any, ...], tuple[int, int]] = {}
+
+    def key(self, customer: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The values the field-only segments read, typed; None when one is not a plain scalar."""
+        values: list[Any] = []
+        for column, keys in self.fields:
+            if keys is None:
+                value = customer.get(column)
+            else:
+                value = customer.get("metadata")
+                for step in keys:
+                    value = value.get(step) if type(value) is dict else None
+            kind = type(value)
+            if kind is str or value is None:
+                values.append(value)
+            elif kind is int or kind is float or kind is bool:
+                values.append((kind, value))
+            else:
+                return None
+        return tuple(values)
+
+    def first_matches(self, customer: dict[str, Any], view: Any) -> tuple[int, int]:
+        """Per list, the position of the first field-only segment that matches (the list's length: none).
+
+        Raises what a condition raises (then nothing is memoized)."""
+        hits = []
+        for group, memoized in zip((self.superseding, self.others), self.memoized, strict=True):
+            position = len(group)
+            for index, candidate in enumerate(group):
+                if memoized[index] and candidate[1](customer, view):
+                    position = index
+                    break
+            hits.append(position)
+        return hits[0], hits[1]
+
+    def remember(self, key: tuple[Any, ...], hits: tuple[int, int]) -> None:
+        if len(self.memo) >= _MEMO_MAX:
+            self.memo.clear()
+        self.memo[key] = hits
+
+
 class RuleBook:
     """The rules of one environment against the current segments (workspace-level, `product.md` §2)."""
 
@@ -59,10 +164,13 @@ class RuleBook:
                  key: Hashable = None) -> None:
         self.key = key
         matchers: dict[str, Matcher | None] = {}
+        fields_of: dict[str, frozenset[FieldPath] | None] = {}
         ordered: list[BookRule] = []
         for rule in sorted(rules, key=lambda r: (r.priority, r.id)):
             if rule.segment not in matchers:
-                matchers[rule.segment] = _matcher(segments.get(rule.segment))
+                source = segments.get(rule.segment)
+                matchers[rule.segment] = _matcher(source)
+                fields_of[rule.segment] = _fields_read(source)
             ordered.append(BookRule(rule, matchers[rule.segment]))
         self.rules: tuple[BookRule, ...] = tuple(ordered)
         by_target: dict[str, tuple[list[Candidate], list[Candidate]]] = {}
@@ -74,12 +182,13 @@ class RuleBook:
                 superseding, others = by_target.setdefault(target, ([], []))
                 (superseding if rule.supersedes_customer_overrides else others).append(
                     (rule.segment, entry.matches, price.document, rule))
-        self._by_target: dict[str, tuple[tuple[Candidate, ...], tuple[Candidate, ...]]] = {
-            target: (tuple(superseding), tuple(others)) for target, (superseding, others) in by_target.items()
+        self._by_target: dict[str, TargetRules] = {
+            target: TargetRules(superseding, others, fields_of)
+            for target, (superseding, others) in by_target.items()
         }
 
-    def candidates(self, target: str) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]] | None:
-        """The live rules overriding `target`: (superseding customer overrides, the others), each by priority."""
+    def candidates(self, target: str) -> TargetRules | None:
+        """The live rules overriding `target` (superseding customer overrides, then the others, by priority)."""
         return self._by_target.get(target)
 
 
@@ -112,4 +221,4 @@ class RuleBooks:
         return book
 
 
-__all__ = ["EMPTY_BOOK", "BookRule", "RuleBook", "RuleBooks", "SegmentSource"]
+__all__ = ["EMPTY_BOOK", "BookRule", "RuleBook", "RuleBooks", "SegmentSource", "TargetRules"]

@@ -24,7 +24,7 @@ from segmentr.policy import Policy, Subscriber
 from segmentr.segments import Problem
 from segmentr.stof import StofError
 
-from .book import EMPTY_BOOK, RuleBook
+from .book import EMPTY_BOOK, Candidate, RuleBook
 from .errors import PricingInvalid
 from .model import Price, PriceOverrides, PricingRule, Target, policy_price
 
@@ -181,32 +181,50 @@ class EffectivePrices:
     def resolve(self, customer: dict[str, Any], target: str) -> Any:
         """The effective price document of `target` for `customer`, or None for the policy's own price."""
         own = self._overrides.get(customer.get("id"))  # type: ignore[call-overload]
-        found = self._book.candidates(target)
-        if found is not None:
-            superseding, others = found
-            view = self._view
-            for segment, matches, document, _ in superseding:
+        rules = self._book.candidates(target)
+        if rules is None:
+            price = own.get(target) if own else None
+            return None if price is None else price.document
+        view = self._view
+        hits = None
+        key = rules.key(customer)
+        if key is not None:
+            hits = rules.memo.get(key)
+            if hits is None:
                 try:
-                    if matches(customer, view):
-                        return document
-                except Exception as error:  # a failing condition does not match; the action goes on
-                    self._failed(segment, customer, error)
-            if own:
-                price = own.get(target)
-                if price is not None:
-                    return price.document
-            for segment, matches, document, _ in others:
-                try:
-                    if matches(customer, view):
-                        return document
-                except Exception as error:
-                    self._failed(segment, customer, error)
-            return None
+                    hits = rules.first_matches(customer, view)
+                except Exception:
+                    hits = None  # not memoized: the walk below evaluates again and reports the failure
+                else:
+                    rules.remember(key, hits)
+        if hits is None:
+            hits = (len(rules.superseding), len(rules.others))
+            superseding_evaluated = tuple(enumerate(rules.superseding))
+            others_evaluated = tuple(enumerate(rules.others))
+        else:
+            superseding_evaluated, others_evaluated = rules.superseding_evaluated, rules.others_evaluated
+        document = self._first(rules.superseding, superseding_evaluated, hits[0], customer, view)
+        if document is not None:
+            return document
         if own:
             price = own.get(target)
             if price is not None:
                 return price.document
-        return None
+        return self._first(rules.others, others_evaluated, hits[1], customer, view)
+
+    def _first(self, group: tuple[Candidate, ...], evaluated: tuple[tuple[int, Candidate], ...], hit: int,
+               customer: dict[str, Any], view: Any) -> Any:
+        """The price of the first rule of `group` that matches: a rule to evaluate before position `hit`, else
+        the memoized match at `hit` (none when `hit` is the group's length)."""
+        for index, (segment, matches, document, _) in evaluated:
+            if index > hit:
+                break
+            try:
+                if matches(customer, view):
+                    return document
+            except Exception as error:  # a failing condition does not match; the action goes on
+                self._failed(segment, customer, error)
+        return group[hit][2] if hit < len(group) else None
 
     def _failed(self, segment: str, customer: dict[str, Any], error: Exception) -> SegmentFailure:
         failure = SegmentFailure(segment, str(customer.get("id")), describe_failure(error))
