@@ -199,3 +199,25 @@ def test_explain_refuses_unknown_targets_and_customers() -> None:
     with pytest.raises(PricingInvalid) as nobody:
         prices.explain("nobody", "credit:token")
     assert "nobody" in str(nobody.value)
+
+
+def test_memoized_answers_follow_the_values_read_exactly() -> None:
+    """Field-only segments are memoized by the values they read, typed (`1`, `1.0` and `true` differ in Stof),
+    and a list or object value is never memoized (it can change in place)."""
+    policy = new_policy()
+    for cid, n in (("one", 1), ("true", True), ("float", 1.0)):
+        policy.create_customer(cid, plan="growth", metadata={"n": n, "tags": ["a"]})
+    book = RuleBook([rule(policy, "n is 1", "seg_n", 1, {"credit:token": {"amount": 0.001}}),
+                     rule(policy, "tagged", "seg_tag", 2, {"credit:mb": {"amount": 0.002}})],
+                    {"seg_n": "customer.metadata.n == 1", "seg_tag": '(?customer.metadata.tags.contains("x") ?? false)'})
+    prices = EffectivePrices(policy, book)
+    customers = policy.customers
+    assert prices.resolve(customers["one"], "credit:token") == {"amount": 0.001}
+    assert prices.resolve(customers["float"], "credit:token") == {"amount": 0.001}  # 1.0 == 1 in Stof
+    assert prices.resolve(customers["true"], "credit:token") is None  # true never equals 1
+    assert len(book.candidates("credit:token").memo) == 3  # 1, 1.0 and true: three keys
+    assert prices.resolve(customers["true"], "credit:mb") is None
+    customers["true"]["metadata"]["tags"].append("x")  # changed in place: the next resolution sees it
+    assert prices.resolve(customers["true"], "credit:mb") == {"amount": 0.002}
+    customers["one"]["metadata"]["n"] = 2
+    assert prices.resolve(customers["one"], "credit:token") is None

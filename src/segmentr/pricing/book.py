@@ -44,6 +44,15 @@ class BookRule:
 Candidate = tuple[str, Matcher, Any, PricingRule]
 FieldPath = tuple[str, tuple[str, ...] | None]  # (column, None) or ("metadata", keys)
 _MEMO_MAX = 8192
+_NO_METADATA: dict[str, Any] = {}
+
+
+def _walk(metadata: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """`customer.metadata.k1.k2…` as Stof reads it: a step into anything but an object is null."""
+    value: Any = metadata
+    for step in keys:
+        value = value.get(step) if type(value) is dict else None
+    return value
 
 
 def _failing(error: Exception) -> Matcher:
@@ -97,8 +106,8 @@ class TargetRules:
     evaluated on every resolution, in their place in the priority order.
     """
 
-    __slots__ = ("fields", "memo", "memoized", "others", "others_evaluated", "superseding",
-                 "superseding_evaluated")
+    __slots__ = ("_columns", "_deep_paths", "_top_keys", "fields", "memo", "memoized", "others",
+                 "others_evaluated", "superseding", "superseding_evaluated")
 
     def __init__(self, superseding: list[Candidate], others: list[Candidate],
                  fields_of: Mapping[str, frozenset[FieldPath] | None]) -> None:
@@ -114,26 +123,22 @@ class TargetRules:
             for candidate in group:
                 union |= fields_of.get(candidate[0]) or frozenset()
         self.fields: tuple[FieldPath, ...] = tuple(sorted(union, key=repr))
-        self.memo: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self._columns = tuple(column for column, keys in self.fields if keys is None)
+        self._top_keys = tuple(keys[0] for _, keys in self.fields if keys is not None and len(keys) == 1)
+        self._deep_paths = tuple(keys for _, keys in self.fields if keys is not None and len(keys) > 1)
+        self.memo: dict[Any, tuple[int, int]] = {}
 
-    def key(self, customer: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The values the field-only segments read, typed; None when one is not a plain scalar."""
-        values: list[Any] = []
-        for column, keys in self.fields:
-            if keys is None:
-                value = customer.get(column)
-            else:
-                value = customer.get("metadata")
-                for step in keys:
-                    value = value.get(step) if type(value) is dict else None
-            kind = type(value)
-            if kind is str or value is None:
-                values.append(value)
-            elif kind is int or kind is float or kind is bool:
-                values.append((kind, value))
-            else:
-                return None
-        return tuple(values)
+    def key(self, customer: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[type, ...]]:
+        """The values the field-only segments read, with their types (so `1`, `1.0` and `true` stay apart).
+
+        A list or object among them makes the key unhashable: the caller's memo lookup raises TypeError."""
+        metadata = customer.get("metadata")
+        if type(metadata) is not dict:
+            metadata = _NO_METADATA
+        values: tuple[Any, ...] = (*map(metadata.get, self._top_keys), *map(customer.get, self._columns))
+        if self._deep_paths:
+            values += tuple(_walk(metadata, keys) for keys in self._deep_paths)
+        return values, tuple(map(type, values))
 
     def first_matches(self, customer: dict[str, Any], view: Any) -> tuple[int, int]:
         """Per list, the position of the first field-only segment that matches (the list's length: none).
@@ -149,7 +154,7 @@ class TargetRules:
             hits.append(position)
         return hits[0], hits[1]
 
-    def remember(self, key: tuple[Any, ...], hits: tuple[int, int]) -> None:
+    def remember(self, key: Any, hits: tuple[int, int]) -> None:
         if len(self.memo) >= _MEMO_MAX:
             self.memo.clear()
         self.memo[key] = hits

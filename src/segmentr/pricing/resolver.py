@@ -186,17 +186,19 @@ class EffectivePrices:
             price = own.get(target) if own else None
             return None if price is None else price.document
         view = self._view
-        hits = None
         key = rules.key(customer)
-        if key is not None:
+        try:
             hits = rules.memo.get(key)
-            if hits is None:
-                try:
-                    hits = rules.first_matches(customer, view)
-                except Exception:
-                    hits = None  # not memoized: the walk below evaluates again and reports the failure
-                else:
-                    rules.remember(key, hits)
+        except TypeError:  # a list or object among the values read: evaluate, do not memoize
+            key = None
+            hits = None
+        if hits is None and key is not None:
+            try:
+                hits = rules.first_matches(customer, view)
+            except Exception:
+                hits = None  # not memoized: the walk below evaluates again and reports the failure
+            else:
+                rules.remember(key, hits)
         if hits is None:
             hits = (len(rules.superseding), len(rules.others))
             superseding_evaluated = tuple(enumerate(rules.superseding))
