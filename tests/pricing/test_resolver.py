@@ -221,3 +221,23 @@ def test_memoized_answers_follow_the_values_read_exactly() -> None:
     assert prices.resolve(customers["true"], "credit:mb") == {"amount": 0.002}
     customers["one"]["metadata"]["n"] = 2
     assert prices.resolve(customers["one"], "credit:token") is None
+
+
+def test_memo_keys_over_nested_and_odd_metadata_names() -> None:
+    policy = new_policy()
+    policy.create_customer("deep", plan="growth", metadata={"billing": {"tier": "gold"}, 'it\'s "x"\n': 1})
+    book = RuleBook([rule(policy, "deep", "seg_deep", 1, {"credit:token": {"amount": 0.001}}),
+                     rule(policy, "odd", "seg_odd", 2, {"credit:mb": {"amount": 0.002}})],
+                    {"seg_deep": 'customer.metadata.billing.tier == "gold"',
+                     "seg_odd": '(?customer.metadata.get("it\'s \\"x\\"\\n") ?? null) == 1'})
+    prices = EffectivePrices(policy, book)
+    state = policy.customers["deep"]
+    assert prices.resolve(state, "credit:token") == {"amount": 0.001}
+    assert prices.resolve(state, "credit:mb") == {"amount": 0.002}
+    assert book.candidates("credit:token").fields == (("metadata", ("billing", "tier")),)
+    state["metadata"]["billing"]["tier"] = "silver"
+    state["metadata"]['it\'s "x"\n'] = 2
+    assert prices.resolve(state, "credit:token") is None
+    assert prices.resolve(state, "credit:mb") is None
+    state["metadata"] = None
+    assert prices.resolve(state, "credit:token") is None

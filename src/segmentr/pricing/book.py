@@ -7,6 +7,7 @@ its target and walks only the enabled rules that override it, whose segment exis
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -96,6 +97,34 @@ def _fields_read(source: SegmentSource) -> frozenset[FieldPath] | None:
     return frozenset(fields)
 
 
+def _key_function(fields: tuple[FieldPath, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """`key(customer)`: the values of `fields` and their types, in one flat tuple (so `1`, `1.0` and `true`
+    stay apart; a list or object value makes it unhashable, and the memo lookup raises TypeError).
+
+    Generated once per target because it runs on every resolution: each name enters the source only as
+    `repr()` of a string, an inert literal."""
+    reads = []
+    for index, (column, keys) in enumerate(fields):
+        if keys is None:
+            reads.append(f"    v{index} = customer.get({column!r})")
+        elif len(keys) == 1:
+            reads.append(f"    v{index} = metadata.get({keys[0]!r})")
+        else:
+            reads.append(f"    v{index} = _walk(metadata, {keys!r})")
+    names = [f"v{index}" for index in range(len(fields))]
+    source = "\n".join([
+        "def key(customer):",
+        "    metadata = customer.get('metadata')",
+        "    if type(metadata) is not dict:",
+        "        metadata = _NO_METADATA",
+        *reads,
+        f"    return ({''.join(f'{n}, ' for n in names)}{''.join(f'type({n}), ' for n in names)})",
+    ])
+    namespace: dict[str, Any] = {"_walk": _walk, "_NO_METADATA": _NO_METADATA}
+    exec(builtins.compile(source, "<pricing memo key>", "exec"), namespace)
+    return namespace["key"]  # type: ignore[no-any-return]
+
+
 class TargetRules:
     """The live rules overriding one target, and a memo of their field-only segments' answers.
 
@@ -106,13 +135,17 @@ class TargetRules:
     evaluated on every resolution, in their place in the priority order.
     """
 
-    __slots__ = ("_columns", "_deep_paths", "_top_keys", "fields", "memo", "memoized", "others",
-                 "others_evaluated", "superseding", "superseding_evaluated")
+    __slots__ = ("fields", "key", "memo", "memoized", "others",
+                 "others_documents", "others_evaluated", "superseding", "superseding_documents",
+                 "superseding_evaluated")
 
     def __init__(self, superseding: list[Candidate], others: list[Candidate],
                  fields_of: Mapping[str, frozenset[FieldPath] | None]) -> None:
         self.superseding = tuple(superseding)
         self.others = tuple(others)
+        # each rule's price by position, and None one past the end ("no rule of this list matched")
+        self.superseding_documents = (*(c[2] for c in self.superseding), None)
+        self.others_documents = (*(c[2] for c in self.others), None)
         self.memoized = tuple(
             tuple(fields_of.get(c[0]) is not None for c in group) for group in (self.superseding, self.others))
         self.superseding_evaluated = tuple(
@@ -123,22 +156,8 @@ class TargetRules:
             for candidate in group:
                 union |= fields_of.get(candidate[0]) or frozenset()
         self.fields: tuple[FieldPath, ...] = tuple(sorted(union, key=repr))
-        self._columns = tuple(column for column, keys in self.fields if keys is None)
-        self._top_keys = tuple(keys[0] for _, keys in self.fields if keys is not None and len(keys) == 1)
-        self._deep_paths = tuple(keys for _, keys in self.fields if keys is not None and len(keys) > 1)
+        self.key = _key_function(self.fields)
         self.memo: dict[Any, tuple[int, int]] = {}
-
-    def key(self, customer: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[type, ...]]:
-        """The values the field-only segments read, with their types (so `1`, `1.0` and `true` stay apart).
-
-        A list or object among them makes the key unhashable: the caller's memo lookup raises TypeError."""
-        metadata = customer.get("metadata")
-        if type(metadata) is not dict:
-            metadata = _NO_METADATA
-        values: tuple[Any, ...] = (*map(metadata.get, self._top_keys), *map(customer.get, self._columns))
-        if self._deep_paths:
-            values += tuple(_walk(metadata, keys) for keys in self._deep_paths)
-        return values, tuple(map(type, values))
 
     def first_matches(self, customer: dict[str, Any], view: Any) -> tuple[int, int]:
         """Per list, the position of the first field-only segment that matches (the list's length: none).

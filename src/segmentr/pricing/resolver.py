@@ -205,19 +205,24 @@ class EffectivePrices:
             others_evaluated = tuple(enumerate(rules.others))
         else:
             superseding_evaluated, others_evaluated = rules.superseding_evaluated, rules.others_evaluated
-        document = self._first(rules.superseding, superseding_evaluated, hits[0], customer, view)
+        if superseding_evaluated:
+            document = self._first(superseding_evaluated, rules.superseding_documents, hits[0], customer, view)
+        else:  # every segment memoized: the answer is the memo's
+            document = rules.superseding_documents[hits[0]]
         if document is not None:
             return document
         if own:
             price = own.get(target)
             if price is not None:
                 return price.document
-        return self._first(rules.others, others_evaluated, hits[1], customer, view)
+        if others_evaluated:
+            return self._first(others_evaluated, rules.others_documents, hits[1], customer, view)
+        return rules.others_documents[hits[1]]
 
-    def _first(self, group: tuple[Candidate, ...], evaluated: tuple[tuple[int, Candidate], ...], hit: int,
+    def _first(self, evaluated: tuple[tuple[int, Candidate], ...], documents: tuple[Any, ...], hit: int,
                customer: dict[str, Any], view: Any) -> Any:
-        """The price of the first rule of `group` that matches: a rule to evaluate before position `hit`, else
-        the memoized match at `hit` (none when `hit` is the group's length)."""
+        """The price of the first matching rule of a list: one of `evaluated` before position `hit`, else the
+        memoized match at `hit` (`documents[hit]`: None when `hit` is past the end)."""
         for index, (segment, matches, document, _) in evaluated:
             if index > hit:
                 break
@@ -226,7 +231,7 @@ class EffectivePrices:
                     return document
             except Exception as error:  # a failing condition does not match; the action goes on
                 self._failed(segment, customer, error)
-        return group[hit][2] if hit < len(group) else None
+        return documents[hit]
 
     def _failed(self, segment: str, customer: dict[str, Any], error: Exception) -> SegmentFailure:
         failure = SegmentFailure(segment, str(customer.get("id")), describe_failure(error))
