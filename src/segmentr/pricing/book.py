@@ -215,6 +215,11 @@ class RuleBook:
         """The live rules overriding `target` (superseding customer overrides, then the others, by priority)."""
         return self._by_target.get(target)
 
+    @property
+    def index(self) -> Mapping[str, TargetRules]:
+        """Target -> its live rules (what `candidates` reads)."""
+        return self._by_target
+
 
 EMPTY_BOOK = RuleBook((), {})
 

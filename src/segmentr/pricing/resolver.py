@@ -152,7 +152,7 @@ class EffectivePrices:
     share the compiled document and the customer table.
     """
 
-    __slots__ = ("_base", "_book", "_on_error", "_overrides", "_view")
+    __slots__ = ("_base", "_book", "_by_target", "_on_error", "_overrides", "_view")
 
     def __init__(self, policy: Policy, book: RuleBook | None = None,
                  overrides: CustomerPriceOverrides | None = None, *,
@@ -160,6 +160,7 @@ class EffectivePrices:
                  on_segment_error: SegmentErrorHandler | None = None) -> None:
         table = policy.customers if customers is None else customers
         self._book = book or EMPTY_BOOK
+        self._by_target = self._book.index.get  # bound once: the hook runs on every priced unit
         self._overrides = overrides or _NO_OVERRIDES
         self._on_error = on_segment_error
         # what segment conditions see inside a resolution: the same customers, priced without rules
@@ -180,8 +181,9 @@ class EffectivePrices:
 
     def resolve(self, customer: dict[str, Any], target: str) -> Any:
         """The effective price document of `target` for `customer`, or None for the policy's own price."""
-        own = self._overrides.get(customer.get("id"))  # type: ignore[call-overload]
-        rules = self._book.candidates(target)
+        overrides = self._overrides
+        own = overrides.get(customer.get("id")) if overrides else None  # type: ignore[call-overload]
+        rules = self._by_target(target)
         if rules is None:
             price = own.get(target) if own else None
             return None if price is None else price.document
