@@ -68,7 +68,10 @@ class Policy(Customers, Topups, Metering, Reads, Prices):
         other._alt = None
         other._clock = self._clock
         other._subscribers = list(subscribers) if subscribers else []
-        other._resolve = resolve_function(resolver) if resolver is not None else rebound(self._resolve, customers)
+        if resolver is not None:
+            other._resolve = resolve_function(resolver)
+        else:  # the same resolver, over this copy's customers (no call at all when none is bound)
+            other._resolve = self._resolve and rebound(self._resolve, customers)
         other._price_cache = self._price_cache
         return other
 
