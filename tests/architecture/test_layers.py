@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 # Above store, these packages are used only through their public face (their __init__), never their modules
 # (a package's own modules excepted).
-PUBLIC_FACE_ONLY = {"segments", "store", "service"}
+PUBLIC_FACE_ONLY = {"segments", "pricing", "store", "service"}
 # The interfaces reach segment evaluation and membership through the service, never by composing the engines.
 SERVICE_USE_CASES = {f"segmentr.segments.{name}" for name in (
     "evaluate", "evaluate_many", "members", "count", "preview", "change_preview", "CustomerSource"

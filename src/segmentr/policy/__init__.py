@@ -4,12 +4,12 @@ What conditions may name (the `policy` view's methods, customer and event fields
 `SEGMENT_BINDINGS` and `NOTIFICATION_BINDINGS`) is declared in `segmentr.policy.vocabulary`.
 """
 
-from .document import validate_document
+from .document import price_model_problems, price_problems, validate_document
 from .engine import Policy
 from .errors import PolicyDocumentError, PolicyError
 from .events import Subscriber
 from .model import CompiledPolicy
-from .pricing import Exchange, Pricing, compile_price
+from .price_models import Exchange, Pricing, compile_price
 from .resolver import PolicyPrices, Price, PriceResolver
 from .schedule import Schedule, parse_schedule
 from .view import PolicyView
@@ -29,5 +29,7 @@ __all__ = [
     "Subscriber",
     "compile_price",
     "parse_schedule",
+    "price_model_problems",
+    "price_problems",
     "validate_document",
 ]

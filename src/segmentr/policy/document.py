@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from segmentr.stof.units import convert, parse_quantity
 
 from .customer import CustomerRules, customer_problems, fill_customer
 from .errors import PolicyDocumentError
-from .pricing import GRANT_STRATEGIES, PRICING_MODELS
+from .price_models import GRANT_STRATEGIES, PRICING_MODELS
 from .schedule import DEFAULT_RESET_INC, parse_schedule
 
 LIMIT_MODES = ("hard", "soft", "observe")
@@ -83,9 +84,11 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.located: list[tuple[str, str]] = []  # the same problems as (path, message), for structured callers
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
+        self.located.append((path, message))
 
     def obj(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
         value = parent.get(key)
@@ -132,6 +135,8 @@ def _check_price(check: _Checker, price: Any, path: str) -> None:
         return
     if not isinstance(price, dict) or not is_number(price.get("amount")):
         check.fail(f"{path}", "expected an object with a numeric amount")
+    elif not math.isfinite(price["amount"]):
+        check.fail(f"{path}.amount", "must be a finite number")
     elif price["amount"] < 0:
         check.fail(f"{path}.amount", "must be >= 0")
 
@@ -146,6 +151,11 @@ def _check_credit(check: _Checker, credit: dict[str, Any], path: str) -> None:
         check.fail(f"{path}.overhead_cost", "must be >= 0")
     model = check.field(credit, "pricing_model", path, "str", "flat", PRICING_MODELS)
     check.field(credit, "stof_units", path, "str", "float")
+    _check_price_and_tiers(check, credit, model, path)
+
+
+def _check_price_and_tiers(check: _Checker, credit: dict[str, Any], model: Any, path: str) -> None:
+    """A credit's `price` and `tiers` under its pricing model (the one definition of a credit's price)."""
     _check_price(check, credit.get("price"), f"{path}.price")
     credit.setdefault("price", None)
     tiers = credit.get("tiers")
@@ -172,6 +182,24 @@ def _check_credit(check: _Checker, credit: dict[str, Any], path: str) -> None:
         open_bands = [t for t in tiers if t.get("up_to") is None]
         if len(open_bands) > 1:
             check.fail(f"{path}.tiers", "only the last tier may omit up_to")
+
+
+def price_problems(price: Any, path: str) -> list[tuple[str, str]]:
+    """The problems of a `{"amount": x}` price (a flat credit's or a topup's), as (path, message)."""
+    check = _Checker()
+    if price is None:
+        check.fail(path, "expected an object with a numeric amount")
+    _check_price(check, price, path)
+    return check.located
+
+
+def price_model_problems(credit_pricing: dict[str, Any], path: str) -> list[tuple[str, str]]:
+    """Validate `{pricing_model, price?, tiers?}` as a credit holds it (in place: defaults filled, tiers sorted);
+    the problems as (path, message)."""
+    check = _Checker()
+    model = check.field(credit_pricing, "pricing_model", path, "str", "flat", PRICING_MODELS)
+    _check_price_and_tiers(check, credit_pricing, model, path)
+    return check.located
 
 
 def _check_resets(check: _Checker, obj: dict[str, Any], path: str) -> None:

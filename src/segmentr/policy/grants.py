@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from .model import Plan, Topup, compile_limit_schedule
-from .pricing import Exchange
+from .price_models import Exchange
 from .schedule import DEFAULT_RESET_INC, Schedule, pending_period_start
 
 _EMPTY = 1e-9

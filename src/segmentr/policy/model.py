@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .document import PLAN_PERIODS, duration_ms, quantity
-from .pricing import Exchange, Pricing, compile_price
+from .price_models import Exchange, Pricing, compile_price
 from .schedule import DAY_MS, Schedule, parse_schedule
 
 

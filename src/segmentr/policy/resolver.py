@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 Price = dict[str, Any] | list[dict[str, Any]]
@@ -11,7 +11,11 @@ ResolveFunction = Callable[[dict[str, Any], str], Price | None]
 
 @runtime_checkable
 class PriceResolver(Protocol):
-    """Answers the effective price of a target for a customer; None means "use the policy's own price"."""
+    """Answers the effective price of a target for a customer; None means "use the policy's own price".
+
+    A resolver whose answers read other customers (segment conditions over the policy) may also offer
+    `for_customers(customers) -> resolver`: a `with_customers` copy then gets it over its own table.
+    """
 
     def resolve(self, customer: dict[str, Any], target: str) -> Price | None: ...
 
@@ -47,3 +51,11 @@ def resolve_function(resolver: PriceResolver | ResolveFunction | None) -> Resolv
     if callable(resolver):
         return resolver
     raise TypeError("a price resolver is a callable or has resolve(customer, target)")
+
+
+def rebound(resolve: ResolveFunction | None, customers: Mapping[str, dict[str, Any]]) -> ResolveFunction | None:
+    """The resolver of a policy copy over `customers`: the same one, or its `for_customers(customers)`."""
+    if resolve is None:
+        return None
+    rebind = getattr(getattr(resolve, "__self__", None), "for_customers", None)
+    return resolve if rebind is None else resolve_function(rebind(customers))

@@ -9,7 +9,7 @@ from typing import Any
 from .. import grants as grant_ops
 from ..events import CUSTOMER_SET, Subscriber
 from ..model import CompiledPolicy, Credit, Entitlement, Limit, Plan, compile_limit
-from ..pricing import Pricing
+from ..price_models import Pricing
 from ..resolver import ResolveFunction
 from ..schedule import pending_period_start
 

@@ -10,8 +10,8 @@ from typing import Any
 from ..document import validate_document
 from ..events import Subscriber
 from ..model import CompiledPolicy, compile_policy
-from ..pricing import Pricing
-from ..resolver import PriceResolver, ResolveFunction, resolve_function
+from ..price_models import Pricing
+from ..resolver import PriceResolver, ResolveFunction, rebound, resolve_function
 from .customers import Customers
 from .lookups import Clock
 from .metering import Metering
@@ -68,7 +68,10 @@ class Policy(Customers, Topups, Metering, Reads, Prices):
         other._alt = None
         other._clock = self._clock
         other._subscribers = list(subscribers) if subscribers else []
-        other._resolve = resolve_function(resolver) if resolver is not None else self._resolve
+        if resolver is not None:
+            other._resolve = resolve_function(resolver)
+        else:  # the same resolver, over this copy's customers (no call at all when none is bound)
+            other._resolve = self._resolve and rebound(self._resolve, customers)
         other._price_cache = self._price_cache
         return other
 

@@ -8,7 +8,7 @@ from typing import Any
 from ..events import round9, round9_or_none
 from ..margin import assemble, entitlement_revenue
 from ..model import Credit
-from ..pricing import Pricing, compile_price
+from ..price_models import Pricing, compile_price
 from ..schedule import pending_period_start
 from .lookups import Lookups
 

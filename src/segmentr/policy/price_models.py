@@ -105,12 +105,14 @@ class Pricing:
 
 
 def compile_price(price: Any, model: str = "flat") -> Pricing | None:
-    """Compile a document price: `{"amount": x}`, a tier list, or `{"tiers": [...]}`; None when unpriced."""
+    """Compile a document price: `{"amount": x}`, a tier list, or `{"tiers": [...]}` (its own `pricing_model`
+    wins over `model`, the credit's); None when unpriced."""
     if price is None:
         return None
     if isinstance(price, Mapping):
         if price.get("tiers"):
-            return compile_price(price["tiers"], model if model != "flat" else "tiered")
+            own = price.get("pricing_model") or model
+            return compile_price(price["tiers"], own if own != "flat" else "tiered")
         amount = price.get("amount")
         if amount is None:
             return None
