@@ -33,8 +33,10 @@ const NUMBER = /^(?:\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?|0(?:x[0-9A-Fa-f
 const NAME = /^(?:[A-Za-z_@\u00c0-\uffff])[\w@<>\-\u00c0-\uffff]*/;
 const OPERATOR = /^(?:\?\?|<<=|>>=|==|!=|<=|>=|&&|\|\||<<|>>|=>|[+\-*/%&|^]=|[+\-*/%&|^<>=!~])/;
 
+const UNIT_NAMES = new Set([...UNIT_SUFFIXES, "second"]);
+
 function startState() {
-  return { inBlockComment: false, inTemplate: false, afterNumber: false, afterDot: false };
+  return { inBlockComment: false, inTemplate: false, afterNumber: false, afterDot: false, typePosition: false };
 }
 
 function readQuoted(stream, quote) {
@@ -70,9 +72,14 @@ function token(stream, state) {
   }
   const afterNumber = state.afterNumber;
   const afterDot = state.afterDot;
+  const typePosition = state.typePosition;
   state.afterNumber = false;
   state.afterDot = false;
-  if (stream.eatSpace()) return null;
+  if (stream.eatSpace()) {
+    state.typePosition = typePosition;
+    return null;
+  }
+  state.typePosition = false;
 
   // A unit suffix glued to the number before it (first match, no word boundary, like the lexer).
   if (afterNumber) {
@@ -117,7 +124,13 @@ function token(stream, state) {
     if (afterDot) {
       return /^\s*\(/.test(stream.string.slice(stream.pos)) ? "method" : "property";
     }
+    // a type after `as` or a declaration's `:` (`const ts: ms`), units included
+    if (typePosition && (TYPE_NAMES.has(word) || UNIT_NAMES.has(word) || ATOMS.has(word))) return "type";
     if (ATOMS.has(word)) return word === "null" ? "null" : "bool";
+    if (word === "as") {
+      state.typePosition = true;
+      return "keyword";
+    }
     if (KEYWORDS.has(word)) return "keyword";
     if (SELF_NAMES.has(word)) return "self";
     if (HOST_VARIABLES.has(word)) return "host";
@@ -130,6 +143,11 @@ function token(stream, state) {
   if (ch === "." ) {
     stream.next();
     state.afterDot = true;
+    return "punctuation";
+  }
+  if (ch === ":") {
+    stream.next();
+    state.typePosition = true;
     return "punctuation";
   }
   if (stream.match(OPERATOR)) return "operator";

@@ -62,6 +62,14 @@ export function liveValidation({ url, status, summary, delay = 200, fetchImpl = 
         const sequence = ++this.sequence;
         const text = this.view.state.doc.toString();
         if (this.controller) this.controller.abort();
+        if (!text.trim()) {
+          // nothing written yet: no verdict, no red
+          this.controller = null;
+          if (status) delete status.dataset.pending;
+          this.view.dispatch(setDiagnostics(this.view.state, []));
+          show("empty", "", "");
+          return;
+        }
         const controller = new AbortController();
         this.controller = controller;
         let answer;
