@@ -47,7 +47,7 @@ def test_stof_is_highlighted_by_token_kind(page) -> None:
     expect(_status(page)).to_have_text("✓ valid")
 
 
-def test_a_typed_error_is_underlined_with_its_message_and_fixing_it_shows_valid(page) -> None:
+def test_a_typed_error_is_underlined_with_its_message_and_fixing_it_shows_valid(page, screenshots) -> None:
     page.goto("/editor")
     editor = _editor(page)
     editor.focus()
@@ -58,7 +58,11 @@ def test_a_typed_error_is_underlined_with_its_message_and_fixing_it_shows_valid(
     expect(_status(page)).to_have_text("1 error")
     message = "expected an expression after '==', found the end of the condition"
     expect(page.locator("[data-stof-summary]")).to_have_text(f"Line 1, column 17: {message}")
-    page.keyboard.press("Control+Shift+KeyM")  # the lint panel: every diagnostic, by keyboard
+    page.locator(".cm-lintRange-error").hover()  # the pointer's way: the message in a tooltip
+    expect(page.locator(".cm-tooltip-lint")).to_contain_text(message)
+    page.locator(".stof-editor").screenshot(path=str(screenshots / "editor-error-light.png"))
+    editor.focus()
+    page.keyboard.press("Control+Shift+KeyM")  # the keyboard's way: the list of diagnostics
     expect(page.locator(".cm-panel-lint")).to_contain_text(message)
     page.keyboard.press("Escape")
     editor.focus()
@@ -96,13 +100,14 @@ def test_an_answer_to_older_text_is_dropped(page) -> None:
     expect(page.locator(".cm-lintRange-error")).to_have_count(1)
 
 
-def test_completion_offers_customer_fields_methods_and_entitlements(page) -> None:
+def test_completion_offers_customer_fields_methods_and_entitlements(page, screenshots) -> None:
     page.goto("/editor")
     _editor(page).focus()
     page.keyboard.type("customer.")
     options = page.locator(".cm-tooltip-autocomplete li")
     expect(options.filter(has_text="plan")).to_have_count(1)
     expect(options.filter(has_text="cloud_created")).to_have_count(1)
+    page.locator(".stof-editor").screenshot(path=str(screenshots / "editor-completion-light.png"))
     page.keyboard.type("pl")
     expect(options).to_have_count(1)
     page.keyboard.press("Enter")
