@@ -39,6 +39,8 @@ def test_every_page_passes_axe_and_is_photographed(browser, live_server, screens
                 expect(page.get_by_role("status").filter(has_text="✓ valid")).to_be_visible()
             if name == "overview":
                 expect(page.locator("[data-chart] canvas")).to_be_visible()
+            if name == "segments-empty":
+                expect(page.locator("[data-count]")).to_be_visible()
             page.screenshot(path=str(screenshots / f"{name}-{scheme}.png"), full_page=True)
             violations = _axe_violations(page, axe_script)
             if violations:
@@ -119,3 +121,11 @@ def test_no_script_or_style_from_another_origin(page, live_server) -> None:
     foreign = [url for url in requests if not url.startswith(live_server.url)]
     assert not foreign
     assert any("/static/editor-" in url for url in requests)
+
+
+def test_slow_content_loads_after_the_page_through_htmx(page) -> None:
+    page.goto("/empty")
+    placeholder = page.get_by_text("Counting customers…")
+    expect(page.get_by_role("heading", name="Customer Segments")).to_be_visible()
+    expect(page.locator("[data-count]")).to_have_text("1,204 customers in live")
+    expect(placeholder).to_have_count(0)

@@ -108,6 +108,11 @@ def create_harness_app() -> FastAPI:
     def sign_in(request: Request, error: str | None = None) -> HTMLResponse:
         return web.render(templates, request, "sign_in.html", context={"error": error, "email": ""})
 
+    @app.get("/fragments/customer-count", response_class=HTMLResponse)
+    async def customer_count() -> HTMLResponse:
+        await asyncio.sleep(0.3)  # a count that takes longer than the page
+        return HTMLResponse('<span role="status" data-count>1,204 customers in live</span>')
+
     @app.post("/flash")
     def queue_flash(request: Request) -> JSONResponse:
         response = JSONResponse({"queued": True})
