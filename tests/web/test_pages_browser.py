@@ -65,7 +65,7 @@ def test_layout_shows_navigation_workspace_and_environment(page) -> None:
     expect(page.get_by_text("Showing customers in the segment “Growth orgs”")).to_be_visible()
 
 
-def test_environment_switch_by_keyboard_is_remembered(page) -> None:
+def test_environment_switch_by_keyboard_is_remembered(page, screenshots) -> None:
     page.goto("/empty")
     expect(page.get_by_text("Test environment")).to_have_count(0)
     page.get_by_role("group", name="Environment").get_by_role("button", name="Test").focus()
@@ -75,6 +75,7 @@ def test_environment_switch_by_keyboard_is_remembered(page) -> None:
         "aria-current", "true"
     )
     expect(page.get_by_text("Test environment: you are viewing test customers")).to_be_visible()
+    page.screenshot(path=str(screenshots / "test-environment-light.png"))
     page.goto("/")  # another page: the choice stays
     expect(page.get_by_role("group", name="Environment").get_by_role("button", name="Test")).to_have_attribute(
         "aria-current", "true"
