@@ -6,6 +6,24 @@ window.htmx = htmx;
 htmx.config.allowEval = false;
 htmx.config.includeIndicatorStyles = false;
 
+// a signed-in page names its session's CSRF token; every htmx request sends it back
+function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content || "";
+}
+document.addEventListener("htmx:configRequest", (event) => {
+  const token = csrfToken();
+  if (token) event.detail.headers["X-CSRF-Token"] = token;
+});
+
+// a select marked data-submit-with="X" submits its form through the hidden button of intent X (the editor
+// redraws its rows for a new field or operator, applies a template); without scripts a visible button does it
+document.addEventListener("change", (event) => {
+  const select = event.target.closest?.("[data-submit-with]");
+  if (!select?.form) return;
+  const button = select.form.querySelector(`[data-intent-button="${select.dataset.submitWith}"]`);
+  select.form.requestSubmit(button || undefined);
+});
+
 const THEMES = ["system", "light", "dark"];
 const LABELS = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" };
 

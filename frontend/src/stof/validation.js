@@ -76,7 +76,12 @@ export function liveValidation({ url, status, summary, delay = 200, fetchImpl = 
         try {
           const response = await fetchImpl(url, {
             method: "POST",
-            headers: { "Content-Type": "application/json", Accept: "application/json" },
+            headers: {
+              "Content-Type": "application/json",
+              Accept: "application/json",
+              // the session's CSRF token (signed-in pages name it in a meta tag)
+              "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]')?.content || "",
+            },
             body: JSON.stringify({ condition: text }),
             signal: controller.signal,
             credentials: "same-origin",

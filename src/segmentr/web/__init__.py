@@ -2,6 +2,8 @@
 
 What it offers the application (``segmentr.api.create_app`` includes it at ``/``):
 
+* ``pages()`` — the page routes (sign-in, Customer Segments, the segment editor); an unauthenticated page
+  raises ``SignInRequired``, which the application answers with ``sign_in_redirect``;
 * ``router()`` — an ``APIRouter`` serving the front-end bundle under ``/static/`` (content-hashed names,
   cached for a year) and ``POST /environment`` (the test/live switch, remembered in a cookie);
 * ``templates`` — the Jinja2 template set: ``base.html`` (the layout: navigation, workspace, environment
@@ -21,9 +23,11 @@ Data comes from ``segmentr.service`` only.
 from __future__ import annotations
 
 from .assets import BUILD_HINT, Bundle
+from .pages import pages
 from .rendering import CONTENT_SECURITY_POLICY, create_templates, render
 from .routes import router
 from .session_cookies import current_environment, flash
+from .signed_in import SESSION_COOKIE, SignInRequired, sign_in_redirect
 from .view_models import (
     ENVIRONMENTS,
     NAVIGATION,
@@ -43,6 +47,7 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "ENVIRONMENTS",
     "NAVIGATION",
+    "SESSION_COOKIE",
     "ActiveSegmentView",
     "Bundle",
     "Environment",
@@ -51,10 +56,13 @@ __all__ = [
     "MemberView",
     "NavGroup",
     "NavItem",
+    "SignInRequired",
     "create_templates",
     "current_environment",
     "flash",
+    "pages",
     "render",
     "router",
+    "sign_in_redirect",
     "templates",
 ]

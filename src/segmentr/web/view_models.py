@@ -95,6 +95,8 @@ class Layout:
     navigation: tuple[NavGroup, ...] = field(default=NAVIGATION)
     environment_url: str = "/environment"
     sign_out_url: str | None = "/sign-out"
+    # the session's CSRF token: forms carry it as a field, htmx and the editor's fetches as X-CSRF-Token
+    csrf_token: str | None = None
 
     @property
     def workspace_initial(self) -> str:
