@@ -39,6 +39,8 @@ def _editor(request: Request, seen: Viewer, draft: Draft, *, segment_id: str | N
         for version in reversed(service.history(segment_id))
     ] if segment_id else []  # fmt: skip
     generated = draft.source() if draft.mode == "simple" else None
+    if problems and draft.mode == "simple":
+        draft.valid_rows(strict=True)  # after a refused save every incomplete row says why
     title = f"Edit “{segment.name}”" if segment else "New segment"
     context: dict[str, Any] = {
         "draft": draft, "segment": segment, "problems": problems or [], "history": history,
@@ -111,7 +113,7 @@ async def _submit(request: Request, segment_id: str | None) -> Response:
 def _save(request: Request, seen: Viewer, draft: Draft, segment_id: str | None) -> Response:
     service = seen.segments()
     description = draft.description.strip() or None
-    rows = draft.valid_rows() if draft.mode == "simple" else None
+    rows = draft.valid_rows(strict=True) if draft.mode == "simple" else None
     if draft.mode == "simple" and rows is None:
         problems = ["Complete every condition row (or remove it) before saving."]
         return _editor(request, seen, draft, segment_id=segment_id, problems=problems, status_code=422)

@@ -55,11 +55,14 @@ class Draft:
     rows: list[RowField] = field(default_factory=list)
     notice: str | None = None  # why switching to Simple did not happen, a template applied…
 
-    def valid_rows(self) -> list[SimpleRow] | None:
-        """The rows as models when every row is complete and valid (errors noted on the rows), else None."""
+    def valid_rows(self, *, strict: bool = False) -> list[SimpleRow] | None:
+        """The rows as models when every row is complete and valid, else None. Problems are noted on the rows;
+        a row not filled in yet is noted only when ``strict`` (on save), so a new row is never red."""
         models: list[SimpleRow] = []
         for row in self.rows:
             row.error = None
+            if not strict and not row.value.strip() and not row.plans and row.op not in ("is_set", "is_not_set"):
+                continue
             if row.type in ("plan", "customer_type", "email") and row.op in ("==", "!=") and not row.value.strip():
                 row.error = "choose a plan" if row.type == "plan" else "enter a value"
                 continue
