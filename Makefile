@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the dashboard's front end (frontend/) and its bundle, built into the package's ignored static/dist/
+FRONTEND := frontend
+BUNDLE := src/segmentr/web/static/dist/manifest.json
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/build.mjs
 
-.PHONY: demo test lint bench conformance clean
+.PHONY: demo test lint bench conformance clean bundle
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "segmentr needs Python >= 3.11"'
@@ -14,10 +18,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(BUNDLE)
 	$(BIN)/segmentr demo
 
-test: $(STAMP)
+test: $(STAMP) $(BUNDLE)
 	bash scripts/ensure-system-deps.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m segmentr.stof.conformance ../shared/conformance/stof/cases.json tests/stof/corpora/reference_details.json
@@ -33,4 +37,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/policy.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) build *.egg-info src/*.egg-info $(FRONTEND)/node_modules src/segmentr/web/static/dist
+
+# The dashboard's front end: node packages from the committed lockfile, then esbuild into the package's ignored
+# static/dist/ folder; rebuilt only when a source, the lockfile or the build script changed.
+
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	bash scripts/build-frontend.sh install
+	touch $@
+
+$(BUNDLE): $(FRONTEND)/node_modules/.installed $(FRONTEND_SOURCES)
+	bash scripts/build-frontend.sh build
+
+bundle: $(BUNDLE)

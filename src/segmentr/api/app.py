@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segmentr import service
+from segmentr import service, web
 from segmentr.api.deps import SESSION_COOKIE
 from segmentr.api.edge import BodyLimit, EdgeErrors, RateLimit
 from segmentr.api.errors import install_error_handlers
@@ -68,6 +68,10 @@ def create_app(
     for router in (health.router, segments.router, customers.router, customers.usage_router, policies.router,
                    members.router, members.sessions_router):  # fmt: skip
         app.include_router(router)
+    # the dashboard beside /v1: its bundle, the environment switch and the pages
+    app.include_router(web.router())
+    app.include_router(web.pages())
+    app.add_exception_handler(web.SignInRequired, lambda request, exc: web.sign_in_redirect(request))
     # Added last = outermost: the request id and the last word on errors wrap everything else.
     app.add_middleware(
         RateLimit, rate=settings.rate_per_second, burst=settings.rate_burst, session_cookie=SESSION_COOKIE

@@ -162,6 +162,35 @@ class SegmentService:
             trace=result.trace if explain else None,
         )
 
+    def evaluate_condition(
+        self, condition: ConditionLike, customer_id: str, environment: str, *, explain: bool = True
+    ) -> Evaluation:
+        """An unsaved condition (the editor's draft) for one customer of ``environment``, explained by default.
+
+        Nothing is recorded on any segment. ``NotFound`` for an unknown customer; ``StofSyntaxError`` when the
+        source does not parse.
+        """
+        require(self.actor, Action.READ_SEGMENTS)
+        self._reach(environment)
+        customer = self._customers.load(environment, customer_id)
+        if customer is None:
+            raise NotFound(f"no customer {customer_id!r} in {environment}")
+        result = segments.evaluate(
+            _condition_source(condition), customer, self._customers.policy(environment), explain=explain
+        )
+        return Evaluation(
+            segment_id="",
+            segment_name="",
+            segment_version=0,
+            customer_id=customer_id,
+            environment=environment,
+            matched=result.matched,
+            value=result.value,
+            error=result.error,
+            reason=result.reason,
+            trace=result.trace if explain else None,
+        )
+
     def members(
         self, segment: str, environment: str, *, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Page:

@@ -1,0 +1,20 @@
+"""The dashboard's pages: sign-in, the Customer Segments list and the segment editor (``pages()``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .auth import router as auth_router
+from .editor import router as editor_router
+from .segments import router as segments_router
+
+
+def pages() -> APIRouter:
+    """Every page route (mount beside ``web.router()``); unauthenticated pages redirect to ``/sign-in``."""
+    routes = APIRouter(include_in_schema=False)
+    for router in (auth_router, segments_router, editor_router):
+        routes.include_router(router)
+    return routes
+
+
+__all__ = ["pages"]
