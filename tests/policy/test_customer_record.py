@@ -88,5 +88,5 @@ def test_the_policy_document_checks_its_customers_the_same_way() -> None:
                 "customers": {"c": {"plan": "gold", "meters": {"e": "lots"}}}}
     with pytest.raises(PolicyDocumentError) as caught:
         validate_document(document)
-    assert any(p.startswith("customers.c.meters.e: expected an object") for p in caught.value.problems)
-    assert any(p.startswith('customers.c.plan: unknown plan "gold"') for p in caught.value.problems)
+    assert any(p.startswith("customers.c.meters.e: expected an object") for p in caught.value.messages)
+    assert any(p.startswith('customers.c.plan: unknown plan "gold"') for p in caught.value.messages)
