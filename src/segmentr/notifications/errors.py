@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from segmentr.errors import SegmentrError
+
 __all__ = [
     "DeliveryError",
     "DeliveryRejected",
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 
-class NotificationError(Exception):
+class NotificationError(SegmentrError):
     """Root of every error the notifications package raises."""
 
 

@@ -17,6 +17,7 @@ from segmentr.notifications.deliveries import Delivery, SegmentRef, iso_time, we
 from segmentr.notifications.events import CustomerRemoved, Event
 from segmentr.notifications.model import Notification
 from segmentr.notifications.rearm import ArmStates, RearmKey, step
+from segmentr.policy.vocabulary import NOTIFICATION_BINDINGS
 from segmentr.stof import Condition, StofError, compile
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class CompiledConditions:
         entry = self._entries.get(source)
         if entry is None:
             try:
-                entry = compile(source)
+                entry = compile(source, NOTIFICATION_BINDINGS)
             except StofError as exc:
                 entry = exc
             if len(self._entries) >= self._max:

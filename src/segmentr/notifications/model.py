@@ -188,10 +188,11 @@ def parse_notification(data: Any) -> Notification:
             for error in exc.errors()
         ]) from None
     if notification.condition is not None:
+        from segmentr.policy.vocabulary import NOTIFICATION_BINDINGS
         from segmentr.stof import StofSyntaxError, compile
 
         try:
-            compile(notification.condition)
+            compile(notification.condition, NOTIFICATION_BINDINGS)
         except StofSyntaxError as exc:
             raise NotificationInvalid([
                 FieldProblem("condition", d.message, d.line, d.column) for d in exc.diagnostics

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from segmentr.errors import SegmentrError
 from segmentr.segments import Problem
 
 __all__ = ["PricingError", "PricingInvalid"]
 
 
-class PricingError(Exception):
+class PricingError(SegmentrError):
     """Root of the errors segmentr.pricing raises; it joins the project's error tree (SegmentrError) when that
     tree lands, without changing any subclass."""
 
