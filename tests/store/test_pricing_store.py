@@ -22,6 +22,8 @@ def test_migration_creates_the_tables_and_columns(store: Store) -> None:
     assert {"pricing_rules", "pricing_rule_versions"} <= set(inspector.get_table_names())
     assert "price_overrides" in {column["name"] for column in inspector.get_columns("customers")}
     assert "pricing_revision" in {column["name"] for column in inspector.get_columns("environments")}
+    indexes = {index["name"]: index["column_names"] for index in inspector.get_indexes("customers")}
+    assert indexes["ix_customers_price_overrides"] == ["environment_id"]  # partial: only customers with some
     unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("pricing_rules")}
     assert ("environment_id", "priority") in unique
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -117,6 +118,11 @@ class CustomerRow(Base):
         Index("ix_customers_env_type", "environment_id", "type"),
         Index("ix_customers_env_created", "environment_id", "cloud_created"),
         Index("ix_customers_env_updated", "environment_id", "cloud_updated"),
+        # Only the customers with price overrides of their own (few): what segment evaluation reads per call.
+        Index(
+            "ix_customers_price_overrides", "environment_id",
+            sqlite_where=text("price_overrides IS NOT NULL"), postgresql_where=text("price_overrides IS NOT NULL"),
+        ),
         Index(
             "ix_customers_metadata_gin",
             "metadata",

@@ -24,6 +24,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("pricing_revision", sa.BigInteger(), nullable=False, server_default="0"))
     with op.batch_alter_table("customers") as batch:
         batch.add_column(sa.Column("price_overrides", sa.JSON(none_as_null=True), nullable=True))
+    op.create_index(
+        "ix_customers_price_overrides", "customers", ["environment_id"],
+        sqlite_where=sa.text("price_overrides IS NOT NULL"), postgresql_where=sa.text("price_overrides IS NOT NULL"),
+    )
 
     op.create_table(
         "pricing_rules",
@@ -71,6 +75,7 @@ def downgrade() -> None:
     op.drop_table("pricing_rule_versions")
     op.drop_index("ix_pricing_rules_segment_id", table_name="pricing_rules")
     op.drop_table("pricing_rules")
+    op.drop_index("ix_customers_price_overrides", table_name="customers")
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("price_overrides")
     with op.batch_alter_table("environments") as batch:
