@@ -42,6 +42,7 @@ _COMMAND_MODULES = (
     "demo_command",
     "access_commands",
     "customer_commands",
+    "pricing_commands",
     "serve_command",
 )
 

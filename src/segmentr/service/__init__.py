@@ -3,7 +3,8 @@
 ``Services(store)`` is built once per process: it authenticates (API keys, sessions, invitations) into an
 ``Actor`` and hands out one service per domain acting as it — ``SegmentService`` (segments, evaluation,
 membership), ``CustomerService`` (customers, usage with idempotency, export), ``PolicyService``,
-``MemberService`` and ``KeyService`` — with the roles of product.md §2 enforced (``access.py``, one table).
+``MemberService``, ``KeyService`` and ``PricingService`` (pricing rules, price overrides, explained
+prices) — with the roles of product.md §2 enforced (``access.py``, one table).
 Each use case runs in one unit of work. ``open_store`` / ``open_services`` open the configured database.
 Errors are ``segmentr.errors`` kinds (``NotFound``, ``PermissionDenied``, ``EnvironmentMismatch``…).
 """
@@ -30,6 +31,7 @@ from segmentr.service.keys import ApiKey, CreatedKey, KeyService
 from segmentr.service.members import InvitationGrant, MemberService
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.service.policies import PolicyService, PolicySummary
+from segmentr.service.pricing import PricingRuleDetail, PricingService
 from segmentr.service.segments import SegmentService
 from segmentr.service.services import Services
 from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
@@ -62,6 +64,8 @@ __all__ = [
     "PolicyService",
     "PolicySummary",
     "Preview",
+    "PricingRuleDetail",
+    "PricingService",
     "Segment",
     "SegmentChanges",
     "SegmentInput",
