@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "access_commands",
     "customer_commands",
     "serve_command",
+    "notification_commands",
 )
 
 

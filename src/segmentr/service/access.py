@@ -36,6 +36,13 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "invite, change or remove members"
     READ_KEYS = "read API keys"
     MANAGE_KEYS = "create or revoke API keys"
+    # list, show, deliveries and their attempts, the event log
+    READ_NOTIFICATIONS = "read notifications"
+    # create, edit, delete, test, retry a delivery
+    EDIT_NOTIFICATIONS = "create, edit, delete or test notifications"
+    READ_ALERTS = "read alerts"
+    # mark seen, resolve: shared state of the team's inbox
+    MANAGE_ALERTS = "mark alerts seen or resolve them"
 
 
 EVERYONE = ("owner", "admin", "editor", "viewer")
@@ -55,6 +62,10 @@ ALLOWED_ROLES: dict[Action, tuple[str, ...]] = {
     Action.MANAGE_MEMBERS: ADMINS,
     Action.READ_KEYS: EVERYONE,
     Action.MANAGE_KEYS: ADMINS,
+    Action.READ_NOTIFICATIONS: EVERYONE,
+    Action.EDIT_NOTIFICATIONS: EDITORS,
+    Action.READ_ALERTS: EVERYONE,
+    Action.MANAGE_ALERTS: EDITORS,
 }
 
 

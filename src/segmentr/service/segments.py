@@ -25,6 +25,7 @@ from segmentr.segments import (
 )
 from segmentr.service.access import Action, require
 from segmentr.service.context import ENVIRONMENTS, Actor
+from segmentr.service.decisions import decider_for
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.store import Member, NotFound, Segment, SegmentInvalid, SegmentVersion, Store
@@ -105,14 +106,19 @@ class SegmentService:
         """Save an edit as a new version (validated as on create); an edit that changes nothing keeps the version."""
         require(self.actor, Action.EDIT_SEGMENTS)
         current = self._store.get_segment(self.workspace_id, segment)
-        return self._store.update_segment(
+        saved = self._store.update_segment(
             self.workspace_id, current.id, by=self._label, **_changed_fields(current, changes)
         )
+        if saved.version != current.version:
+            decider_for(self._store).segment_changed(self.workspace_id, saved.id, saved.version)
+        return saved
 
     def delete(self, segment: str) -> None:
         """Remove the segment and its history; members who had it active have none."""
         require(self.actor, Action.EDIT_SEGMENTS)
-        self._store.delete_segment(self.workspace_id, segment)
+        saved = self._store.get_segment(self.workspace_id, segment)
+        self._store.delete_segment(self.workspace_id, saved.id)
+        decider_for(self._store).segment_changed(self.workspace_id, saved.id, None)
 
     def history(self, segment: str) -> list[SegmentVersion]:
         """Every saved version, oldest first."""
@@ -122,7 +128,9 @@ class SegmentService:
     def restore(self, segment: str, version: int) -> Segment:
         """Make an old version current again, saved as a new version."""
         require(self.actor, Action.EDIT_SEGMENTS)
-        return self._store.restore_segment(self.workspace_id, segment, version, by=self._label)
+        restored = self._store.restore_segment(self.workspace_id, segment, version, by=self._label)
+        decider_for(self._store).segment_changed(self.workspace_id, restored.id, restored.version)
+        return restored
 
     def usage(self, segment: str) -> SegmentUsage:
         """Where the segment is used: for now, the members who have it active."""
