@@ -10,6 +10,7 @@ import pytest
 from notification_doubles import NOW, Clock
 from stored_helpers import Stored, customer, open_store
 
+from segmentr.errors import SegmentInUse
 from segmentr.notifications.events import MeterChanged
 from segmentr.service import SegmentChanges
 from segmentr.service.decisions import decider_for
@@ -138,7 +139,12 @@ def test_a_deleted_segment_never_fires_and_is_flagged(stored: Stored) -> None:
     growth = stored.segment("Growth", 'customer.plan == "growth"')
     notification = in_app(stored, events=["meter-changed"], segment=growth)
     stored.customers.put("live", customer("c1", "growth"))
-    stored.segments.delete(growth)
+    with pytest.raises(SegmentInUse) as refused:
+        stored.segments.delete(growth)
+    assert refused.value.references == [
+        {"type": "notification", "environment": "live", "id": notification, "name": "Watch"}]
+    assert stored.segments.usage(growth).references == refused.value.references
+    stored.segments.delete(growth, force=True)
     stored.customers.record_usage("live", "c1", "api", 1)
     assert decided(stored, notification) == []
     view = stored.notifications.get(notification)

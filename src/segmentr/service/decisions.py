@@ -370,3 +370,12 @@ def decider_for(store: Store) -> Decider:
         if found is None:
             found = _DECIDERS[store] = Decider(store)
         return found
+
+
+def notification_references(store: Store, workspace_id: str, segment_id: str) -> list[dict[str, Any]]:
+    """The segment's references by notifications: ``{"type": "notification", "environment", "id", "name"}``."""
+    with store.transaction() as uow:
+        found = notification_repo.notifications_of_segment(session=uow.session, workspace_id=workspace_id,
+                                                           segment_id=segment_id)
+    return [{"type": "notification", "environment": s.notification.environment, "id": s.notification.id,
+             "name": s.notification.name} for s in found]

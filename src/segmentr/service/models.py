@@ -96,3 +96,5 @@ class SegmentUsage:
     active_for_member_ids: list[int] = field(default_factory=list)
     # the same members by the ids the API shows (mem_…)
     active_for_members: list[str] = field(default_factory=list)
+    # what references the segment: {"type": "notification", "environment", "id", "name"}, …
+    references: list[dict[str, Any]] = field(default_factory=list)

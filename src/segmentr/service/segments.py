@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from segmentr import segments
-from segmentr.errors import Problem
+from segmentr.errors import Problem, SegmentInUse
 from segmentr.segments import (
     ChangePreview,
     Count,
@@ -25,7 +25,7 @@ from segmentr.segments import (
 )
 from segmentr.service.access import Action, require
 from segmentr.service.context import ENVIRONMENTS, Actor
-from segmentr.service.decisions import decider_for
+from segmentr.service.decisions import decider_for, notification_references
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.store import Member, NotFound, Segment, SegmentInvalid, SegmentVersion, Store
@@ -113,10 +113,16 @@ class SegmentService:
             decider_for(self._store).segment_changed(self.workspace_id, saved.id, saved.version)
         return saved
 
-    def delete(self, segment: str) -> None:
-        """Remove the segment and its history; members who had it active have none."""
+    def delete(self, segment: str, *, force: bool = False) -> None:
+        """Remove the segment and its history; members who had it active have none. While notifications (or
+        pricing rules) reference it, ``SegmentInUse`` lists them, unless ``force`` (then they dangle)."""
         require(self.actor, Action.EDIT_SEGMENTS)
         saved = self._store.get_segment(self.workspace_id, segment)
+        if not force:
+            references = self.usage(saved.id).references
+            if references:
+                raise SegmentInUse(f"segment {saved.name!r} is referenced by {len(references)} record(s)",
+                                   references=references)
         self._store.delete_segment(self.workspace_id, saved.id)
         decider_for(self._store).segment_changed(self.workspace_id, saved.id, None)
 
@@ -138,7 +144,8 @@ class SegmentService:
         saved = self._store.get_segment(self.workspace_id, segment)
         active = self._store.members_with_active(self.workspace_id, saved.id)
         public = {member.id: member.public_id for member in self._store.members(self.workspace_id)}
-        return SegmentUsage(saved.id, active, [public[member_id] for member_id in active if member_id in public])
+        return SegmentUsage(saved.id, active, [public[member_id] for member_id in active if member_id in public],
+                            notification_references(self._store, self.workspace_id, saved.id))
 
     # ------------------------------------------------------------------ evaluation and membership
 

@@ -201,7 +201,7 @@ def delete_segment(
 ) -> SegmentDeleted:
     """Delete; 409 ``segment_in_use`` while notifications or pricing rules reference it, unless ``force``."""
     saved = segments.get(segment_id)
-    segments.delete(saved.id)
+    segments.delete(saved.id, force=force)
     return SegmentDeleted(id=saved.id)
 
 
@@ -226,7 +226,8 @@ def restore_version(segment_id: Text, version: int, segments: SegmentsDep) -> Se
 def references(segment_id: Text, segments: SegmentsDep) -> SegmentReferences:
     used = segments.usage(segment_id)
     return SegmentReferences(
-        segment=used.segment_id, active_for_members=list(used.active_for_members)
+        segment=used.segment_id, active_for_members=list(used.active_for_members),
+        notifications=[ref for ref in used.references if ref["type"] == "notification"],
     )
 
 
