@@ -16,7 +16,7 @@ from api_helpers import Api, Server, assert_error
 from segmentr.service import Services, Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notifications"))
-from notification_doubles import Receiver  # noqa: E402
+from notification_doubles import Receiver
 
 CUSTOMER = "cus_api_notify"
 
