@@ -125,6 +125,28 @@ class Row:
         return self.ok if RANK[role] >= NEEDS[self.needs] else 403
 
 
+def notification(w: World) -> str:
+    return w.services.notifications(w.owner).create({
+        "name": w.name(), "events": ["meter-overage"], "channels": [{"type": "in_app"}]}).notification.id
+
+
+def delivery(w: World) -> str:
+    return w.services.notifications(w.owner).test(notification(w), environment="live")[0].id
+
+
+def alert(w: World) -> str:
+    """A new in-app alert in live: a test delivery, delivered by a worker."""
+    from segmentr.service import Worker
+
+    delivered = w.services.notifications(w.owner).test(notification(w), environment="live")[0]
+    worker = Worker(w.store, channels={}, housekeeping=False)
+    while worker.run_once().claimed:
+        pass
+    worker.stop()
+    return next(a.id for a in w.services.alerts(w.owner).list("live", limit=100).data
+                if a.delivery_id == delivered.id)
+
+
 def usage_body(w: World) -> dict[str, Any]:
     return {"entitlement": w.entitlement, "value": 1}
 
@@ -208,6 +230,25 @@ TABLE = [
     Row("create_api_key", "admin", False, False,
         lambda w: ("POST", "/v1/api-keys", {"name": w.name(), "environment": "live", "role": "viewer"}), ok=201),
     Row("revoke_api_key", "admin", False, True, lambda w: ("DELETE", f"/v1/api-keys/{w.key_id()}", None)),
+    Row("list_notifications", "read", False, False, lambda w: ("GET", "/v1/notifications", None)),
+    Row("create_notification", "edit", False, False,
+        lambda w: ("POST", "/v1/notifications", {"name": w.name(), "events": ["meter-overage"],
+                                                 "channels": [{"type": "in_app"}]}), ok=201),
+    Row("get_notification", "read", False, True, lambda w: ("GET", f"/v1/notifications/{notification(w)}", None)),
+    Row("update_notification", "edit", False, True,
+        lambda w: ("PATCH", f"/v1/notifications/{notification(w)}", {"description": "d"})),
+    Row("delete_notification", "edit", False, True,
+        lambda w: ("DELETE", f"/v1/notifications/{notification(w)}", None)),
+    Row("test_notification", "edit", False, True,
+        lambda w: ("POST", f"/v1/notifications/{notification(w)}/test", None)),
+    Row("list_deliveries", "read", False, True,
+        lambda w: ("GET", f"/v1/notifications/{notification(w)}/deliveries", None)),
+    Row("retry_delivery", "edit", False, True, lambda w: ("POST", f"/v1/deliveries/{delivery(w)}/retry", None)),
+    Row("list_alerts", "read", True, False, lambda w: ("GET", "/v1/live/alerts?state=all", None)),
+    Row("get_alert", "read", True, True, lambda w: ("GET", f"/v1/live/alerts/{alert(w)}", None)),
+    Row("mark_alert_seen", "edit", True, True, lambda w: ("POST", f"/v1/live/alerts/{alert(w)}/seen", None)),
+    Row("resolve_alert", "edit", True, True, lambda w: ("POST", f"/v1/live/alerts/{alert(w)}/resolve", None)),
+    Row("list_events", "read", True, False, lambda w: ("GET", "/v1/live/events", None)),
 ]
 
 
@@ -265,7 +306,8 @@ def test_every_route_is_in_the_table() -> None:
 
     operations = {op["operationId"] for methods in document()["paths"].values() for op in methods.values()}
     # Outside the table: health (public); signing in and accepting an invitation (they make the session);
-    # the caller's own active segment (a member's: tested in test_api_segments, keys get 422).
+    # the caller's own active segment (a member's: tested in test_api_segments, keys get 422); the alerts'
+    # live stream never ends (its authorisation: test_api_notifications).
     outside = {"health", "sign_in", "sign_out", "accept_invitation", "get_active_segment", "set_active_segment",
-               "clear_active_segment", "toggle_active_segment"}  # fmt: skip
+               "clear_active_segment", "toggle_active_segment", "stream_alerts"}  # fmt: skip
     assert operations - outside == {row.name for row in TABLE}

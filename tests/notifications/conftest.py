@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 from notification_doubles import Mailbox, Receiver, free_port
+from stored_helpers import Stored, open_store
 
 
 @pytest.fixture
@@ -27,3 +28,13 @@ def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
         yield controller, mailbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def stored(db_url: str) -> Iterator[Stored]:
+    """A migrated store over each database with the small all-soft policy in both environments."""
+    store = open_store(db_url)
+    try:
+        yield Stored(store)
+    finally:
+        store.close()

@@ -82,3 +82,17 @@ def test_membership_events_have_ids_from_their_cause_and_fire_notifications() ->
     decision = decide(first[0], customer=policy.customer("acme"), policy=policy, notifications=[welcome],
                       segments={PAID.id: PAID}, arm_states=MemoryArmStates(), now=NOW)
     assert decision.fired == [welcome.id]
+
+
+def test_an_exit_fires_the_notification_scoped_to_the_segment_left_and_no_other() -> None:
+    policy = make_policy(Clock())
+    policy.create_customer("acme", "free")
+    args = dict(environment="live", customer_id="acme", customer=policy.customer("acme"), policy=policy,
+                watched=[PAID], previous={"seg_paid": 1}, cause_id="evt_left", at=NOW)
+    (left,) = membership_changes(**args).events  # type: ignore[arg-type]
+    goodbye = Notification(name="Left paid", events=["segment-exited"], segment="seg_paid", channels=[InAppTarget()])
+    elsewhere = Notification(name="Left heavy", events=["segment-exited"], segment=HEAVY.id,
+                             channels=[InAppTarget()])
+    decision = decide(left, customer=policy.customer("acme"), policy=policy, notifications=[goodbye, elsewhere],
+                      segments={PAID.id: PAID, HEAVY.id: HEAVY}, arm_states=MemoryArmStates(), now=NOW)
+    assert decision.fired == [goodbye.id] and decision.problems == []

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from argon2 import PasswordHasher
 
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.service import Actor, SegmentService, Services
 from segmentr.store import Member, Store, Workspace
+from segmentr_testkit.accounts import FAST_HASHER
 
 NOW_MS = 1_760_000_000_000
 LIVE_CUSTOMERS = 120
@@ -56,12 +56,6 @@ def editor(service_as: Callable[[str], SegmentService]) -> SegmentService:
 @pytest.fixture
 def viewer(service_as: Callable[[str], SegmentService]) -> SegmentService:
     return service_as("viewer")
-
-
-# A real argon2id hasher with light parameters: the suite hashes dozens of passwords (the default costs ~0.5 s
-# each on a shared machine); production uses argon2-cffi's recommended parameters (Services' default).
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture

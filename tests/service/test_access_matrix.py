@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from conftest import PASSWORD
 from segmentr.errors import PermissionDenied
 from segmentr.sample import sample_policy
 from segmentr.service import Actor, Services
 from segmentr.service.auth import member_actor
 from segmentr.store import Store
+from segmentr_testkit.accounts import PASSWORD
 
 Use = Callable[[Services, Actor, dict[str, Any]], object]
 

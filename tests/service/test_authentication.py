@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAST_HASHER, PASSWORD
 from segmentr.errors import (
     AuthenticationFailed,
     EnvironmentMismatch,
@@ -20,6 +19,7 @@ from segmentr.errors import (
 )
 from segmentr.service import Actor, SegmentInput, Services
 from segmentr.store import Store, auth
+from segmentr_testkit.accounts import FAST_HASHER, PASSWORD
 
 
 def test_an_api_key_is_shown_once_stored_hashed_and_acts_in_its_environment(services: Services, owner: Actor) -> None:

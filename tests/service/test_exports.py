@@ -28,6 +28,9 @@ SERVICE_PUBLIC = {
     # what the interfaces show of the layers below, and the editor's simple-mode helpers
     "Segment", "SegmentVersion", "SimpleRow", "Store", "Template", "condition_to_rows", "rows_to_condition",
     "templates",
+    # notifications, their deliveries, alerts, the event log and the worker
+    "AlertPage", "AlertService", "DeliveryPage", "EventPage", "EventService", "NotificationPage",
+    "NotificationService", "NotificationView", "Worker", "WorkerSettings",
 }  # fmt: skip
 
 

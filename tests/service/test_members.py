@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from conftest import PASSWORD
 from segmentr.errors import AuthenticationFailed, InvalidInput, LastOwner, NotFound, PermissionDenied
 from segmentr.service import Actor, Services
 from segmentr.service.auth import member_actor
 from segmentr.store import Store
+from segmentr_testkit.accounts import PASSWORD
 
 
 def _as(services: Services, owner: Actor, email: str, role: str) -> Actor:

@@ -12,7 +12,7 @@ from segmentr import service, web
 from segmentr.api.deps import SESSION_COOKIE
 from segmentr.api.edge import BodyLimit, EdgeErrors, RateLimit
 from segmentr.api.errors import install_error_handlers
-from segmentr.api.routes import customers, health, members, policies, pricing, segments
+from segmentr.api.routes import customers, health, members, notifications, policies, pricing, segments
 from segmentr.api.settings import ApiSettings
 from segmentr.service import Store
 
@@ -27,6 +27,9 @@ TAGS = [
     {"name": "members", "description": "The workspace's members and invitations."},
     {"name": "api-keys", "description": "API keys: one environment, one role, the secret shown once."},
     {"name": "sessions", "description": "Dashboard sign-in: an HttpOnly session cookie and its CSRF token."},
+    {"name": "notifications", "description": "Segment-scoped notifications, their deliveries and attempts."},
+    {"name": "alerts", "description": "In-app alerts (New → Seen → Resolved) and their live stream."},
+    {"name": "events", "description": "The event log of an environment."},
     {"name": "health", "description": "Liveness and database reachability."},
 ]
 
@@ -48,9 +51,13 @@ def create_app(
         opened = service.open_store(settings.database_url, migrate=settings.migrate)
         app.state.store = opened
         app.state.services = service.Services(opened)
+        worker = service.Worker(opened, settings=service.WorkerSettings.from_env()).start() \
+            if settings.run_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             opened.close()
 
     app = FastAPI(
@@ -66,7 +73,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     for router in (health.router, segments.router, customers.router, customers.usage_router, policies.router,
-                   members.router, members.sessions_router, pricing.router):  # fmt: skip
+                   members.router, members.sessions_router, pricing.router, notifications.router):  # fmt: skip
         app.include_router(router)
     # the dashboard beside /v1: its bundle, the environment switch and the pages
     app.include_router(web.router())

@@ -12,10 +12,12 @@ from fastapi import FastAPI
 from segmentr.api.app import create_app
 from segmentr.api.settings import ApiSettings
 
-__all__ = ["RATE_BURST_ENV", "RATE_LIMIT_ENV", "app_from_environment", "run", "settings_from_environment"]
+__all__ = ["RATE_BURST_ENV", "RATE_LIMIT_ENV", "RUN_WORKER_ENV", "app_from_environment", "run", "settings_from_environment"]
 
 RATE_LIMIT_ENV = "SEGMENTR_RATE_LIMIT"
 RATE_BURST_ENV = "SEGMENTR_RATE_BURST"
+# "0": `segmentr serve --no-worker` (uvicorn's factory runs in each worker process: the choice travels here)
+RUN_WORKER_ENV = "SEGMENTR_RUN_WORKER"
 # In-flight requests get this long to finish on shutdown before uvicorn cancels them.
 GRACEFUL_SHUTDOWN_S = 30
 
@@ -27,6 +29,7 @@ def settings_from_environment() -> ApiSettings:
     return ApiSettings(
         rate_per_second=float(os.environ.get(RATE_LIMIT_ENV) or defaults.rate_per_second),
         rate_burst=int(os.environ.get(RATE_BURST_ENV) or defaults.rate_burst),
+        run_worker=os.environ.get(RUN_WORKER_ENV, "1").strip() not in ("0", "false", "no"),
     )
 
 

@@ -24,3 +24,6 @@ class ApiSettings:
     max_import_bytes: int = 10 * MIB
     rate_per_second: float = 100.0
     rate_burst: int = 200
+    # the background worker (deliveries, sweeps) in this process: `segmentr serve` turns it on unless
+    # --no-worker; an app built by a test or embedded elsewhere runs none unless asked
+    run_worker: bool = False

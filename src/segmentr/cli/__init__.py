@@ -44,6 +44,7 @@ _COMMAND_MODULES = (
     "customer_commands",
     "pricing_commands",
     "serve_command",
+    "notification_commands",
 )
 
 

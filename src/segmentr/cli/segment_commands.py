@@ -184,11 +184,14 @@ def edit_command(
 
 
 @segments_app.command("delete")
-def delete_command(segment: SegmentArg) -> None:
-    """Delete a segment and its history."""
+def delete_command(
+    segment: SegmentArg,
+    force: Annotated[bool, typer.Option("--force", help="Delete even when notifications reference it.")] = False,
+) -> None:
+    """Delete a segment and its history (refused while notifications reference it, unless --force)."""
     with open_segments() as segments:
         saved = segments.get(segment)
-        segments.delete(saved.id)
+        segments.delete(saved.id, force=force)
         say(("✓", "green"), f" segment {saved.name} ({saved.id}) deleted")
 
 

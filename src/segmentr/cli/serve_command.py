@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -12,10 +13,14 @@ from segmentr.cli.context import err, open_store, say
 __all__ = ["serve"]
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, *, run_worker: bool = True) -> None:
     """Initialise the configured database if it is new, then serve until Ctrl-C (in-flight requests finish)."""
-    from segmentr.api.server import run  # FastAPI and uvicorn load only for the commands that serve
+    from segmentr.api.server import (  # FastAPI and uvicorn load only for the commands that serve
+        RUN_WORKER_ENV,
+        run,
+    )
 
+    os.environ[RUN_WORKER_ENV] = "1" if run_worker else "0"
     with open_store(migrate=True) as store:
         say(("✓", "green"), f" database ready: {store.url}")
     say(f"serving the API on http://{host}:{port}/v1 (OpenAPI at /openapi.json, docs at /docs); Ctrl-C stops")
@@ -34,4 +39,4 @@ def serve_command(
     """Serve the HTTP API (api.md) until Ctrl-C."""
     if no_worker:
         err.print("background worker: not started (--no-worker)")
-    serve(host, port, workers)
+    serve(host, port, workers, run_worker=not no_worker)

@@ -2,7 +2,7 @@
 
 For each enabled notification listening to the event's type in its environment: the segment is evaluated for
 the event's customer on the state after the change, with the live policy (a deleted segment never matches and
-is flagged); then the optional condition over ``event``, ``customer``, ``data`` and ``policy``, through re-arm.
+is flagged; for segment-entered / -exited the scope is the segment entered or left); then the optional condition over ``event``, ``customer``, ``data`` and ``policy``, through re-arm.
 A failing segment or condition does not fire; it is reported in ``Decision.problems`` for recording, never
 raised. The caller runs this inside the change's transaction and writes ``Decision.deliveries`` to the outbox.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from segmentr.notifications.deliveries import Delivery, SegmentRef, iso_time, webhook_body
-from segmentr.notifications.events import CustomerRemoved, Event
+from segmentr.notifications.events import CustomerRemoved, Event, SegmentEntered, SegmentExited
 from segmentr.notifications.model import Notification
 from segmentr.notifications.rearm import ArmStates, RearmKey, step
 from segmentr.policy.vocabulary import NOTIFICATION_BINDINGS
@@ -155,7 +155,14 @@ def decide(
                                                  f"segment {notification.segment} no longer exists",
                                                  notification.segment))
                 continue
-            matched, error = context.segment(segment)
+            if isinstance(event, SegmentEntered | SegmentExited):
+                # entering or leaving is about one segment: the scope is that segment, not a new evaluation
+                # (a customer who just left would never match the segment it left)
+                if event.segment_id != segment.id:
+                    continue
+                matched, error = True, None
+            else:
+                matched, error = context.segment(segment)
             if error is not None:
                 decision.problems.append(Problem("segment_failed", notification.id, event.id, error, segment.id))
                 continue

@@ -30,11 +30,22 @@ from segmentr.service.idempotency import Idempotency, StoredResponse, fingerprin
 from segmentr.service.keys import ApiKey, CreatedKey, KeyService
 from segmentr.service.members import InvitationGrant, MemberService
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
+from segmentr.service.notifications import (
+    AlertPage,
+    AlertService,
+    DeliveryPage,
+    EventPage,
+    EventService,
+    NotificationPage,
+    NotificationService,
+    NotificationView,
+)
 from segmentr.service.policies import PolicyService, PolicySummary
 from segmentr.service.pricing import PricingRuleDetail, PricingService
 from segmentr.service.segments import SegmentService
 from segmentr.service.services import Services
 from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
+from segmentr.service.worker import Worker, WorkerSettings
 from segmentr.store import Segment, SegmentVersion, Store
 
 __all__ = [
@@ -43,6 +54,8 @@ __all__ = [
     "ROLES",
     "Action",
     "Actor",
+    "AlertPage",
+    "AlertService",
     "ApiKey",
     "BatchItem",
     "ChangePreview",
@@ -51,14 +64,20 @@ __all__ = [
     "CustomerDetail",
     "CustomerPage",
     "CustomerService",
+    "DeliveryPage",
     "EntitlementReading",
     "Evaluation",
+    "EventPage",
+    "EventService",
     "Idempotency",
     "InvalidRequest",
     "InvitationGrant",
     "KeyService",
     "MemberService",
     "NotInitialised",
+    "NotificationPage",
+    "NotificationService",
+    "NotificationView",
     "Page",
     "PermissionDenied",
     "PolicyService",
@@ -83,6 +102,8 @@ __all__ = [
     "UsageRecord",
     "UsageResult",
     "Validation",
+    "Worker",
+    "WorkerSettings",
     "condition_to_rows",
     "fingerprint",
     "open_service",

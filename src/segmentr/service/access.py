@@ -40,6 +40,13 @@ class Action(StrEnum):
     # create, edit, delete rules; a customer's own price overrides: prices are the business's, like the policy
     EDIT_PRICING = "create, edit or delete pricing rules and price overrides"
     MANAGE_KEYS = "create or revoke API keys"
+    # list, show, deliveries and their attempts, the event log
+    READ_NOTIFICATIONS = "read notifications"
+    # create, edit, delete, test, retry a delivery
+    EDIT_NOTIFICATIONS = "create, edit, delete or test notifications"
+    READ_ALERTS = "read alerts"
+    # mark seen, resolve: shared state of the team's inbox
+    MANAGE_ALERTS = "mark alerts seen or resolve them"
 
 
 EVERYONE = ("owner", "admin", "editor", "viewer")
@@ -61,6 +68,10 @@ ALLOWED_ROLES: dict[Action, tuple[str, ...]] = {
     Action.MANAGE_KEYS: ADMINS,
     Action.READ_PRICING: EVERYONE,
     Action.EDIT_PRICING: ADMINS,
+    Action.READ_NOTIFICATIONS: EVERYONE,
+    Action.EDIT_NOTIFICATIONS: EDITORS,
+    Action.READ_ALERTS: EVERYONE,
+    Action.MANAGE_ALERTS: EDITORS,
 }
 
 

@@ -24,6 +24,8 @@ from segmentr.errors import InvalidInput, NotFound, Problem, SegmentrError
 from segmentr.policy import Policy
 from segmentr.service.access import Action, require
 from segmentr.service.context import Actor
+from segmentr.service.decisions import collector as event_collector
+from segmentr.service.decisions import decider_for, synthetic_event
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.idempotency import claim_in, complete_in, fingerprint
 from segmentr.service.pricing import effective_for_customer, price_context
@@ -276,14 +278,17 @@ class CustomerService:
                 session=uow.session, environment_id=environment_id, customer_id=record["id"]
             )
             if existing is None:
-                return customers.create_customer(
+                saved = customers.create_customer(
                     session=uow.session, environment_id=environment_id, customer=record, now=uow.now
                 ), True
-            changes = {key: record[key] for key in customers.EDITABLE}
-            return customers.update_customer(
-                session=uow.session, environment_id=environment_id, customer_id=record["id"], changes=changes,
-                now=uow.now,
-            ), False
+            else:
+                changes = {key: record[key] for key in customers.EDITABLE}
+                saved = customers.update_customer(
+                    session=uow.session, environment_id=environment_id, customer_id=record["id"], changes=changes,
+                    now=uow.now,
+                ), False
+            self._decide_set(uow, environment, environment_id, saved[0], [])
+            return saved
 
         return self._store.run(write, write=True)
 
@@ -318,11 +323,15 @@ class CustomerService:
                 state.update(plain)
                 return state
 
-            return metering.run_locked(
+            collector = event_collector(environment, uow)
+            state = metering.run_locked(
                 uow.session, environment_id=environment_id, customer_id=customer_id,
-                policy_for=self._store.policy_at, call=change, now=uow.now,
+                policy_for=self._store.policy_at, call=change, now=uow.now, subscribers=[collector],
                 prices=price_context(self._store, uow),
             )
+            engine_events = [event for event in collector.drain() if event.type != "customer-set"]
+            self._decide_set(uow, environment, environment_id, state, engine_events)
+            return state
 
         return dict(self._store.run(write, write=True))
 
@@ -330,11 +339,32 @@ class CustomerService:
         require(self.actor, Action.EDIT_CUSTOMERS)
 
         def write(uow: UnitOfWork) -> None:
-            customers.delete_customer(
-                session=uow.session, environment_id=self._environment_id(environment, uow), customer_id=customer_id
+            environment_id = self._environment_id(environment, uow)
+            removed = customers.load_customer(
+                session=uow.session, environment_id=environment_id, customer_id=customer_id
             )
+            customers.delete_customer(session=uow.session, environment_id=environment_id, customer_id=customer_id)
+            if removed is not None:
+                event = synthetic_event("customer-removed", _jsonable(removed), environment=environment, at=uow.now)
+                decider_for(self._store).after_change(
+                    uow, workspace_id=self.actor.workspace_id, environment=environment,
+                    environment_id=environment_id, customer_id=customer_id, customer=None,
+                    policy=uow.live_policy(environment_id), events=[event],
+                )
 
         self._store.run(write, write=True)
+
+    def _decide_set(self, uow: UnitOfWork, environment: str, environment_id: int, state: Mapping[str, Any],
+                    engine_events: list[Any]) -> None:
+        """A customer was set (created, replaced or changed): what the engine announced (a plan change), then
+        customer-set with the state after the whole change."""
+        customer = dict(state)
+        event = synthetic_event("customer-set", _jsonable(customer), environment=environment, at=uow.now)
+        policy = uow.live_policy(environment_id).with_customers({customer["id"]: customer})
+        decider_for(self._store).after_change(
+            uow, workspace_id=self.actor.workspace_id, environment=environment, environment_id=environment_id,
+            customer_id=customer["id"], customer=customer, policy=policy, events=[*engine_events, event],
+        )
 
     def import_file(
         self, environment: str, source: str | Path | IO[bytes], *, fmt: str | None = None,
@@ -421,15 +451,25 @@ class CustomerService:
                 if stored is not None:
                     return UsageResult.from_dict(stored.body, replayed=True)
             events = _Events()
+            collector = event_collector(environment, uow)
+            bound: list[Policy] = []
 
             def allow(policy: Policy) -> UsageResult:
+                bound.append(policy)
                 return _meter(policy, customer_id, entitlement, value, event_data, overhead, commit=True)
 
             result = metering.run_locked(
                 uow.session, environment_id=environment_id, customer_id=customer_id,
-                policy_for=self._store.policy_at, call=allow, now=uow.now, subscribers=[events],
+                policy_for=self._store.policy_at, call=allow, now=uow.now, subscribers=[events, collector],
                 prices=price_context(self._store, uow),
             )
+            if collector.events:
+                policy = bound[0]
+                decider_for(self._store).after_change(
+                    uow, workspace_id=self.actor.workspace_id, environment=environment,
+                    environment_id=environment_id, customer_id=customer_id,
+                    customer=policy.customers.get(customer_id), policy=policy, events=collector.drain(),
+                )
             result = UsageResult(result.allowed, result.value, result.limit, result.remaining, events.items)
             if idempotency_key is not None:
                 complete_in(uow, self.actor, idempotency_key, 200, result.to_dict())
@@ -479,10 +519,15 @@ class CustomerService:
                 except SegmentrError as exc:
                     items[index] = BatchItem(error=exc)
 
+            changes: list[tuple[str, list[Any]]] = []
+            final: list[Policy] = []
+
             def meter_all(policy: Policy) -> None:
+                final.append(policy)
                 for index, record, key in to_run:
                     events = _Events()
-                    bound = policy.with_customers(policy.customers, subscribers=[events])
+                    collector = event_collector(environment, uow)
+                    bound = policy.with_customers(policy.customers, subscribers=[events, collector])
                     try:
                         result = _meter(
                             bound, record.customer, record.entitlement, record.value, record.event_data, None,
@@ -500,6 +545,8 @@ class CustomerService:
                     if key is not None:
                         complete_in(uow, self.actor, key, 200, result.to_dict())
                     items[index] = BatchItem(result=result)
+                    if collector.events:
+                        changes.append((record.customer, collector.drain()))
 
             if to_run:
                 metering.run_locked_many(
@@ -507,6 +554,13 @@ class CustomerService:
                     customer_ids=[record.customer for _, record, _ in to_run],
                     policy_for=self._store.policy_at, call=meter_all, now=uow.now,
                     prices=price_context(self._store, uow),
+                )
+            if changes:
+                policy = final[0]
+                decider_for(self._store).after_changes(
+                    uow, workspace_id=self.actor.workspace_id, environment=environment,
+                    environment_id=environment_id, policy=policy,
+                    changes=[(cid, policy.customers.get(cid), evs) for cid, evs in changes],
                 )
             return [item or BatchItem(error=InvalidInput("not processed")) for item in items]
 
@@ -519,8 +573,11 @@ class CustomerService:
         def write(uow: UnitOfWork) -> TopupResult:
             environment_id = self._environment_id(environment, uow)
             events = _Events()
+            collector = event_collector(environment, uow)
+            bound: list[Policy] = []
 
             def grant(policy: Policy) -> None:
+                bound.append(policy)
                 if customer_id not in policy.customers:
                     raise NotFound(f"no customer {customer_id!r} in {environment}")
                 if not policy.apply_customer_topup(customer_id, topup):
@@ -530,8 +587,13 @@ class CustomerService:
 
             metering.run_locked(
                 uow.session, environment_id=environment_id, customer_id=customer_id,
-                policy_for=self._store.policy_at, call=grant, now=uow.now, subscribers=[events],
+                policy_for=self._store.policy_at, call=grant, now=uow.now, subscribers=[events, collector],
                 prices=price_context(self._store, uow),
+            )
+            decider_for(self._store).after_change(
+                uow, workspace_id=self.actor.workspace_id, environment=environment, environment_id=environment_id,
+                customer_id=customer_id, customer=bound[0].customers.get(customer_id), policy=bound[0],
+                events=collector.drain(),
             )
             granted = next(e["data"] for e in events.items if e["type"] == "customer-topup-granted")
             return TopupResult(topup=topup, grant=granted.get("grant") or {}, price=granted.get("price"))

@@ -97,5 +97,6 @@ class SegmentUsage:
     # the same members by the ids the API shows (mem_…)
     active_for_members: list[str] = field(default_factory=list)
     # what references the segment by id, typed entries: {"type": "pricing_rule", "environment", "id", "name",
-    # "priority"} (and the other kinds' own); a delete is refused while there are any, unless forced
+    # "priority"}, {"type": "notification", "environment", "id", "name"}; a delete is refused while there
+    # are any, unless forced
     references: list[dict[str, Any]] = field(default_factory=list)

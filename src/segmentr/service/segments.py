@@ -25,6 +25,7 @@ from segmentr.segments import (
 )
 from segmentr.service.access import Action, require
 from segmentr.service.context import ENVIRONMENTS, Actor
+from segmentr.service.decisions import decider_for, notification_references
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.service.pricing import rule_references
@@ -107,16 +108,19 @@ class SegmentService:
         """Save an edit as a new version (validated as on create); an edit that changes nothing keeps the version."""
         require(self.actor, Action.EDIT_SEGMENTS)
         current = self._store.get_segment(self.workspace_id, segment)
-        return self._store.update_segment(
+        saved = self._store.update_segment(
             self.workspace_id, current.id, by=self._label, **_changed_fields(current, changes)
         )
+        if saved.version != current.version:
+            decider_for(self._store).segment_changed(self.workspace_id, saved.id, saved.version)
+        return saved
 
     def delete(self, segment: str, *, force: bool = False) -> None:
-        """Remove the segment and its history; members who had it active have none. While pricing rules (or
-        other records) reference it: ``SegmentInUse`` listing them, unless ``force`` (then they dangle)."""
+        """Remove the segment and its history; members who had it active have none. While pricing rules or
+        notifications reference it: ``SegmentInUse`` listing them, unless ``force`` (then they dangle)."""
         require(self.actor, Action.EDIT_SEGMENTS)
 
-        def write(uow: UnitOfWork) -> None:
+        def write(uow: UnitOfWork) -> str:
             saved = segment_repo.get_segment(session=uow.session, workspace_id=self.workspace_id, segment=segment)
             references = self._references(saved.id, uow)
             if references and not force:
@@ -125,12 +129,15 @@ class SegmentService:
                     "or delete with force (they then never match)", references=references,
                 )
             segment_repo.delete_segment(session=uow.session, workspace_id=self.workspace_id, segment=saved.id)
+            return saved.id
 
-        self._store.run(write, write=True)
+        deleted = self._store.run(write, write=True)
+        decider_for(self._store).segment_changed(self.workspace_id, deleted, None)
 
     def _references(self, segment_id: str, uow: UnitOfWork | None = None) -> list[dict[str, Any]]:
         """Every record that references the segment by id, as typed entries."""
-        return rule_references(self._store, self.workspace_id, segment_id, uow)
+        return [*rule_references(self._store, self.workspace_id, segment_id, uow),
+                *notification_references(self._store, self.workspace_id, segment_id, uow)]
 
     def history(self, segment: str) -> list[SegmentVersion]:
         """Every saved version, oldest first."""
@@ -140,7 +147,9 @@ class SegmentService:
     def restore(self, segment: str, version: int) -> Segment:
         """Make an old version current again, saved as a new version."""
         require(self.actor, Action.EDIT_SEGMENTS)
-        return self._store.restore_segment(self.workspace_id, segment, version, by=self._label)
+        restored = self._store.restore_segment(self.workspace_id, segment, version, by=self._label)
+        decider_for(self._store).segment_changed(self.workspace_id, restored.id, restored.version)
+        return restored
 
     def usage(self, segment: str) -> SegmentUsage:
         """Where the segment is used: the members who have it active, the records that reference it."""

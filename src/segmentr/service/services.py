@@ -17,6 +17,7 @@ from segmentr.service.errors import NotInitialised
 from segmentr.service.idempotency import Idempotency
 from segmentr.service.keys import KeyService
 from segmentr.service.members import MemberService
+from segmentr.service.notifications import AlertService, EventService, NotificationService
 from segmentr.service.policies import PolicyService
 from segmentr.service.pricing import PricingService
 from segmentr.service.segments import SegmentService
@@ -90,3 +91,12 @@ class Services:
 
     def pricing(self, actor: Actor) -> PricingService:
         return PricingService(self.store, actor)
+
+    def notifications(self, actor: Actor) -> NotificationService:
+        return NotificationService(self.store, actor)
+
+    def alerts(self, actor: Actor) -> AlertService:
+        return AlertService(self.store, actor)
+
+    def events(self, actor: Actor) -> EventService:
+        return EventService(self.store, actor)

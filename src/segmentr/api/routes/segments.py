@@ -232,6 +232,7 @@ def references(segment_id: Text, segments: SegmentsDep) -> SegmentReferences:
                 {key: entry[key] for key in ("id", "name", "priority")})
     return SegmentReferences(
         segment=used.segment_id, active_for_members=list(used.active_for_members), pricing_rules=pricing_rules,
+        notifications=[ref for ref in used.references if ref["type"] == "notification"],
         references=used.references,
     )
 
