@@ -202,6 +202,10 @@ def test_a_referenced_segment_is_kept_unless_forced_then_its_rule_never_matches(
     assert _overage(services, owner, "live", "gina", "t", 1100)["overage_price"] == pytest.approx(1.0)
     explained = services.pricing(owner).price("live", "gina", "credit:token")
     assert explained.source.kind == "policy" and explained.considered[0].why == "segment_deleted"
+    # it can still be disabled (the dangling segment stays, flagged); naming a missing segment is refused
+    assert services.pricing(owner).edit("live", rule_id, {"enabled": False}).segment_deleted
+    with pytest.raises(InvalidInput):
+        services.pricing(owner).edit("live", rule_id, {"segment": segments["growth"]})
     # an edit that names an existing segment clears the flag
     edited = services.pricing(owner).edit("live", rule_id, {"segment": segments["vip"]})
     assert not edited.segment_deleted
@@ -270,3 +274,27 @@ def test_roles_and_key_environments(services: Services, owner: Actor, segments: 
     key_actor = services.authenticate_key(key.secret)
     with pytest.raises(PermissionDenied):
         services.pricing(key_actor).list("live")
+
+
+def test_concurrent_saves_of_one_priority_store_one_rule(services: Services, owner: Actor,
+                                                          segments: dict[str, str]) -> None:
+    import threading
+
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def save(index: int) -> None:
+        barrier.wait()
+        try:
+            _rule(services, owner, "live", f"r{index}", segments["growth"], 7, {"credit:token": {"amount": 0.001}})
+            outcomes.append("saved")
+        except PriorityTaken:
+            outcomes.append("taken")
+
+    threads = [threading.Thread(target=save, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["saved", "taken", "taken", "taken"]
+    assert [detail.rule.priority for detail in services.pricing(owner).list("live")] == [7]
