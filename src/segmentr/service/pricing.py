@@ -67,8 +67,7 @@ def effective_for_customer(
 ) -> Policy:
     """`policy` over this one customer, priced with effective prices (its state, rules, own overrides now)."""
     session = uow.session
-    key = pricing_repo.pricing_key(session, environment_id)
-    own = pricing_repo.get_price_overrides(session=session, environment_id=environment_id, customer_id=customer_id)
+    key, own = pricing_repo.pricing_state(session, environment_id, customer_id)
     priced = pricing_repo.effective_policy(session, policy, environment_id, key, {customer_id: own}, context)
     return priced.with_customers({customer_id: state})
 
