@@ -3,6 +3,7 @@ and the customer's overrides, the engine with effective prices, the write, the c
 against none, and the explained price, on SQLite and PostgreSQL side by side in one run.
 
     .venv/bin/python bench/pricing_service.py [--rounds 15] [--calls 200] [--postgres-url URL]
+    .venv/bin/python bench/pricing_service.py --evaluation-read   # only the segment-evaluation read, SQLite
 
 One store per database; its `live` environment has 20 rules on the metered credit (simple-mode segments, the
 20th matches half the customers), `test` the same policy and customers and no rule. Each round runs both, one
@@ -97,12 +98,44 @@ def run(url: str, rounds: int, calls: int) -> dict[str, float]:
         store.close()
 
 
+def evaluation_read(calls: int = 2000) -> None:
+    """What segment evaluation reads per call (`WorkspaceCustomers.policy`: the live version, the rule book's
+    key, whether any customer has own prices), in CPU µs per call, beside the same reads as the two separate
+    statements a first version made."""
+    from segmentr.store import pricing
+
+    with tempfile.TemporaryDirectory() as folder:
+        store, _, _ = _setup(f"sqlite:///{Path(folder) / 'bench.db'}")
+        source, environment_id = store.customers(), store.environment("live").id
+        for _ in range(200):
+            source.policy("live")
+        started = time.process_time()
+        for _ in range(calls):
+            source.policy("live")
+        one = (time.process_time() - started) / calls * 1e6
+        started = time.process_time()
+        with store.engine.connect() as connection:
+            for _ in range(calls):
+                pricing.pricing_key(connection, environment_id)
+                pricing.overrides_in_environment(session=connection, environment_id=environment_id)
+        two = (time.process_time() - started) / calls * 1e6
+        store.close()
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.1f}; {calls} calls\n")
+    print("| segment evaluation's policy read (SQLite, 20 rules) | CPU µs per call |\n|---|---:|")
+    print(f"| `WorkspaceCustomers.policy` (one statement, policy from the cache) | {one:.0f} |")
+    print(f"| the key and the overrides as two separate statements (no policy) | {two:.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--postgres-url")
+    parser.add_argument("--evaluation-read", action="store_true", help="only the segment-evaluation read")
     args = parser.parse_args()
+    if args.evaluation_read:
+        evaluation_read()
+        return
     started = datetime.now(UTC)
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder, postgres_for_bench(args.postgres_url) as postgres:

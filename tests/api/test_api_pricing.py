@@ -131,3 +131,14 @@ def test_a_referenced_segment_is_refused_then_forced(api: Api, services: Service
     customer = api.get("/v1/test/customers", params={"plan": "growth", "limit": 1}).json()["data"][0]["id"]
     price = api.get(f"/v1/test/customers/{customer}/prices/credit:api_request").json()
     assert price["source"] == {"kind": "policy"} and price["considered"][0]["why"] == "segment_deleted"
+
+
+def test_a_retried_create_with_its_idempotency_key_makes_one_rule(api: Api, services: Services,
+                                                                   owner: Actor) -> None:
+    body = _rule_body(_segment(services, owner))
+    first = api.post("/v1/live/pricing-rules", json=body, headers={"Idempotency-Key": "rule-1"})
+    again = api.post("/v1/live/pricing-rules", json=body, headers={"Idempotency-Key": "rule-1"})
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert len(api.get("/v1/live/pricing-rules").json()["data"]) == 1
+    other = api.post("/v1/live/pricing-rules", json={**body, "priority": 99}, headers={"Idempotency-Key": "rule-1"})
+    assert_error(other, 409, "conflict", "idempotency_key_reused")

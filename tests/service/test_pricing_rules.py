@@ -202,6 +202,10 @@ def test_a_referenced_segment_is_kept_unless_forced_then_its_rule_never_matches(
     assert _overage(services, owner, "live", "gina", "t", 1100)["overage_price"] == pytest.approx(1.0)
     explained = services.pricing(owner).price("live", "gina", "credit:token")
     assert explained.source.kind == "policy" and explained.considered[0].why == "segment_deleted"
+    # it can still be disabled (the dangling segment stays, flagged); naming a missing segment is refused
+    assert services.pricing(owner).edit("live", rule_id, {"enabled": False}).segment_deleted
+    with pytest.raises(InvalidInput):
+        services.pricing(owner).edit("live", rule_id, {"segment": segments["growth"]})
     # an edit that names an existing segment clears the flag
     edited = services.pricing(owner).edit("live", rule_id, {"segment": segments["vip"]})
     assert not edited.segment_deleted
@@ -270,3 +274,59 @@ def test_roles_and_key_environments(services: Services, owner: Actor, segments: 
     key_actor = services.authenticate_key(key.secret)
     with pytest.raises(PermissionDenied):
         services.pricing(key_actor).list("live")
+
+
+def test_concurrent_saves_of_one_priority_store_one_rule(services: Services, owner: Actor,
+                                                          segments: dict[str, str]) -> None:
+    import threading
+
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def save(index: int) -> None:
+        barrier.wait()
+        try:
+            _rule(services, owner, "live", f"r{index}", segments["growth"], 7, {"credit:token": {"amount": 0.001}})
+            outcomes.append("saved")
+        except PriorityTaken:
+            outcomes.append("taken")
+
+    threads = [threading.Thread(target=save, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["saved", "taken", "taken", "taken"]
+    assert [detail.rule.priority for detail in services.pricing(owner).list("live")] == [7]
+
+
+def test_stored_rules_resolve_as_the_pure_resolver_does(services: Services, owner: Actor, store: Store,
+                                                        segments: dict[str, str]) -> None:
+    """Random rule sets saved through the service give, for every customer and target, the explanation the pure
+    resolver gives over the same rules, segments and overrides (storage changes nothing)."""
+    import random
+
+    from segmentr.pricing import EffectivePrices, RuleBook, parse_price_overrides, parse_rule
+
+    rng = random.Random(20261204)
+    pricing = services.pricing(owner)
+    prices = [{"amount": 0.001}, {"amount": 0.004}, {"amount": 0.02}]
+    targets = ["credit:token", "credit:mb", "topup:pack", "topup:bulk"]
+    for index, priority in enumerate(rng.sample(range(100), 12)):
+        overrides = {t: (rng.choice(prices) if t.startswith("credit") else {"amount": rng.randint(1, 9)})
+                     for t in rng.sample(targets, rng.randint(1, 3))}
+        pricing.create("live", {"name": f"r{index}", "segment": rng.choice(list(segments.values())),
+                                "priority": priority, "overrides": overrides, "enabled": rng.random() > 0.2,
+                                "supersedes": "customer-overrides" if rng.random() > 0.6 else None})
+    pricing.set_price_overrides("live", "sam", {"credit:token": {"amount": 0.008}, "topup:pack": {"amount": 3}})
+    policy = store.live_policy("live")
+    table = {customer_id: store.get_customer("live", customer_id) for customer_id in CUSTOMERS}
+    policy = policy.with_customers(table)
+    rules = [parse_rule(detail.rule.fields(), policy, rule_id=detail.rule.id) for detail in pricing.list("live")]
+    conditions = {saved.id: saved.condition for saved in services.segments(owner).segments()}
+    own = {"sam": parse_price_overrides(pricing.price_overrides("live", "sam"), policy)}
+    pure = EffectivePrices(policy, RuleBook(rules, conditions), own)
+    for customer_id in CUSTOMERS:
+        for target in targets:
+            stored = pricing.price("live", customer_id, target).to_json()
+            assert stored == pure.explain(customer_id, target).to_json(), (customer_id, target)

@@ -67,8 +67,7 @@ def effective_for_customer(
 ) -> Policy:
     """`policy` over this one customer, priced with effective prices (its state, rules, own overrides now)."""
     session = uow.session
-    key = pricing_repo.pricing_key(session, environment_id)
-    own = pricing_repo.get_price_overrides(session=session, environment_id=environment_id, customer_id=customer_id)
+    key, own = pricing_repo.pricing_state(session, environment_id, customer_id)
     priced = pricing_repo.effective_policy(session, policy, environment_id, key, {customer_id: own}, context)
     return priced.with_customers({customer_id: state})
 
@@ -155,7 +154,9 @@ class PricingService:
             environment_id = self._environment_id(environment, uow)
             current = pricing_repo.get_rule(session=uow.session, environment_id=environment_id, rule_id=rule_id)
             merged = {**current.fields(), **dict(changes)}
-            rule = self._parse(uow, environment_id, merged, rule_id=current.id)
+            # a rule whose segment was deleted can still be disabled, renamed or repriced: only a segment the
+            # edit names must exist
+            rule = self._parse(uow, environment_id, merged, rule_id=current.id, check_segment="segment" in changes)
             saved = pricing_repo.update_rule(
                 session=uow.session, environment_id=environment_id, rule=rule, now=uow.now, by=self.actor.label
             )
@@ -185,10 +186,10 @@ class PricingService:
 
         return self._store.run(read)
 
-    def _parse(self, uow: UnitOfWork, environment_id: int, raw: dict[str, Any], *, rule_id: str | None
-               ) -> pricing.PricingRule:
+    def _parse(self, uow: UnitOfWork, environment_id: int, raw: dict[str, Any], *, rule_id: str | None,
+               check_segment: bool = True) -> pricing.PricingRule:
         segment_ref = raw.get("segment")
-        if isinstance(segment_ref, str) and segment_ref:
+        if check_segment and isinstance(segment_ref, str) and segment_ref:
             try:
                 raw["segment"] = segment_repo.get_segment(
                     session=uow.session, workspace_id=self.actor.workspace_id, segment=segment_ref

@@ -24,6 +24,8 @@ _LOAD = select(*customer_repo.CUSTOMER_COLUMNS).where(
 )
 _VERSIONS = PolicyVersionRow.__table__.c
 _LIVE_VERSION = select(func.max(_VERSIONS.version)).where(_VERSIONS.environment_id == bindparam("environment_id"))
+# The live version, the rule book's key and whether any customer has own prices: one statement per evaluation.
+_POLICY_STATE = select(_LIVE_VERSION.scalar_subquery(), *pricing_repo.KEY_COLUMNS, pricing_repo.ANY_OVERRIDES)
 
 
 @runtime_checkable
@@ -68,13 +70,14 @@ class WorkspaceCustomers:
         """The environment's live policy (cached per version; a new version is seen at once), priced with
         effective prices: a condition reading margins sees the revenue the rules and overrides give."""
         environment_id = self._environment_id(environment)
+        params = {"environment_id": environment_id}
         with translate_errors(), self._store.engine.connect() as connection:
-            version = connection.execute(_LIVE_VERSION, {"environment_id": environment_id}).scalar()
+            version, *key, any_overrides = connection.execute(_POLICY_STATE, params).one()
             policy = self._store.policy_at(connection, environment_id, version)
+            overrides = pricing_repo.overrides_in_environment(
+                session=connection, environment_id=environment_id) if any_overrides else {}
             return pricing_repo.effective_policy(
-                connection, policy, environment_id, pricing_repo.pricing_key(connection, environment_id),
-                pricing_repo.overrides_in_environment(session=connection, environment_id=environment_id),
-                pricing_repo.PriceContext(self._store.rule_books),
+                connection, policy, environment_id, tuple(key), overrides, pricing_repo.PriceContext(self._store.rule_books),
             )
 
     def load(self, environment: str, customer_id: str) -> dict[str, Any] | None:

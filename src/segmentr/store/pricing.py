@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from segmentr.store.tables import (
 )
 
 __all__ = [
+    "ANY_OVERRIDES",
     "KEY_COLUMNS",
     "PriceContext",
     "PricingKey",
@@ -46,6 +47,7 @@ __all__ = [
     "overrides_in_environment",
     "parsed_overrides",
     "pricing_key",
+    "pricing_state",
     "rule_history",
     "rules_using_segment",
     "segments_of",
@@ -331,9 +333,27 @@ _SEGMENT_VERSIONS = (
 # The rule book's key as columns of another select (the metering hot path reads them with the locked row).
 KEY_COLUMNS = (_REVISION.label("pricing_revision"), _SEGMENT_COUNT.label("pricing_segments"),
                _SEGMENT_VERSIONS.label("pricing_segment_versions"))
+_CUSTOMERS = CustomerRow.__table__
+# Whether any customer of the environment has price overrides of its own (the partial index answers).
+ANY_OVERRIDES = exists().where(
+    _CUSTOMERS.c.environment_id == _ENV, _CUSTOMERS.c.price_overrides.is_not(None)
+).label("any_price_overrides")
 _KEY_ONLY = select(*KEY_COLUMNS)
 
 PricingKey = tuple[Any, ...]
+
+
+_OWN_OVERRIDES = (
+    select(_CUSTOMERS.c.price_overrides)
+    .where(_CUSTOMERS.c.environment_id == _ENV, _CUSTOMERS.c.id == bindparam("customer_id")).scalar_subquery()
+)
+_CUSTOMER_STATE = select(*KEY_COLUMNS, _OWN_OVERRIDES)
+
+
+def pricing_state(session: Reader, environment_id: int, customer_id: str) -> tuple[PricingKey, dict[str, Any]]:
+    """The rule book's key and the customer's own price overrides, in one statement."""
+    *key, own = session.execute(_CUSTOMER_STATE, {"environment_id": environment_id, "customer_id": customer_id}).one()
+    return tuple(key), dict(own or {})
 
 
 def pricing_key(session: Reader, environment_id: int) -> PricingKey:
