@@ -15,7 +15,7 @@ from segmentr.service import Services
 from segmentr.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notifications"))
-from notification_doubles import POLICY, Receiver  # noqa: E402
+from notification_doubles import POLICY, Receiver
 
 _load_commands()
 runner = CliRunner()
