@@ -148,3 +148,12 @@ def test_serve_runs_the_worker_delivers_signed_webhooks_and_streams_alerts(store
             assert [a["customer"] for a in streamed] == [CUSTOMER]
     finally:
         receiver.stop()
+
+
+def test_serve_runs_the_worker_unless_told_not_to(monkeypatch: Any) -> None:
+    from segmentr.api.server import RUN_WORKER_ENV, settings_from_environment
+
+    monkeypatch.delenv(RUN_WORKER_ENV, raising=False)
+    assert settings_from_environment().run_worker is True
+    monkeypatch.setenv(RUN_WORKER_ENV, "0")  # what `segmentr serve --no-worker` sets for its processes
+    assert settings_from_environment().run_worker is False
