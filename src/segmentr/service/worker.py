@@ -139,6 +139,9 @@ class Worker:
     def claim(self) -> list[Claim]:
         token = outbox.new_lease_token()
         now = self._clock()
+        # idle polls only read: SQLite's write lock (and PostgreSQL's row locks) are taken when there is work
+        if not self.store.run(lambda uow: outbox.any_due(session=uow.session, now=now)):
+            return []
 
         def work(uow: UnitOfWork) -> list[Claim]:
             return outbox.claim_due(session=uow.session, now=now, limit=self.settings.batch_size,
