@@ -127,7 +127,7 @@ def test_serve_runs_the_worker_delivers_signed_webhooks_and_streams_alerts(store
 
             def listen() -> None:
                 with httpx.stream("GET", f"{server.base_url}/v1/live/alerts/stream", headers=headers,
-                                  timeout=20) as response:
+                                  timeout=60) as response:
                     assert response.headers["content-type"].startswith("text/event-stream")
                     for line in response.iter_lines():
                         opened.set()
@@ -137,14 +137,23 @@ def test_serve_runs_the_worker_delivers_signed_webhooks_and_streams_alerts(store
 
             listener = threading.Thread(target=listen, daemon=True)
             listener.start()
-            assert opened.wait(10)
+            assert opened.wait(30)
             client.post(f"/v1/live/customers/{CUSTOMER}/usage", json={"entitlement": "api_requests", "value": 1})
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30  # a loaded machine: the worker polls, the stream reads each second
             while time.monotonic() < deadline and not (receiver.received and streamed):
                 time.sleep(0.05)
-            listener.join(5)
+            listener.join(10)
             assert receiver.failures == [] and len(receiver.received) == 1
             assert receiver.received[0].json["data"]["customer"]["id"] == CUSTOMER
             assert [a["customer"] for a in streamed] == [CUSTOMER]
     finally:
         receiver.stop()
+
+
+def test_serve_runs_the_worker_unless_told_not_to(monkeypatch: Any) -> None:
+    from segmentr.api.server import RUN_WORKER_ENV, settings_from_environment
+
+    monkeypatch.delenv(RUN_WORKER_ENV, raising=False)
+    assert settings_from_environment().run_worker is True
+    monkeypatch.setenv(RUN_WORKER_ENV, "0")  # what `segmentr serve --no-worker` sets for its processes
+    assert settings_from_environment().run_worker is False

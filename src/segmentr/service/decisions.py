@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import os
 import threading
 import weakref
@@ -45,6 +46,8 @@ from segmentr.policy import Policy
 from segmentr.store import Store, UnitOfWork, event_log, outbox
 from segmentr.store import notifications as notification_repo
 from segmentr.store import segments as segment_repo
+
+log = logging.getLogger("segmentr.notifications")
 
 __all__ = ["ENVIRONMENTS", "Decider", "Listening", "collector", "decider_for", "next_event_id", "synthetic_event"]
 
@@ -191,8 +194,21 @@ class Decider:
             outbox.add_deliveries(session=session, environment_id=environment_id, deliveries=outcome.deliveries)
             if self.wake is not None:
                 uow.after_commit(self.wake)
-        _record_problems(uow, outcome.problems)
+        self._record_after_commit(uow, outcome.problems)
         return outcome
+
+    def _record_problems_now(self, problems: list[Problem]) -> None:
+        try:
+            self._store.run(lambda uow: _record_problems(uow, problems), write=True)
+        except Exception:  # counting an error must never fail the change that met it (already committed)
+            log.exception("could not record %d notification problems", len(problems))
+
+    def _record_after_commit(self, uow: UnitOfWork, problems: list[Problem]) -> None:
+        """Failures are counted on their segment or notification in a transaction of their own once the change
+        has committed: inside it, every usage call meeting a broken segment would queue on that segment's row."""
+        if problems:
+            recorded = list(problems)
+            uow.after_commit(lambda: self._record_problems_now(recorded))
 
     # ------------------------------------------------------------------ segment edits and the sweep
 
@@ -273,8 +289,7 @@ class Decider:
                                          environment_id=environment_id, policy=policy, changes=changes,
                                          membership=False)
             outcome.problems.extend(problems)
-        else:
-            _record_problems(uow, problems)
+        self._record_after_commit(uow, problems)
         return (ids[-1] if len(ids) == RECONCILE_BATCH else None), outcome
 
     @staticmethod

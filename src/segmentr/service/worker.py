@@ -68,8 +68,10 @@ class WorkerSettings:
 
     @classmethod
     def from_env(cls) -> WorkerSettings:
-        """``SEGMENTR_SWEEP_INTERVAL_S``, ``SEGMENTR_EVENT_RETENTION_DAYS``, ``SEGMENTR_WORKER_CONCURRENCY``."""
+        """``SEGMENTR_SWEEP_INTERVAL_S``, ``SEGMENTR_EVENT_RETENTION_DAYS``, ``SEGMENTR_WORKER_CONCURRENCY``,
+        ``SEGMENTR_WORKER_LEASE_MS``."""
         return cls(
+            lease_ms=int(os.environ.get("SEGMENTR_WORKER_LEASE_MS", LEASE_MS)),
             sweep_interval_s=float(os.environ.get("SEGMENTR_SWEEP_INTERVAL_S", SWEEP_INTERVAL_S)),
             retention_days=float(os.environ.get("SEGMENTR_EVENT_RETENTION_DAYS", RETENTION_DAYS)),
             concurrency=int(os.environ.get("SEGMENTR_WORKER_CONCURRENCY", CONCURRENCY)),
@@ -137,6 +139,9 @@ class Worker:
     def claim(self) -> list[Claim]:
         token = outbox.new_lease_token()
         now = self._clock()
+        # idle polls only read: SQLite's write lock (and PostgreSQL's row locks) are taken when there is work
+        if not self.store.run(lambda uow: outbox.any_due(session=uow.session, now=now)):
+            return []
 
         def work(uow: UnitOfWork) -> list[Claim]:
             return outbox.claim_due(session=uow.session, now=now, limit=self.settings.batch_size,

@@ -1,7 +1,12 @@
-"""Dialect-aware inserts: ``INSERT … ON CONFLICT DO NOTHING`` and upserts, on SQLite and PostgreSQL alike."""
+"""Dialect-aware inserts: ``INSERT … ON CONFLICT DO NOTHING`` and upserts, on SQLite and PostgreSQL alike.
+
+The statements are built once per (dialect, table, columns) and kept: building an upsert (its ``excluded``
+columns) costs more than executing it, and these run on the usage call's path.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,16 +16,30 @@ from sqlalchemy.orm import Session
 
 __all__ = ["insert_ignoring", "upsert"]
 
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_LOCK = threading.Lock()
 
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
+
+def _insert(dialect: str, table: Table) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _statement(key: tuple[Any, ...], build: Any) -> Any:
+    found = _STATEMENTS.get(key)
+    if found is None:
+        with _LOCK:
+            found = _STATEMENTS.setdefault(key, build())
+    return found
 
 
 def insert_ignoring(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows``; a row whose key is already there is left as it is (idempotent writes)."""
-    if rows:
-        session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = _statement(("ignore", dialect, table.name),
+                           lambda: _insert(dialect, table).on_conflict_do_nothing())
+    session.connection().execute(statement, list(rows))
 
 
 def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, keys: Sequence[str],
@@ -28,8 +47,12 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, ke
     """Insert ``rows``, or set the ``update`` columns of the row with the same ``keys``."""
     if not rows:
         return
-    statement = _insert(session, table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={column: statement.excluded[column] for column in update}
-    )
-    session.execute(statement, list(rows))
+    dialect = session.get_bind().dialect.name
+
+    def build() -> Any:
+        statement = _insert(dialect, table)
+        return statement.on_conflict_do_update(
+            index_elements=list(keys), set_={column: statement.excluded[column] for column in update})
+
+    statement = _statement(("upsert", dialect, table.name, tuple(keys), tuple(update)), build)
+    session.connection().execute(statement, list(rows))

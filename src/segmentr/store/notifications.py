@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from segmentr.notifications import ArmState, Notification, RearmKey, SegmentRef, rearmed
@@ -84,9 +84,12 @@ def _columns(notification: Notification) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- the epoch
 
+_EPOCH_OF = select(_EPOCH.epoch).where(_EPOCH.workspace_id == bindparam("workspace_id"))
+
+
 def epoch(*, session: Session, workspace_id: str) -> int:
     """The workspace's notification epoch (0 before any change)."""
-    found = session.execute(select(_EPOCH.epoch).where(_EPOCH.workspace_id == workspace_id)).scalar()
+    found = session.connection().execute(_EPOCH_OF, {"workspace_id": workspace_id}).scalar()
     return int(found or 0)
 
 
@@ -222,6 +225,14 @@ def workspace_ids(*, session: Session) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- re-arm state
 
+_A = ArmStateRow.__table__.c
+_ARM_STATES_OF = select(_A.notification_id, _A.entitlement, _A.fired, _A.since, _A.seen).where(
+    _A.environment_id == bindparam("environment_id"), _A.customer_id == bindparam("customer_id"))
+_M = MembershipRow.__table__.c
+_MEMBERSHIP_OF = select(_M.segment_id, _M.since).where(
+    _M.environment_id == bindparam("environment_id"), _M.customer_id == bindparam("customer_id"))
+
+
 class StoredArmStates:
     """``ArmStates`` for one environment: a customer's states are read once (one SELECT) on first use, and
     what changed is written by ``flush`` (one upsert), all in the caller's transaction."""
@@ -237,11 +248,8 @@ class StoredArmStates:
         if customer_id in self._loaded:
             return
         self._loaded.add(customer_id)
-        a = ArmStateRow.__table__.c
-        rows = self._session.execute(
-            select(a.notification_id, a.entitlement, a.fired, a.since, a.seen)
-            .where(a.environment_id == self._environment_id, a.customer_id == customer_id)
-        )
+        rows = self._session.connection().execute(
+            _ARM_STATES_OF, {"environment_id": self._environment_id, "customer_id": customer_id})
         for row in rows:
             key = RearmKey(row.notification_id, customer_id, row.entitlement)
             self._states.setdefault(key, ArmState(bool(row.fired), int(row.since), tuple(row.seen or ())))
@@ -293,11 +301,8 @@ class StoredMemberships:
         self._environment_id = environment_id
 
     def of(self, environment: str, customer_id: str) -> Mapping[str, int]:
-        m = MembershipRow.__table__.c
-        rows = self._session.execute(
-            select(m.segment_id, m.since).where(m.environment_id == self._environment_id,
-                                                m.customer_id == customer_id)
-        )
+        rows = self._session.connection().execute(
+            _MEMBERSHIP_OF, {"environment_id": self._environment_id, "customer_id": customer_id})
         return {row.segment_id: int(row.since) for row in rows}
 
     def of_segment(self, segment_id: str, customer_ids: Sequence[str]) -> dict[str, int]:

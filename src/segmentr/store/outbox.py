@@ -27,6 +27,7 @@ __all__ = [
     "DeliveryAttemptRecord",
     "DeliveryRecord",
     "add_deliveries",
+    "any_due",
     "claim_due",
     "count_by_state",
     "get_delivery",
@@ -86,6 +87,14 @@ def add_deliveries(*, session: Session, environment_id: int, deliveries: Iterabl
 
 def new_lease_token() -> str:
     return "lease_" + os.urandom(9).hex()
+
+
+_ANY_DUE = select(_D.id).where(_D.state == "pending", _D.next_attempt_at <= bindparam("now")).limit(1)
+
+
+def any_due(*, session: Session, now: int) -> bool:
+    """Whether a delivery is due (a read: an idle worker checks this before taking any lock)."""
+    return session.connection().execute(_ANY_DUE, {"now": now}).first() is not None
 
 
 def claim_due(*, session: Session, now: int, limit: int, lease_ms: int, token: str) -> list[Claim]:
