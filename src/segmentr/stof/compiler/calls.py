@@ -54,6 +54,8 @@ class CallsMixin(GeneratorCore):
             return self.library_call(library, e)
         receiver = e.receiver
         assert receiver is not None
+        if self.is_host_method(e):
+            self.host_calls = True
         args = "[" + ", ".join(self.expr(a) for a in e.args) + "]"
         safe = ", True" if e.null_safe else ""
         site = None if self.mutates else self.method_site(e)

@@ -59,6 +59,7 @@ class GeneratorCore:
         self.loop_depth = 0
         self.uses_budget = False
         self.clears_budget = False
+        self.host_calls = False  # a call that may reach a host object's method
         self.trace_nodes: list[n.Expr] = []
         self._tmp = itertools.count()
         self._token = itertools.count(1)

@@ -61,6 +61,12 @@ class EntryMixin(GeneratorCore):
     def returning(self, text: str, which: int) -> str:
         return _RETURN_PLACEHOLDER.sub(lambda m: self._returns[int(m.group(1))][which], text)
 
+    @property
+    def speculates(self) -> bool:
+        """Whether the module gets ``_matches_fast`` (see ``speculative_entry``): a body with a loop budget that
+        changes no value and calls no host method (whatever it does is invisible once discarded)."""
+        return self.uses_budget and not self.mutates and not self.host_calls and "_ACTIVE" in self.runtime
+
     def matches_entry(self) -> str:
         """``_matches_customer(customer, policy=None, data=<metadata>) -> bool``: the body again, inlined,
         answering with its truthiness — one Python call per customer on the membership hot path — and
@@ -68,16 +74,16 @@ class EntryMixin(GeneratorCore):
         and the budget comes from ``_new_budget``, names the ``Condition`` fills in."""
         body_text = self.returning("\n".join(self.lines), 1)
         uses = set(_IDENTIFIER.findall(body_text))
-        lines = ["def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT):"]
-        if "v_data" in uses:
-            lines += [
-                "    if v_data is _ABSENT:",
-                "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
-            ]
+        data = [
+            "    if v_data is _ABSENT:",
+            "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
+        ] if "v_data" in uses else []
+        # `_started`: the start of an evaluation the speculative entry began (its deadline counts from there)
+        lines = ["def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT, *, _started=None):", *data]
         if self.restores_budget:
             lines.append("    _outer = _ACTIVE.budget")
         if self.uses_budget:
-            lines.append("    _budget, _tick = _new_budget()")
+            lines.append("    _budget, _tick = _new_budget(_started)")
         elif self.clears_budget:
             lines.append("    _ACTIVE.budget = _LAZY")
         lines.append("    try:")
@@ -89,11 +95,41 @@ class EntryMixin(GeneratorCore):
             "        raise _internal(_error) from _error",
             *(["    finally:", "        _ACTIVE.budget = _outer"] if self.restores_budget else []),
             "def _matches(bindings):",
-            "    return _matches_customer(",
+            "    return _matches_first(",
             "        bindings.get('customer'), bindings.get('policy'), bindings.get('data', _ABSENT)",
             "    )",
         ]
+        if self.speculates:
+            lines += self.speculative_entry(data)
         return "\n".join(lines) + "\n"
+
+    def speculative_entry(self, data: list[str]) -> list[str]:
+        """``_matches_fast``: the body once more, run in a namespace where every runtime function that could
+        charge the budget, read the thread's active budget or call a host is a stub raising ``_Bail``, and so
+        is ``_budget.refill``: it needs no Budget object and never touches the thread-local one. Whatever it
+        reaches beyond the inline fast paths (or the end of its first countdown chunk) abandons the attempt,
+        and ``_bailed`` runs the evaluation again from the start in ``_matches_customer``, with the same start
+        time — the body changes nothing and calls no host, so the attempt left no trace, and every step and
+        charge happen there exactly as without it."""
+        lines = [
+            "def _matches_fast(v_customer, v_policy=None, v_data=_ABSENT):",
+            "    if _SLOW_ONLY:",
+            "        return _matches_customer(v_customer, v_policy, v_data)",
+            "    _started = _clock()",
+            *data,
+            "    _tick = _FIRST_CHUNK",
+            "    try:",
+        ]
+        lines.extend("    " + self.returning(line, 1) for line in self.lines)
+        lines += [
+            "    except _Bail:",
+            "        return _bailed(v_customer, v_policy, v_data, _started)",
+            "    except StofRuntimeError as _error:",
+            "        raise _located(_error) from None",
+            "    except Exception as _error:",
+            "        raise _internal(_error) from _error",
+        ]
+        return lines
 
     def positions(self, source: str) -> list[tuple[int, int]]:
         """For each generated line (index = line number), the Stof position of the last mark above it."""

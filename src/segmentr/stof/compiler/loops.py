@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import nodes as n
+from ..sandbox import CHARGE_FROM
 from .core import GeneratorCore, _Loop
 from .runtime import IMPLICIT_LOOP_NAMES
 from .tree import _children, _walk
@@ -107,47 +108,93 @@ class LoopsMixin(GeneratorCore):
 
     def stmt_ForIn(self, stmt: n.ForIn) -> None:
         iterable, length, index = self.temp(), self.temp(), self.temp()
-        self.tick(stmt.iterable)
-        self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
-        self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
-        # a list or tuple nothing in the body can change: item i is plainly `iterable[i]` (what iter_at gives)
-        sequence = None if self.mutates else self.temp()
-        if sequence is not None:
-            self.writeline(f"{sequence} = type({iterable}) is list or type({iterable}) is tuple")
         used = {
             x.names[0]
             for x in _walk(stmt.body)
             if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
         } | {x.target[0] for x in _walk(stmt.body) if isinstance(x, n.Assign)}
+        self.tick(stmt.iterable, at=stmt)
+        if self.mutates:
+            self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
+            self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
+            self._for_in_indexed(stmt, iterable, length, index, used)
+            return
+        # nothing in the body can change the iterable: a list or tuple is iterated directly (item i is what
+        # iter_at gives), and so are the (name, value) pairs of `x.fields()` on an object too small to be charged
+        # for (the same tuples the Obj library's list holds); anything else is read item by item with iter_at
+        fields = self.counts_fields(stmt.iterable) and "iterable" not in used
+        code = self.fields_items(stmt.iterable) if fields else self.expr(stmt.iterable)
+        self.writeline(f"{iterable} = {code}", stmt)
+        direct = self.temp()
+        test = f"type({iterable}) is list or type({iterable}) is tuple"
+        self.writeline(f"{direct} = {test}" + (f" or type({iterable}) is _DICT_ITEMS" if fields else ""))
+        self.writeline(f"{length} = len({iterable}) if {direct} else ({self.mark(stmt)}iter_len({iterable}))")
+        item = self.temp()
+
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            # the generic path iterates the indexes: the item is fetched after the iteration's step, as before
+            source = f"({iterable} if {direct} else range({length}))"
+            if used & {"index", "first", "last"}:
+                self.writeline(f"for {index}, {item} in enumerate{source}:", stmt)
+            else:
+                self.writeline(f"for {item} in {source}:", stmt)
+            self.indent()
+            self.tick(extra=1)
+            self.push_scope()
+            self.implicit_names(used, index, length, iterable)
+            value = f"({item} if {direct} else ({self.mark(stmt)}iter_at({iterable}, {item})))"
+            self.loop_item(stmt, value)
+            self.loop_body(ctx, stmt.body, outer_continue)
+            self.pop_scope()
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit)
+
+    def _for_in_indexed(self, stmt: n.ForIn, iterable: str, length: str, index: str, used: set[str]) -> None:
+        """A body that may mutate: item i is read with iter_at at each iteration."""
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             self.writeline(f"for {index} in range({length}):", stmt)
             self.indent()
             self.tick(extra=1)
             self.push_scope()
-            implicit = {
-                "index": index,
-                "first": f"{index} == 0",
-                "last": f"{index} == {length} - 1 and {index} > 0",  # set after each iteration: never on the 1st
-                "length": length,
-                "iterable": iterable,
-            }
-            for name, code in implicit.items():
-                if name in used:
-                    var = self.declare(name)
-                    self.writeline(f"{var.pyname} = {code}")
-            item = f"({self.mark(stmt)}iter_at({iterable}, {index}))"
-            if sequence is not None:
-                item = f"({iterable}[{index}] if {sequence} else {item})"
-            if stmt.type is not None:
-                item = self.cast_code(item, stmt.type, stmt)
-            var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
-            self.writeline(f"{var.pyname} = {item}")
+            self.implicit_names(used, index, length, iterable)
+            self.loop_item(stmt, f"({self.mark(stmt)}iter_at({iterable}, {index}))")
             self.loop_body(ctx, stmt.body, outer_continue)
             self.pop_scope()
             self.outdent()
 
         self.loop(stmt.label, stmt.body, emit)
+
+    def implicit_names(self, used: set[str], index: str, length: str, iterable: str) -> None:
+        implicit = {
+            "index": index,
+            "first": f"{index} == 0",
+            "last": f"{index} == {length} - 1 and {index} > 0",  # set after each iteration: never on the 1st
+            "length": length,
+            "iterable": iterable,
+        }
+        for name, code in implicit.items():
+            if name in used:
+                var = self.declare(name)
+                self.writeline(f"{var.pyname} = {code}")
+
+    def loop_item(self, stmt: n.ForIn, item: str) -> None:
+        if stmt.type is not None:
+            item = self.cast_code(item, stmt.type, stmt)
+        var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
+        self.writeline(f"{var.pyname} = {item}")
+
+    def fields_items(self, e: n.Expr) -> str:
+        """``x.fields()`` as the pairs of ``x`` itself when it is an object of fewer than CHARGE_FROM fields
+        (the Obj library's ``fields`` charges nothing then, and builds a list of these same pairs)."""
+        assert isinstance(e, n.Call) and e.receiver is not None
+        site = self.method_site(e)
+        t = self.temp()
+        return (
+            f"({t}.items() if type({t} := {self.expr(e.receiver)}) is dict and len({t}) < {CHARGE_FROM}"
+            f" else ({self.mark(e)}{site}({t})))"
+        )
 
     def _jump(self, stmt: n.Break | n.Continue, keyword: str) -> None:
         if not self.loops:
