@@ -279,3 +279,70 @@ def test_charges_inside_a_speculating_loop_reach_the_budget() -> None:
     with pytest.raises(StofBudgetExceeded):
         condition.matches_customer(customer)
     assert condition.matches_customer({"meters": METERS, "big": ["x"]}) is True
+
+
+# ---------------------------------------------------------------- pairs, shared reads, steps counted up front
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "let s = ''; for (const f in customer.meters.fields()) { s = s + f[0]; } s",
+        "let s = 0; for (const f in customer.meters.fields()) { s = s + (f[1].value ?? 0); } s",
+        "let s = 0; for (const f in customer.meters.fields()) { if (f[2] == null) s += 1; } s",  # no item 2
+        "let s = 0; for (let f in customer.meters.fields()) { f = [5, 6]; s = s + f[1]; } s",  # reassigned
+        "let s = 0; for (const f in customer.meters.fields()) { for (const g in f[1].fields()) { s += 1; } } s",
+        "let s = 0; for (const f in map((1, 2), (3, 4)).fields()) { s = s + f[1]; } s",  # not an object
+        "let s = 0; for (const f in customer.word.fields()) { s += 1; } s",
+    ],
+)
+def test_pairs_of_fields(source: str) -> None:
+    assert_tiers_agree(source)
+    assert_tiers_agree(source, {**CUSTOMER, "meters": CUSTOMER["many"]})
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "customer.m.v != null && customer.m.v > 3",
+        "customer.m != null && customer.m.v != null && customer.m.v.w == 1",
+        "(customer.flag || customer.m.v > 3) && customer.m.v != null",  # the first read may not happen
+        "customer.m.v > 3 || customer.m.v == null || customer.m.v.w",
+        "(customer.m.v ?? 0) > 1 && (customer.m.v > 2 || customer.m.v == 'x')",
+        "customer.m.v > 1 && (customer.flag ? customer.m.v : 0) > 1",
+        "!(customer.m.v == null) && -customer.m.v < 0 && typeof customer.m.v == 'int'",
+    ],
+)
+@pytest.mark.parametrize("m", [None, {"v": 5}, {"v": None}, {"v": {"w": 1}}, {"v": "x"}, {"v": 2.5}, 7])
+@pytest.mark.parametrize("flag", [True, False])
+def test_shared_reads_in_chains(condition: str, m: Any, flag: bool) -> None:
+    customer = {"m": m, "flag": flag, "meters": METERS}
+    assert_tiers_agree(condition, customer)
+    # inside a loop too (the speculative entry's code)
+    assert_tiers_agree(f"for (const f in customer.meters.fields()) {{ if ({condition}) return f[0]; }} false", customer)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # nested for-in loops, each counted when it starts
+        "let n = 0; for (const a in customer.items) { for (const b in customer.items) { n += 1; } } n",
+        # a while loop inside: counted step by step
+        "let n = 0; for (const a in customer.items) { let i = 0; while (i < 3) { i += 1; n += 1; } } n",
+        # leaving early: what is left of the loop's steps is never taken
+        "let n = 0; for (const a in customer.items) { if (a > 3) break; n += 1; } for (const b in 300) { n += 1; } n",
+        "let n = 0; for (const a in customer.items) { if (a % 2 == 0) continue; n += a; } n",
+        "let n = 0; try { for (const a in customer.items) { if (a == 5) throw('x'); n += 1; } } catch { n += 100; } "
+        "for (const b in 400) { n += 1; } n",
+        "let n = 0; ^outer for (const a in customer.items) { for (const b in customer.items) { if (b > a) "
+        "continue ^outer; n += 1; } } n",
+    ],
+)
+@pytest.mark.parametrize("length", [0, 3, 20, 40])
+@pytest.mark.parametrize("steps", [50, 400, 1024, 5000])
+def test_steps_counted_up_front_never_change_the_outcome(source: str, length: int, steps: int) -> None:
+    customer = {"items": list(range(length))}
+    first = outcomes(closures(source, max_steps=steps), customer)
+    condition = generated(source, max_steps=steps)
+    assert speculates(condition)
+    assert outcomes(condition, customer) == first

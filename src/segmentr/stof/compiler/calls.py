@@ -83,10 +83,14 @@ class CallsMixin(GeneratorCore):
             if index is not None:
                 # `x[k]` on a list or tuple holding item k is that item (List.at / Tup.at)
                 t = self.temp()
-                return (
+                code = (
                     f"({t}[{index}] if (type({t} := {self.expr(receiver)}) is tuple or type({t}) is list)"
                     f" and len({t}) > {index} else ({self.mark(e)}{site}({t}, {index})))"
                 )
+                var = self.lookup(receiver.names[0]) if isinstance(receiver, n.Path) else None
+                if var is not None and var.pairs is not None and len(receiver.names) == 1 and index < 2:  # type: ignore[union-attr]
+                    code = f"({var.pyname}[{index}] if {var.pairs} else {code})"
+                return code
             return f"({self.mark(e)}{site}({self.expr(receiver)}{arg_codes}))"
         if not self.mutates and "call_method" in self.runtime and self.is_host_method(e):
             host = self.constant_object(host_site(e.name, len(e.args), e.null_safe, self.runtime["call_method"]))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from .. import nodes as n
 from ..sandbox import CHARGE_FROM
-from .core import GeneratorCore, _Loop
+from .core import _LOOP_HEADER, GeneratorCore, _Loop, _Var
 from .runtime import IMPLICIT_LOOP_NAMES
 from .tree import _children, _walk
 
@@ -39,10 +39,13 @@ class LoopsMixin(GeneratorCore):
         visit(body, 0)
         return outer_break, outer_continue, own_continue
 
-    def loop(self, label: str | None, body: n.Stmt, emit: Callable[[_Loop, bool], None]) -> None:
-        """Open a loop: labelled jumps from inner loops arrive as ``_LoopJump`` exceptions."""
+    def loop(
+        self, label: str | None, body: n.Stmt, emit: Callable[[_Loop, bool], None], length: str | None = None
+    ) -> None:
+        """Open a loop: labelled jumps from inner loops arrive as ``_LoopJump`` exceptions. ``length``: the
+        local holding a for-in's iteration count."""
         outer_break, outer_continue, own_continue = self._jump_targets(body, label)
-        ctx = _Loop(label, next(self._token), own_continue)
+        ctx = _Loop(label, next(self._token), own_continue, length)
         self.loops.append(ctx)
         self.loop_depth += 1
         if outer_break:
@@ -55,6 +58,8 @@ class LoopsMixin(GeneratorCore):
             self.writeline(f"    if _jump.token != {ctx.token}: raise")
         self.loop_depth -= 1
         self.loops.pop()
+        if ctx.length is not None:
+            self.loop_steps[ctx.token] = (ctx.length, ctx.steps)
 
     def loop_body(self, ctx: _Loop, body: n.Stmt, outer_continue: bool) -> None:
         if outer_continue:
@@ -71,7 +76,7 @@ class LoopsMixin(GeneratorCore):
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             self.writeline(f"while {self.condition(stmt.cond)}:", stmt)
             self.indent()
-            self.tick(stmt.cond, extra=1)
+            self.tick(stmt.cond, extra=1, at=stmt)  # the loop's step: at the loop, as in the closure tier
             self.loop_body(ctx, stmt.body, outer_continue)
             self.outdent()
 
@@ -89,7 +94,7 @@ class LoopsMixin(GeneratorCore):
                 self.writeline(f"{started} = False")
             self.writeline("while True:", stmt)
             self.indent()
-            self.tick(stmt.cond, extra=1)
+            self.tick(stmt.cond, extra=1, at=stmt)  # the loop's step: at the loop, as in the closure tier
             if step_runs_first and stmt.step is not None:
                 self.writeline(f"if {started}:")
                 self.indent()
@@ -130,25 +135,30 @@ class LoopsMixin(GeneratorCore):
         self.writeline(f"{direct} = {test}" + (f" or type({iterable}) is _DICT_ITEMS" if fields else ""))
         self.writeline(f"{length} = len({iterable}) if {direct} else ({self.mark(stmt)}iter_len({iterable}))")
         item = self.temp()
+        # the item is one of the object's own (name, value) pairs: `item[0]`, `item[1]` index it plainly
+        pairs = self.temp() if fields and stmt.type is None and stmt.name not in used else None
+        if pairs is not None:
+            self.writeline(f"{pairs} = type({iterable}) is _DICT_ITEMS")
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             # the generic path iterates the indexes: the item is fetched after the iteration's step, as before
             source = f"({iterable} if {direct} else range({length}))"
+            header = f"{_LOOP_HEADER}{ctx.token}"
             if used & {"index", "first", "last"}:
-                self.writeline(f"for {index}, {item} in enumerate{source}:", stmt)
+                self.writeline(f"for {index}, {item} in enumerate{source}:{header}", stmt)
             else:
-                self.writeline(f"for {item} in {source}:", stmt)
+                self.writeline(f"for {item} in {source}:{header}", stmt)
             self.indent()
-            self.tick(extra=1)
+            self.tick(extra=1, at=stmt)
             self.push_scope()
             self.implicit_names(used, index, length, iterable)
             value = f"({item} if {direct} else ({self.mark(stmt)}iter_at({iterable}, {item})))"
-            self.loop_item(stmt, value)
+            self.loop_item(stmt, value).pairs = pairs
             self.loop_body(ctx, stmt.body, outer_continue)
             self.pop_scope()
             self.outdent()
 
-        self.loop(stmt.label, stmt.body, emit)
+        self.loop(stmt.label, stmt.body, emit, length)
 
     def _for_in_indexed(self, stmt: n.ForIn, iterable: str, length: str, index: str, used: set[str]) -> None:
         """A body that may mutate: item i is read with iter_at at each iteration."""
@@ -156,7 +166,7 @@ class LoopsMixin(GeneratorCore):
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             self.writeline(f"for {index} in range({length}):", stmt)
             self.indent()
-            self.tick(extra=1)
+            self.tick(extra=1, at=stmt)
             self.push_scope()
             self.implicit_names(used, index, length, iterable)
             self.loop_item(stmt, f"({self.mark(stmt)}iter_at({iterable}, {index}))")
@@ -179,11 +189,12 @@ class LoopsMixin(GeneratorCore):
                 var = self.declare(name)
                 self.writeline(f"{var.pyname} = {code}")
 
-    def loop_item(self, stmt: n.ForIn, item: str) -> None:
+    def loop_item(self, stmt: n.ForIn, item: str) -> _Var:
         if stmt.type is not None:
             item = self.cast_code(item, stmt.type, stmt)
         var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
         self.writeline(f"{var.pyname} = {item}")
+        return var
 
     def fields_items(self, e: n.Expr) -> str:
         """``x.fields()`` as the pairs of ``x`` itself when it is an object of fewer than CHARGE_FROM fields

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import nodes as n
-from .core import GeneratorCore
+from .core import _IN_LOOP, GeneratorCore
 from .runtime import ASSIGN_FUNCS
 from .tree import _children
 
@@ -51,7 +51,12 @@ class StatementsMixin(GeneratorCore):
         if steps <= 0:
             return
         self.uses_budget = True
-        self.writeline(f"_tick -= {steps}", at)
+        loop = self.loops[-1] if self.loops else None
+        if loop is not None and loop.length is not None:  # counted up front by the speculative entry
+            loop.steps += steps
+            self.writeline(f"_tick -= {steps}{_IN_LOOP}{loop.token}", at)
+        else:
+            self.writeline(f"_tick -= {steps}", at)
         self.writeline("if _tick <= 0: _tick = _budget.refill(_tick)")
 
     def statement(self, stmt: n.Stmt) -> None:
