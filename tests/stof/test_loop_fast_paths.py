@@ -141,6 +141,7 @@ def test_meter_loop_speculates_and_agrees() -> None:
     condition = generated(METER_LOOP)
     assert speculates(condition)
     assert condition.matches_customer is condition._compiled.speculative  # type: ignore[union-attr]
+    assert condition.matches is condition._compiled.speculative_bindings  # type: ignore[union-attr]
     hot = {**CUSTOMER, "meters": {**METERS, "chat": {"value": 2_000_000_000}}}
     for customer in (CUSTOMER, hot, {"meters": {}}, {"meters": None}, {"meters": [1, 2]}, {}):
         assert_tiers_agree(METER_LOOP, customer)
@@ -189,7 +190,8 @@ def test_a_condition_that_keeps_bailing_stops_speculating() -> None:
     for _ in range(SPECULATION_BAILS):
         assert condition.matches_customer(big) is False
     assert condition.matches_customer is not fast
-    assert fast.__globals__["_SLOW_ONLY"] is True
+    assert condition.matches is condition._compiled.matches  # type: ignore[union-attr]
+    assert fast.__code__.co_name == "_handed_on"
     assert fast(big) is False  # a caller holding the old entry is handed on to the full one
     assert condition.matches({"customer": big}) is False
 

@@ -15,6 +15,7 @@ from typing import Any
 from . import nodes as n
 from .closures import ClosureProgram, build_closures
 from .compiler import ABSENT_BINDING, PARAMETERS, Compiled, compile_body
+from .compiler.build import stop_speculating
 from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
 from .host import BindingSet
@@ -158,8 +159,11 @@ class Condition:
         self._uses_budget = compiled.uses_budget or getattr(self, "_uses_budget", False)
         self._function = compiled.function
         entry = self._bind_entry(compiled)
-        self.matches = entry or self._matches
-        self.matches_customer = (entry and (compiled.speculative or compiled.matches_customer)) or self._matches_customer
+        if entry is not None and compiled.speculative is not None:
+            self.matches, self.matches_customer = compiled.speculative_bindings, compiled.speculative
+        else:
+            self.matches = entry or self._matches
+            self.matches_customer = (entry and compiled.matches_customer) or self._matches_customer
 
     def optimize(self) -> Condition:
         """Compile the generated code now, if not yet done (membership streaming calls this before a run).
@@ -210,10 +214,11 @@ class Condition:
             nonlocal bails
             bails += 1
             if bails >= SPECULATION_BAILS:
-                fast_namespace["_SLOW_ONLY"] = True
-                compiled.matches.__globals__["_matches_first"] = full  # type: ignore[union-attr]
+                stop_speculating(compiled)
                 if self.matches_customer is compiled.speculative:
                     self.matches_customer = full
+                if self.matches is compiled.speculative_bindings:
+                    self.matches = compiled.matches  # type: ignore[assignment]
             return full(customer, policy, data, _started=started)
 
         return bailed

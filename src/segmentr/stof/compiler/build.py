@@ -36,6 +36,7 @@ class Compiled:
     # `_matches_fast` (the speculative entry, `CodeGenerator.speculative_entry`) and its namespace, whose
     # `_bailed`, `_FIRST_CHUNK` (and `_located`, `_internal`) the caller sets; None when the body has none
     speculative: Callable[..., bool] | None
+    speculative_bindings: Callable[[Mapping[str, Any]], bool] | None  # ... and its `matches(bindings)` form
     python_source: str
     positions: list[tuple[int, int]]  # generated line number (1-based) -> Stof (line, column)
     uses_budget: bool
@@ -78,11 +79,27 @@ def speculative_namespace(namespace: dict[str, Any]) -> dict[str, Any]:
         _Bail=_Bail,
         _budget=_BailingBudget(),
         _clock=perf_counter,
-        _SLOW_ONLY=False,
         _FIRST_CHUNK=CHECK_EVERY,
         _matches_customer=namespace["_matches_customer"],
+        _matches=namespace["_matches"],
     )
     return stubbed
+
+
+def _handed_on(v_customer: Any, v_policy: Any = None, v_data: Any = ABSENT_BINDING) -> bool:
+    return _matches_customer(v_customer, v_policy, v_data)  # type: ignore[name-defined]  # noqa: F821
+
+
+def _handed_on_bindings(bindings: Mapping[str, Any]) -> bool:
+    return _matches(bindings)  # type: ignore[name-defined]  # noqa: F821
+
+
+def stop_speculating(compiled: Compiled) -> None:
+    """From now on the speculative entries (function objects callers may hold) hand every call to the full
+    ones: their code becomes ``_handed_on``'s, reading ``_matches_customer`` / ``_matches`` from their globals."""
+    assert compiled.speculative is not None and compiled.speculative_bindings is not None
+    compiled.speculative.__code__ = _handed_on.__code__
+    compiled.speculative_bindings.__code__ = _handed_on_bindings.__code__
 
 
 def _kept(name: str, value: Any) -> bool:
@@ -158,17 +175,19 @@ def compile_body(
             ]
         ) from exc
     exec(code, namespace)  # the namespace holds only runtime names; no builtins
-    speculative = namespace.get("_matches_fast")
-    if speculative is not None:
-        speculative = types.FunctionType(
-            speculative.__code__, speculative_namespace(namespace), "_matches_fast", speculative.__defaults__
+    speculative = speculative_bindings = None
+    if "_matches_fast" in namespace:
+        stubbed = speculative_namespace(namespace)
+        speculative, speculative_bindings = (
+            types.FunctionType(namespace[name].__code__, stubbed, name, namespace[name].__defaults__)
+            for name in ("_matches_fast", "_matches_fast_bindings")
         )
-    namespace["_matches_first"] = speculative or namespace.get("_matches_customer")
     return Compiled(
         function=namespace[FUNCTION_NAME],
         matches=namespace.get("_matches"),
         matches_customer=namespace.get("_matches_customer"),
         speculative=speculative,
+        speculative_bindings=speculative_bindings,
         python_source=source,
         positions=generator.positions(source),
         uses_budget=generator.uses_budget,

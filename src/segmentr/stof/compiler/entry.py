@@ -95,7 +95,7 @@ class EntryMixin(GeneratorCore):
             "        raise _internal(_error) from _error",
             *(["    finally:", "        _ACTIVE.budget = _outer"] if self.restores_budget else []),
             "def _matches(bindings):",
-            "    return _matches_first(",
+            "    return _matches_customer(",
             "        bindings.get('customer'), bindings.get('policy'), bindings.get('data', _ABSENT)",
             "    )",
         ]
@@ -111,23 +111,43 @@ class EntryMixin(GeneratorCore):
         and ``_bailed`` runs the evaluation again from the start in ``_matches_customer``, with the same start
         time — the body changes nothing and calls no host, so the attempt left no trace, and every step and
         charge happen there exactly as without it."""
-        lines = [
-            "def _matches_fast(v_customer, v_policy=None, v_data=_ABSENT):",
-            "    if _SLOW_ONLY:",
-            "        return _matches_customer(v_customer, v_policy, v_data)",
-            "    _started = _clock()",
-            *data,
-            "    _tick = _FIRST_CHUNK",
-            "    try:",
-        ]
-        lines.extend("    " + self.returning(line, 1) for line in self.speculative_lines())
-        lines += [
-            "    except _Bail:",
-            "        return _bailed(v_customer, v_policy, v_data, _started)",
+        body = ["    " + self.returning(line, 1) for line in self.speculative_lines()]
+        uses = set(_IDENTIFIER.findall("\n".join(body)))
+        ending = [
             "    except StofRuntimeError as _error:",
             "        raise _located(_error) from None",
             "    except Exception as _error:",
             "        raise _internal(_error) from _error",
+        ]
+        lines = [
+            "def _matches_fast(v_customer, v_policy=None, v_data=_ABSENT):",
+            "    _started = _clock()",
+            *data,
+            "    _tick = _FIRST_CHUNK",
+            "    try:",
+            *body,
+            "    except _Bail:",
+            "        return _bailed(v_customer, v_policy, v_data, _started)",
+            *ending,
+        ]
+        # the bindings form, reading only the bindings the body uses (the rest when it gives up)
+        reads = {
+            "v_customer": "bindings.get('customer')",
+            "v_policy": "bindings.get('policy')",
+            "v_data": "bindings.get('data', _ABSENT)",
+        }
+        lines += [
+            "def _matches_fast_bindings(bindings):",
+            "    _started = _clock()",
+            *(f"    {name} = {code}" for name, code in reads.items() if name in uses or (name == "v_data" and data)),
+            *(["    v_customer = bindings.get('customer')"] if data and "v_customer" not in uses else []),
+            *data,
+            "    _tick = _FIRST_CHUNK",
+            "    try:",
+            *body,
+            "    except _Bail:",
+            f"        return _bailed({', '.join(reads.values())}, _started)",
+            *ending,
         ]
         return lines
 

@@ -132,13 +132,16 @@ class LoopsMixin(GeneratorCore):
         self.writeline(f"{iterable} = {code}", stmt)
         direct = self.temp()
         test = f"type({iterable}) is list or type({iterable}) is tuple"
-        self.writeline(f"{direct} = {test}" + (f" or type({iterable}) is _DICT_ITEMS" if fields else ""))
+        pairs = None
+        if fields:  # the object's own pairs: then `item[0]`, `item[1]` index the item plainly
+            pairs = self.temp()
+            self.writeline(f"{pairs} = type({iterable}) is _DICT_ITEMS")
+            test = f"{pairs} or {test}"
+            if stmt.type is not None or stmt.name in used:
+                pairs = None
+        self.writeline(f"{direct} = {test}")
         self.writeline(f"{length} = len({iterable}) if {direct} else ({self.mark(stmt)}iter_len({iterable}))")
         item = self.temp()
-        # the item is one of the object's own (name, value) pairs: `item[0]`, `item[1]` index it plainly
-        pairs = self.temp() if fields and stmt.type is None and stmt.name not in used else None
-        if pairs is not None:
-            self.writeline(f"{pairs} = type({iterable}) is _DICT_ITEMS")
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             # the generic path iterates the indexes: the item is fetched after the iteration's step, as before

@@ -47,33 +47,40 @@ class OperatorsMixin(GeneratorCore):
         left = self.expr(e.left)
         right_value = self.fold(e.right)
         t = self.temp()
+        # a local (a variable, a kept read) is read as often as needed; anything else once, into `t`
+        bound = f"{t} := {left}"
+        if left.isidentifier():
+            t = bound = left
         if right_value is None and e.op in ("==", "!="):
             # ops.eq: null equals only null (void is a different kind)
             return f"({left} {'is' if e.op == '==' else 'is not'} None)"
         if type(right_value) is str:
             rc = self.constant(right_value)
-            return f"({t} {py} {rc} if type({t} := {left}) is str else ({self.mark(e)}{fn}({t}, {rc})))"
+            return f"({t} {py} {rc} if type({bound}) is str else ({self.mark(e)}{fn}({t}, {rc})))"
         if type(right_value) is int and abs(right_value) < EXACT_INT_LITERAL:
             rc = self.constant(right_value)
             return (
-                f"({t} {py} {rc} if type({t} := {left}) is int or type({t}) is float"
+                f"({t} {py} {rc} if type({bound}) is int or type({t}) is float"
                 f" else ({self.mark(e)}{fn}({t}, {rc})))"
             )
         if type(right_value) is float:
             rc = self.constant(right_value)
-            return f"({t} {py} {rc} if type({t} := {left}) is float else ({self.mark(e)}{fn}({t}, {rc})))"
+            return f"({t} {py} {rc} if type({bound}) is float else ({self.mark(e)}{fn}({t}, {rc})))"
         var = self.lookup(e.right.names[0]) if isinstance(e.right, n.Path) and len(e.right.names) == 1 else None
         if var is not None and var.number is not None and e.op in ("<", "<=", ">", ">="):
             # a number against a const unit number: ops compares float(number) with the unit number's value
             f = var.number
             return (
-                f"({t} {py} {f} if type({t} := {left}) is float else float({t}) {py} {f} if type({t}) is int"
+                f"({t} {py} {f} if type({bound}) is float else float({t}) {py} {f} if type({t}) is int"
                 f" else ({self.mark(e)}{fn}({t}, Units({f}, {var.unit!r}))))"
             )
         right = self.expr(e.right)
         u = self.temp()
+        bound_right = f"{u} := {right}"
+        if right.isidentifier():
+            u = bound_right = right
         return (
-            f"({t} {py} {u} if type({t} := {left}) is type({u} := {right}) and type({t}) in _PLAIN_COMPARABLE"
+            f"({t} {py} {u} if type({bound}) is type({bound_right}) and type({t}) in _PLAIN_COMPARABLE"
             f" else ({self.mark(e)}{fn}({t}, {u})))"
         )
 
