@@ -89,7 +89,10 @@ class CallsMixin(GeneratorCore):
                 )
                 var = self.lookup(receiver.names[0]) if isinstance(receiver, n.Path) else None
                 if var is not None and var.pairs is not None and len(receiver.names) == 1 and index < 2:  # type: ignore[union-attr]
-                    code = f"({var.pyname}[{index}] if {var.pairs} else {code})"
+                    plain = f"{var.pyname}[{index}]"
+                    code = f"({plain} if {var.pairs} else {code})"
+                    self.speculative_rewrites[code] = plain
+                    var.pair_reads += 1
                 return code
             return f"({self.mark(e)}{site}({self.expr(receiver)}{arg_codes}))"
         if not self.mutates and "call_method" in self.runtime and self.is_host_method(e):

@@ -21,6 +21,7 @@ class _Var:
     unit: str = ""  # ... and its unit
     reads: int = 0  # reads of the Units itself (not through ``number``)
     pairs: str | None = None  # a for-in item: the local that is True while it is an object's (name, value) pair
+    pair_reads: int = 0  # ... and how many of its reads are `item[0]` / `item[1]`
 
 
 @dataclass(slots=True)
@@ -72,6 +73,10 @@ class GeneratorCore:
         self.clears_budget = False
         self.host_calls = False  # a call that may reach a host object's method
         self.loop_steps: dict[int, tuple[str, int]] = {}  # for-in token -> (length local, steps per iteration)
+        # what the speculative entry's copy of the body says more simply (`EntryMixin.speculative_lines`): code
+        # -> code, and whole statements -> statements, each true there because its other case has given up
+        self.speculative_rewrites: dict[str, str] = {}
+        self.speculative_statements: dict[str, str] = {}
         # field reads shared by the operands of an and/or chain: Path node id -> (names, temporary) for the
         # operand being generated, and names -> temporary for what earlier operands certainly set
         self.cse_define: dict[int, tuple[tuple[str, ...], str]] = {}

@@ -111,7 +111,7 @@ class EntryMixin(GeneratorCore):
         and ``_bailed`` runs the evaluation again from the start in ``_matches_customer``, with the same start
         time — the body changes nothing and calls no host, so the attempt left no trace, and every step and
         charge happen there exactly as without it."""
-        body = ["    " + self.returning(line, 1) for line in self.speculative_lines()]
+        body = ["    " + line for line in self.speculative_lines()]
         uses = set(_IDENTIFIER.findall("\n".join(body)))
         ending = [
             "    except StofRuntimeError as _error:",
@@ -155,7 +155,9 @@ class EntryMixin(GeneratorCore):
         """The body for ``_matches_fast``: a for-in loop counts every step it can take when it starts (the
         length times the most one iteration takes), not one by one. Counting more than it will take is safe
         here — the attempt only gives up sooner — and it gives up before the full entry would first look at
-        its budget."""
+        its budget. And the code the generator noted as simpler there (``speculative_rewrites``: a loop's
+        item when the iterable is a list, a tuple or an object's pairs, the only ones left once iter_len and
+        the `fields` dispatcher are stubs)."""
         loops = self.loop_steps
         out: list[str] = []
         skip = False
@@ -173,6 +175,15 @@ class EntryMixin(GeneratorCore):
                 if steps:
                     pad = line[: len(line) - len(line.lstrip())]
                     out += [f"{pad}_tick -= {steps} * {length}", f"{pad}if _tick <= 0: _tick = _budget.refill(_tick)"]
+            line = self.returning(line, 1)
+            stripped = line.strip()
+            statement = self.speculative_statements.get(stripped)
+            if statement is not None:
+                line = line[: len(line) - len(line.lstrip())] + statement
+            elif self.speculative_rewrites and "(" in line:
+                for code, plain in self.speculative_rewrites.items():
+                    if code in line:
+                        line = line.replace(code, plain)
             out.append(line)
         return out
 

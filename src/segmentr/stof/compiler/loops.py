@@ -142,22 +142,43 @@ class LoopsMixin(GeneratorCore):
         self.writeline(f"{direct} = {test}")
         self.writeline(f"{length} = len({iterable}) if {direct} else ({self.mark(stmt)}iter_len({iterable}))")
         item = self.temp()
+        # in the speculative entry, an iterable read item by item has given up at iter_len (a stub there): the
+        # loop iterates directly; `x.fields()` gave up unless it is the object's own pairs (a stub too)
+        if fields:
+            self.speculative_statements[f"{self.lines[-3].strip()}"] = "pass"
+            self.speculative_statements[f"{self.lines[-2].strip()}"] = "pass"
+            self.speculative_statements[self.lines[-1].strip()] = f"{length} = len({iterable})"
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             # the generic path iterates the indexes: the item is fetched after the iteration's step, as before
             source = f"({iterable} if {direct} else range({length}))"
+            self.speculative_rewrites[source] = f"({iterable})"
             header = f"{_LOOP_HEADER}{ctx.token}"
-            if used & {"index", "first", "last"}:
+            counted = bool(used & {"index", "first", "last"})
+            if counted:
                 self.writeline(f"for {index}, {item} in enumerate{source}:{header}", stmt)
             else:
                 self.writeline(f"for {item} in {source}:{header}", stmt)
+            loop_line = self.lines[-1].strip()
             self.indent()
             self.tick(extra=1, at=stmt)
             self.push_scope()
             self.implicit_names(used, index, length, iterable)
             value = f"({item} if {direct} else ({self.mark(stmt)}iter_at({iterable}, {item})))"
-            self.loop_item(stmt, value).pairs = pairs
+            self.speculative_rewrites[value] = item
+            var = self.loop_item(stmt, value)
+            item_line = self.lines[-1].strip()
+            var.pairs = pairs
             self.loop_body(ctx, stmt.body, outer_continue)
+            if pairs is not None and var.reads and var.reads == var.pair_reads:
+                # the item is only ever indexed: the speculative entry unpacks the pair instead
+                name, field = self.temp(), self.temp()
+                target = f"{index}, ({name}, {field})" if counted else f"{name}, {field}"
+                iterated = f"enumerate({iterable})" if counted else f"({iterable})"
+                self.speculative_statements[loop_line] = f"for {target} in {iterated}:{header}"
+                self.speculative_statements[item_line] = "pass"
+                self.speculative_rewrites[f"{var.pyname}[0]"] = name
+                self.speculative_rewrites[f"{var.pyname}[1]"] = field
             self.pop_scope()
             self.outdent()
 
