@@ -15,11 +15,12 @@ from typing import Any
 from . import nodes as n
 from .closures import ClosureProgram, build_closures
 from .compiler import ABSENT_BINDING, PARAMETERS, Compiled, compile_body
+from .compiler.build import stop_speculating
 from .errors import StofBudgetExceeded, StofRuntimeError, StofSyntaxError
 from .explain import Explanation, TraceStep, print_value, source_text
 from .host import BindingSet
 from .ops import truthy
-from .sandbox import Budget, started_budget
+from .sandbox import CHECK_EVERY, Budget, started_budget
 from .values import VOID
 
 _FILENAME = "<stof>"
@@ -31,6 +32,10 @@ _ABSENT = ABSENT_BINDING  # the generated entries' sentinel: a call handed on ke
 # one-off evaluations (previews, `segmentr eval`, the editor) free of code generation and promotes anything used
 # repeatedly early; membership streaming calls `optimize()` up front anyway.
 PROMOTE_AFTER = 100
+# Speculative attempts (the generated `_matches_fast`) a condition may abandon before it stops making them: one
+# abandoned costs the attempt and the full evaluation again, so a condition whose data keeps leaving the inline
+# paths (or runs long loops) goes straight to the full entry after this many.
+SPECULATION_BAILS = 64
 
 
 class Condition:
@@ -154,8 +159,11 @@ class Condition:
         self._uses_budget = compiled.uses_budget or getattr(self, "_uses_budget", False)
         self._function = compiled.function
         entry = self._bind_entry(compiled)
-        self.matches = entry or self._matches
-        self.matches_customer = (entry and compiled.matches_customer) or self._matches_customer
+        if entry is not None and compiled.speculative is not None:
+            self.matches, self.matches_customer = compiled.speculative_bindings, compiled.speculative
+        else:
+            self.matches = entry or self._matches
+            self.matches_customer = (entry and compiled.matches_customer) or self._matches_customer
 
     def optimize(self) -> Condition:
         """Compile the generated code now, if not yet done (membership streaming calls this before a run).
@@ -177,15 +185,43 @@ class Condition:
         return self._compiled is not None
 
     def _bind_entry(self, compiled: Compiled) -> Callable[[Mapping[str, Any]], bool] | None:
-        """``compiled.matches`` with its error and budget hooks pointing at this condition."""
+        """``compiled.matches`` with its error and budget hooks pointing at this condition (and those of the
+        speculative entry, which then is the one the hot paths call)."""
         entry = compiled.matches
         if entry is None:
             return None
         namespace = entry.__globals__
-        namespace["_located"] = lambda error: self._located(error, compiled)
-        namespace["_internal"] = lambda error: self._internal(error, compiled)
-        namespace["_new_budget"] = lambda: started_budget(self.max_steps, self.max_seconds)
+        located = namespace["_located"] = lambda error: self._located(error, compiled)
+        internal = namespace["_internal"] = lambda error: self._internal(error, compiled)
+        namespace["_new_budget"] = lambda started=None: started_budget(self.max_steps, self.max_seconds, started)
+        fast = compiled.speculative
+        if fast is not None:
+            fast_namespace = fast.__globals__
+            fast_namespace["_located"], fast_namespace["_internal"] = located, internal
+            # no more steps before the first bail than the full entry's first chunk holds
+            fast_namespace["_FIRST_CHUNK"] = min(CHECK_EVERY, self.max_steps)
+            fast_namespace["_bailed"] = self._bail_hook(compiled, fast_namespace)
         return entry
+
+    def _bail_hook(self, compiled: Compiled, fast_namespace: dict[str, Any]) -> Callable[..., bool]:
+        """What the speculative entry calls when it gives up: the full entry, from the same start time; after
+        ``SPECULATION_BAILS`` of them the condition stops speculating (its customers need the full entry)."""
+        full = compiled.matches_customer
+        assert full is not None
+        bails = 0
+
+        def bailed(customer: Any, policy: Any, data: Any, started: float) -> bool:
+            nonlocal bails
+            bails += 1
+            if bails >= SPECULATION_BAILS:
+                stop_speculating(compiled)
+                if self.matches_customer is compiled.speculative:
+                    self.matches_customer = full
+                if self.matches is compiled.speculative_bindings:
+                    self.matches = compiled.matches  # type: ignore[assignment]
+            return full(customer, policy, data, _started=started)
+
+        return bailed
 
     def __repr__(self) -> str:
         return f"Condition({self.source!r})"

@@ -86,15 +86,18 @@ class Budget:
                 raise StofBudgetExceeded(f"more than {self.max_seconds}s of evaluation time", budget="time")
 
 
-def started_budget(max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> tuple[Budget, int]:
+def started_budget(
+    max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS, started: float | None = None
+) -> tuple[Budget, int]:
     """A new budget, started as this thread's active one, and its first countdown chunk: what an entry of the
-    generated code needs, in one call."""
+    generated code needs, in one call. ``started``: when the evaluation began, if before now (a speculative
+    attempt came first; its time counts)."""
     budget = Budget.__new__(Budget)
     budget.max_steps = max_steps
     budget.max_seconds = max_seconds
     budget.used = 0
     budget.unclocked = 0
-    budget.started = now = perf_counter()
+    budget.started = now = perf_counter() if started is None else started
     budget.deadline = now + max_seconds
     chunk = CHECK_EVERY if max_steps >= CHECK_EVERY else max_steps
     budget.remaining = max_steps - chunk

@@ -54,6 +54,8 @@ class CallsMixin(GeneratorCore):
             return self.library_call(library, e)
         receiver = e.receiver
         assert receiver is not None
+        if self.is_host_method(e):
+            self.host_calls = True
         args = "[" + ", ".join(self.expr(a) for a in e.args) + "]"
         safe = ", True" if e.null_safe else ""
         site = None if self.mutates else self.method_site(e)
@@ -81,10 +83,17 @@ class CallsMixin(GeneratorCore):
             if index is not None:
                 # `x[k]` on a list or tuple holding item k is that item (List.at / Tup.at)
                 t = self.temp()
-                return (
+                code = (
                     f"({t}[{index}] if (type({t} := {self.expr(receiver)}) is tuple or type({t}) is list)"
                     f" and len({t}) > {index} else ({self.mark(e)}{site}({t}, {index})))"
                 )
+                var = self.lookup(receiver.names[0]) if isinstance(receiver, n.Path) else None
+                if var is not None and var.pairs is not None and len(receiver.names) == 1 and index < 2:  # type: ignore[union-attr]
+                    plain = f"{var.pyname}[{index}]"
+                    code = f"({plain} if {var.pairs} else {code})"
+                    self.speculative_rewrites[code] = plain
+                    var.pair_reads += 1
+                return code
             return f"({self.mark(e)}{site}({self.expr(receiver)}{arg_codes}))"
         if not self.mutates and "call_method" in self.runtime and self.is_host_method(e):
             host = self.constant_object(host_site(e.name, len(e.args), e.null_safe, self.runtime["call_method"]))

@@ -20,6 +20,8 @@ class _Var:
     number: str | None = None  # a const unit number's float value, kept in this Python local too
     unit: str = ""  # ... and its unit
     reads: int = 0  # reads of the Units itself (not through ``number``)
+    pairs: str | None = None  # a for-in item: the local that is True while it is an object's (name, value) pair
+    pair_reads: int = 0  # ... and how many of its reads are `item[0]` / `item[1]`
 
 
 @dataclass(slots=True)
@@ -27,7 +29,17 @@ class _Loop:
     label: str | None
     token: int
     continue_runs_step: bool = False
+    # a for-in: its iteration count is known when it starts, so the speculative entry counts all its steps then
+    # (`EntryMixin.speculative_lines`): the Python local holding the count, and the steps one iteration takes
+    # at most (its own, and its statements' outside nested loops)
+    length: str | None = None
+    steps: int = 0
 
+
+# Tags ending generated lines (Python comments): a step counted in for-in loop N (`_tick -= 2  #~N`), and the
+# header of that loop (`for ...:  #~forN`), for the speculative entry to count the loop's steps at its start.
+_IN_LOOP = "  #~"
+_LOOP_HEADER = "  #~for"
 
 # Static result kinds of expressions: used to skip a truthiness call or pick an inline fast path.
 _BOOL = "bool"
@@ -59,6 +71,16 @@ class GeneratorCore:
         self.loop_depth = 0
         self.uses_budget = False
         self.clears_budget = False
+        self.host_calls = False  # a call that may reach a host object's method
+        self.loop_steps: dict[int, tuple[str, int]] = {}  # for-in token -> (length local, steps per iteration)
+        # what the speculative entry's copy of the body says more simply (`EntryMixin.speculative_lines`): code
+        # -> code, and whole statements -> statements, each true there because its other case has given up
+        self.speculative_rewrites: dict[str, str] = {}
+        self.speculative_statements: dict[str, str] = {}
+        # field reads shared by the operands of an and/or chain: Path node id -> (names, temporary) for the
+        # operand being generated, and names -> temporary for what earlier operands certainly set
+        self.cse_define: dict[int, tuple[tuple[str, ...], str]] = {}
+        self.cse_ready: dict[tuple[str, ...], str] = {}
         self.trace_nodes: list[n.Expr] = []
         self._tmp = itertools.count()
         self._token = itertools.count(1)

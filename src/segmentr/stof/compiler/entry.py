@@ -7,7 +7,7 @@ import re
 
 from .. import nodes as n
 from ..tiers import may_charge
-from .core import GeneratorCore, _Var
+from .core import _IN_LOOP, _LOOP_HEADER, GeneratorCore, _Var
 from .runtime import FUNCTION_NAME, PARAMETERS, mangle
 
 _RETURN_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
@@ -61,6 +61,12 @@ class EntryMixin(GeneratorCore):
     def returning(self, text: str, which: int) -> str:
         return _RETURN_PLACEHOLDER.sub(lambda m: self._returns[int(m.group(1))][which], text)
 
+    @property
+    def speculates(self) -> bool:
+        """Whether the module gets ``_matches_fast`` (see ``speculative_entry``): a body with a loop budget that
+        changes no value and calls no host method (whatever it does is invisible once discarded)."""
+        return self.uses_budget and not self.mutates and not self.host_calls and "_ACTIVE" in self.runtime
+
     def matches_entry(self) -> str:
         """``_matches_customer(customer, policy=None, data=<metadata>) -> bool``: the body again, inlined,
         answering with its truthiness — one Python call per customer on the membership hot path — and
@@ -68,16 +74,16 @@ class EntryMixin(GeneratorCore):
         and the budget comes from ``_new_budget``, names the ``Condition`` fills in."""
         body_text = self.returning("\n".join(self.lines), 1)
         uses = set(_IDENTIFIER.findall(body_text))
-        lines = ["def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT):"]
-        if "v_data" in uses:
-            lines += [
-                "    if v_data is _ABSENT:",
-                "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
-            ]
+        data = [
+            "    if v_data is _ABSENT:",
+            "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
+        ] if "v_data" in uses else []
+        # `_started`: the start of an evaluation the speculative entry began (its deadline counts from there)
+        lines = ["def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT, *, _started=None):", *data]
         if self.restores_budget:
             lines.append("    _outer = _ACTIVE.budget")
         if self.uses_budget:
-            lines.append("    _budget, _tick = _new_budget()")
+            lines.append("    _budget, _tick = _new_budget(_started)")
         elif self.clears_budget:
             lines.append("    _ACTIVE.budget = _LAZY")
         lines.append("    try:")
@@ -93,7 +99,93 @@ class EntryMixin(GeneratorCore):
             "        bindings.get('customer'), bindings.get('policy'), bindings.get('data', _ABSENT)",
             "    )",
         ]
+        if self.speculates:
+            lines += self.speculative_entry(data)
         return "\n".join(lines) + "\n"
+
+    def speculative_entry(self, data: list[str]) -> list[str]:
+        """``_matches_fast``: the body once more, run in a namespace where every runtime function that could
+        charge the budget, read the thread's active budget or call a host is a stub raising ``_Bail``, and so
+        is ``_budget.refill``: it needs no Budget object and never touches the thread-local one. Whatever it
+        reaches beyond the inline fast paths (or the end of its first countdown chunk) abandons the attempt,
+        and ``_bailed`` runs the evaluation again from the start in ``_matches_customer``, with the same start
+        time — the body changes nothing and calls no host, so the attempt left no trace, and every step and
+        charge happen there exactly as without it."""
+        body = ["    " + line for line in self.speculative_lines()]
+        uses = set(_IDENTIFIER.findall("\n".join(body)))
+        ending = [
+            "    except StofRuntimeError as _error:",
+            "        raise _located(_error) from None",
+            "    except Exception as _error:",
+            "        raise _internal(_error) from _error",
+        ]
+        lines = [
+            "def _matches_fast(v_customer, v_policy=None, v_data=_ABSENT):",
+            "    _started = _clock()",
+            *data,
+            "    _tick = _FIRST_CHUNK",
+            "    try:",
+            *body,
+            "    except _Bail:",
+            "        return _bailed(v_customer, v_policy, v_data, _started)",
+            *ending,
+        ]
+        # the bindings form, reading only the bindings the body uses (the rest when it gives up)
+        reads = {
+            "v_customer": "bindings.get('customer')",
+            "v_policy": "bindings.get('policy')",
+            "v_data": "bindings.get('data', _ABSENT)",
+        }
+        lines += [
+            "def _matches_fast_bindings(bindings):",
+            "    _started = _clock()",
+            *(f"    {name} = {code}" for name, code in reads.items() if name in uses or (name == "v_data" and data)),
+            *(["    v_customer = bindings.get('customer')"] if data and "v_customer" not in uses else []),
+            *data,
+            "    _tick = _FIRST_CHUNK",
+            "    try:",
+            *body,
+            "    except _Bail:",
+            f"        return _bailed({', '.join(reads.values())}, _started)",
+            *ending,
+        ]
+        return lines
+
+    def speculative_lines(self) -> list[str]:
+        """The body for ``_matches_fast``: a for-in loop counts every step it can take when it starts (the
+        length times the most one iteration takes), not one by one. Counting more than it will take is safe
+        here — the attempt only gives up sooner — and it gives up before the full entry would first look at
+        its budget. And the code the generator noted as simpler there (``speculative_rewrites``: a loop's
+        item when the iterable is a list, a tuple or an object's pairs, the only ones left once iter_len and
+        the `fields` dispatcher are stubs)."""
+        loops = self.loop_steps
+        out: list[str] = []
+        skip = False
+        for line in self.lines:
+            if skip:  # the refill test after a step counted up front
+                skip = False
+                continue
+            tag = line.rfind(_IN_LOOP)
+            if tag >= 0 and line[tag + len(_IN_LOOP):].isdigit():
+                skip = True
+                continue
+            header = line.rfind(_LOOP_HEADER)
+            if header >= 0:
+                length, steps = loops[int(line[header + len(_LOOP_HEADER):])]
+                if steps:
+                    pad = line[: len(line) - len(line.lstrip())]
+                    out += [f"{pad}_tick -= {steps} * {length}", f"{pad}if _tick <= 0: _tick = _budget.refill(_tick)"]
+            line = self.returning(line, 1)
+            stripped = line.strip()
+            statement = self.speculative_statements.get(stripped)
+            if statement is not None:
+                line = line[: len(line) - len(line.lstrip())] + statement
+            elif self.speculative_rewrites and "(" in line:
+                for code, plain in self.speculative_rewrites.items():
+                    if code in line:
+                        line = line.replace(code, plain)
+            out.append(line)
+        return out
 
     def positions(self, source: str) -> list[tuple[int, int]]:
         """For each generated line (index = line number), the Stof position of the last mark above it."""

@@ -92,8 +92,21 @@ class ExpressionsMixin(GeneratorCore):
         if var is None:
             return "None"
         var.reads += 1
-        code = var.pyname
-        for name in e.names[1:]:
+        code, rest = var.pyname, e.names[1:]
+        # a read an earlier operand of an and/or chain made too (`OperatorsMixin.shared_reads`)
+        planned = self.cse_define.get(id(e))
+        if planned is not None:
+            key, temp = planned
+            for name in key[1:]:
+                code = self.field_code(code, name, e)
+            code, rest = f"({temp} := {code})", e.names[len(key):]
+        else:
+            for k in range(len(e.names), 1, -1):
+                temp = self.cse_ready.get(tuple(e.names[:k]))
+                if temp is not None:
+                    code, rest = temp, e.names[k:]
+                    break
+        for name in rest:
             code = self.field_code(code, name, e)
         return code
 

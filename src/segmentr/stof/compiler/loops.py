@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import nodes as n
-from .core import GeneratorCore, _Loop
+from ..sandbox import CHARGE_FROM
+from .core import _LOOP_HEADER, GeneratorCore, _Loop, _Var
 from .runtime import IMPLICIT_LOOP_NAMES
 from .tree import _children, _walk
 
@@ -38,10 +39,13 @@ class LoopsMixin(GeneratorCore):
         visit(body, 0)
         return outer_break, outer_continue, own_continue
 
-    def loop(self, label: str | None, body: n.Stmt, emit: Callable[[_Loop, bool], None]) -> None:
-        """Open a loop: labelled jumps from inner loops arrive as ``_LoopJump`` exceptions."""
+    def loop(
+        self, label: str | None, body: n.Stmt, emit: Callable[[_Loop, bool], None], length: str | None = None
+    ) -> None:
+        """Open a loop: labelled jumps from inner loops arrive as ``_LoopJump`` exceptions. ``length``: the
+        local holding a for-in's iteration count."""
         outer_break, outer_continue, own_continue = self._jump_targets(body, label)
-        ctx = _Loop(label, next(self._token), own_continue)
+        ctx = _Loop(label, next(self._token), own_continue, length)
         self.loops.append(ctx)
         self.loop_depth += 1
         if outer_break:
@@ -54,6 +58,8 @@ class LoopsMixin(GeneratorCore):
             self.writeline(f"    if _jump.token != {ctx.token}: raise")
         self.loop_depth -= 1
         self.loops.pop()
+        if ctx.length is not None:
+            self.loop_steps[ctx.token] = (ctx.length, ctx.steps)
 
     def loop_body(self, ctx: _Loop, body: n.Stmt, outer_continue: bool) -> None:
         if outer_continue:
@@ -70,7 +76,7 @@ class LoopsMixin(GeneratorCore):
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             self.writeline(f"while {self.condition(stmt.cond)}:", stmt)
             self.indent()
-            self.tick(stmt.cond, extra=1)
+            self.tick(stmt.cond, extra=1, at=stmt)  # the loop's step: at the loop, as in the closure tier
             self.loop_body(ctx, stmt.body, outer_continue)
             self.outdent()
 
@@ -88,7 +94,7 @@ class LoopsMixin(GeneratorCore):
                 self.writeline(f"{started} = False")
             self.writeline("while True:", stmt)
             self.indent()
-            self.tick(stmt.cond, extra=1)
+            self.tick(stmt.cond, extra=1, at=stmt)  # the loop's step: at the loop, as in the closure tier
             if step_runs_first and stmt.step is not None:
                 self.writeline(f"if {started}:")
                 self.indent()
@@ -107,47 +113,123 @@ class LoopsMixin(GeneratorCore):
 
     def stmt_ForIn(self, stmt: n.ForIn) -> None:
         iterable, length, index = self.temp(), self.temp(), self.temp()
-        self.tick(stmt.iterable)
-        self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
-        self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
-        # a list or tuple nothing in the body can change: item i is plainly `iterable[i]` (what iter_at gives)
-        sequence = None if self.mutates else self.temp()
-        if sequence is not None:
-            self.writeline(f"{sequence} = type({iterable}) is list or type({iterable}) is tuple")
         used = {
             x.names[0]
             for x in _walk(stmt.body)
             if isinstance(x, n.Path) and x.names[0] in IMPLICIT_LOOP_NAMES
         } | {x.target[0] for x in _walk(stmt.body) if isinstance(x, n.Assign)}
+        self.tick(stmt.iterable, at=stmt)
+        if self.mutates:
+            self.writeline(f"{iterable} = {self.expr(stmt.iterable)}", stmt)
+            self.writeline(f"{length} = ({self.mark(stmt)}iter_len({iterable}))")
+            self._for_in_indexed(stmt, iterable, length, index, used)
+            return
+        # nothing in the body can change the iterable: a list or tuple is iterated directly (item i is what
+        # iter_at gives), and so are the (name, value) pairs of `x.fields()` on an object too small to be charged
+        # for (the same tuples the Obj library's list holds); anything else is read item by item with iter_at
+        fields = self.counts_fields(stmt.iterable) and "iterable" not in used
+        code = self.fields_items(stmt.iterable) if fields else self.expr(stmt.iterable)
+        self.writeline(f"{iterable} = {code}", stmt)
+        direct = self.temp()
+        test = f"type({iterable}) is list or type({iterable}) is tuple"
+        pairs = None
+        if fields:  # the object's own pairs: then `item[0]`, `item[1]` index the item plainly
+            pairs = self.temp()
+            self.writeline(f"{pairs} = type({iterable}) is _DICT_ITEMS")
+            test = f"{pairs} or {test}"
+            if stmt.type is not None or stmt.name in used:
+                pairs = None
+        self.writeline(f"{direct} = {test}")
+        self.writeline(f"{length} = len({iterable}) if {direct} else ({self.mark(stmt)}iter_len({iterable}))")
+        item = self.temp()
+        # in the speculative entry, an iterable read item by item has given up at iter_len (a stub there): the
+        # loop iterates directly; `x.fields()` gave up unless it is the object's own pairs (a stub too)
+        if fields:
+            self.speculative_statements[f"{self.lines[-3].strip()}"] = "pass"
+            self.speculative_statements[f"{self.lines[-2].strip()}"] = "pass"
+            self.speculative_statements[self.lines[-1].strip()] = f"{length} = len({iterable})"
+
+        def emit(ctx: _Loop, outer_continue: bool) -> None:
+            # the generic path iterates the indexes: the item is fetched after the iteration's step, as before
+            source = f"({iterable} if {direct} else range({length}))"
+            self.speculative_rewrites[source] = f"({iterable})"
+            header = f"{_LOOP_HEADER}{ctx.token}"
+            counted = bool(used & {"index", "first", "last"})
+            if counted:
+                self.writeline(f"for {index}, {item} in enumerate{source}:{header}", stmt)
+            else:
+                self.writeline(f"for {item} in {source}:{header}", stmt)
+            loop_line = self.lines[-1].strip()
+            self.indent()
+            self.tick(extra=1, at=stmt)
+            self.push_scope()
+            self.implicit_names(used, index, length, iterable)
+            value = f"({item} if {direct} else ({self.mark(stmt)}iter_at({iterable}, {item})))"
+            self.speculative_rewrites[value] = item
+            var = self.loop_item(stmt, value)
+            item_line = self.lines[-1].strip()
+            var.pairs = pairs
+            self.loop_body(ctx, stmt.body, outer_continue)
+            if pairs is not None and var.reads and var.reads == var.pair_reads:
+                # the item is only ever indexed: the speculative entry unpacks the pair instead
+                name, field = self.temp(), self.temp()
+                target = f"{index}, ({name}, {field})" if counted else f"{name}, {field}"
+                iterated = f"enumerate({iterable})" if counted else f"({iterable})"
+                self.speculative_statements[loop_line] = f"for {target} in {iterated}:{header}"
+                self.speculative_statements[item_line] = "pass"
+                self.speculative_rewrites[f"{var.pyname}[0]"] = name
+                self.speculative_rewrites[f"{var.pyname}[1]"] = field
+            self.pop_scope()
+            self.outdent()
+
+        self.loop(stmt.label, stmt.body, emit, length)
+
+    def _for_in_indexed(self, stmt: n.ForIn, iterable: str, length: str, index: str, used: set[str]) -> None:
+        """A body that may mutate: item i is read with iter_at at each iteration."""
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             self.writeline(f"for {index} in range({length}):", stmt)
             self.indent()
-            self.tick(extra=1)
+            self.tick(extra=1, at=stmt)
             self.push_scope()
-            implicit = {
-                "index": index,
-                "first": f"{index} == 0",
-                "last": f"{index} == {length} - 1 and {index} > 0",  # set after each iteration: never on the 1st
-                "length": length,
-                "iterable": iterable,
-            }
-            for name, code in implicit.items():
-                if name in used:
-                    var = self.declare(name)
-                    self.writeline(f"{var.pyname} = {code}")
-            item = f"({self.mark(stmt)}iter_at({iterable}, {index}))"
-            if sequence is not None:
-                item = f"({iterable}[{index}] if {sequence} else {item})"
-            if stmt.type is not None:
-                item = self.cast_code(item, stmt.type, stmt)
-            var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
-            self.writeline(f"{var.pyname} = {item}")
+            self.implicit_names(used, index, length, iterable)
+            self.loop_item(stmt, f"({self.mark(stmt)}iter_at({iterable}, {index}))")
             self.loop_body(ctx, stmt.body, outer_continue)
             self.pop_scope()
             self.outdent()
 
         self.loop(stmt.label, stmt.body, emit)
+
+    def implicit_names(self, used: set[str], index: str, length: str, iterable: str) -> None:
+        implicit = {
+            "index": index,
+            "first": f"{index} == 0",
+            "last": f"{index} == {length} - 1 and {index} > 0",  # set after each iteration: never on the 1st
+            "length": length,
+            "iterable": iterable,
+        }
+        for name, code in implicit.items():
+            if name in used:
+                var = self.declare(name)
+                self.writeline(f"{var.pyname} = {code}")
+
+    def loop_item(self, stmt: n.ForIn, item: str) -> _Var:
+        if stmt.type is not None:
+            item = self.cast_code(item, stmt.type, stmt)
+        var = self.declare(stmt.name, const=stmt.const, type_=stmt.type)
+        self.writeline(f"{var.pyname} = {item}")
+        return var
+
+    def fields_items(self, e: n.Expr) -> str:
+        """``x.fields()`` as the pairs of ``x`` itself when it is an object of fewer than CHARGE_FROM fields
+        (the Obj library's ``fields`` charges nothing then, and builds a list of these same pairs)."""
+        assert isinstance(e, n.Call) and e.receiver is not None
+        site = self.method_site(e)
+        t = self.temp()
+        return (
+            f"({t}.items() if type({t} := {self.expr(e.receiver)}) is dict and len({t}) < {CHARGE_FROM}"
+            f" else ({self.mark(e)}{site}({t})))"
+        )
 
     def _jump(self, stmt: n.Break | n.Continue, keyword: str) -> None:
         if not self.loops:

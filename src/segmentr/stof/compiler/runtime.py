@@ -102,6 +102,7 @@ SUPPORT_NAMES: dict[str, Any] = {
     "_copy_host_result": _copy_host_result,
     "type": type,
     "range": range,
+    "enumerate": enumerate,
     "len": len,
     "list": list,
     "tuple": tuple,
@@ -117,6 +118,7 @@ SUPPORT_NAMES: dict[str, Any] = {
     "_runtime_error": _runtime_error,
     "_error_value": _error_value,
     "_assign_path": _assign_path,
+    "_DICT_ITEMS": type({}.items()),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import nodes as n
-from .core import GeneratorCore
+from .core import _IN_LOOP, GeneratorCore
 from .runtime import ASSIGN_FUNCS
 from .tree import _children
 
@@ -41,16 +41,22 @@ class StatementsMixin(GeneratorCore):
             self._calls[key] = count
         return count
 
-    def tick(self, *nodes: n.Node | None, extra: int = 0) -> None:
+    def tick(self, *nodes: n.Node | None, extra: int = 0, at: n.Node | None = None) -> None:
         """Count a step per call site in ``nodes`` plus ``extra`` (only inside loops: a loop-free body is
-        bounded by its size)."""
+        bounded by its size). Running out is reported at ``at`` (the statement counting, as the closure tier
+        does), or at the enclosing mark (a loop's own step: the loop)."""
         if self.loop_depth == 0:
             return
         steps = extra + sum(self.calls(x) for x in nodes)
         if steps <= 0:
             return
         self.uses_budget = True
-        self.writeline(f"_tick -= {steps}")
+        loop = self.loops[-1] if self.loops else None
+        if loop is not None and loop.length is not None:  # counted up front by the speculative entry
+            loop.steps += steps
+            self.writeline(f"_tick -= {steps}{_IN_LOOP}{loop.token}", at)
+        else:
+            self.writeline(f"_tick -= {steps}", at)
         self.writeline("if _tick <= 0: _tick = _budget.refill(_tick)")
 
     def statement(self, stmt: n.Stmt) -> None:
@@ -78,7 +84,7 @@ class StatementsMixin(GeneratorCore):
         self.pop_scope()
 
     def stmt_ExprStmt(self, stmt: n.ExprStmt) -> None:
-        self.tick(stmt.expr)
+        self.tick(stmt.expr, at=stmt)
         code = self.expr(stmt.expr, top=stmt.returns)
         if stmt.returns:
             self.return_statement(code, stmt.expr, stmt)
@@ -86,7 +92,7 @@ class StatementsMixin(GeneratorCore):
             self.writeline(code, stmt)
 
     def stmt_Return(self, stmt: n.Return) -> None:
-        self.tick(stmt.value)
+        self.tick(stmt.value, at=stmt)
         if stmt.value is None:
             self.return_statement("VOID", None, stmt)
         else:
@@ -107,7 +113,7 @@ class StatementsMixin(GeneratorCore):
         return f"({self.mark(node)}cast({code}, {names!r}, {type_.not_null!r}))"
 
     def stmt_Declare(self, stmt: n.Declare) -> None:
-        self.tick(stmt.value)
+        self.tick(stmt.value, at=stmt)
         fast = None
         if stmt.const and stmt.type is not None and stmt.value is not None and stmt.name not in self.scopes[-1]:
             fast = self.time_units(stmt.value, stmt.type)
@@ -138,7 +144,7 @@ class StatementsMixin(GeneratorCore):
                 self.lines[index] = line[: len(line) - len(line.lstrip())] + "pass"
 
     def stmt_Assign(self, stmt: n.Assign) -> None:
-        self.tick(stmt.value)
+        self.tick(stmt.value, at=stmt)
         value = self.expr(stmt.value)
         root = self.lookup(stmt.target[0])
         if root is not None:
@@ -164,7 +170,7 @@ class StatementsMixin(GeneratorCore):
         self.writeline(f"{root.pyname} = {value}", stmt)
 
     def stmt_If(self, stmt: n.If) -> None:
-        self.tick(stmt.cond)
+        self.tick(stmt.cond, at=stmt)
         self.writeline(f"if {self.condition(stmt.cond)}:", stmt)
         self.indent()
         self.scoped_statement(stmt.then)
@@ -175,7 +181,7 @@ class StatementsMixin(GeneratorCore):
             self.indent()
             if self.loop_depth and self.calls(other.cond):
                 # elif cannot carry the tick statement: count the branch's condition calls inside it
-                self.tick(other.cond)
+                self.tick(other.cond, at=stmt)
             self.scoped_statement(other.then)
             self.outdent()
             other = other.otherwise
@@ -199,7 +205,7 @@ class StatementsMixin(GeneratorCore):
 
     def stmt_Switch(self, stmt: n.Switch) -> None:
         subject = self.temp()
-        self.tick(stmt.subject)
+        self.tick(stmt.subject, at=stmt)
         self.writeline(f"{subject} = {self.expr(stmt.subject)}", stmt)
         keyword = "if"
         default: n.SwitchCase | None = None
