@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from segmentr import errors
 
+from ..page_errors import PageRoute
 from ..rendering import render
 from ..session_cookies import flash
 from ..signed_in import check_csrf, read_form, viewer
 from ..templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 def when(ms: int | None) -> str:
