@@ -96,3 +96,6 @@ class SegmentUsage:
     active_for_member_ids: list[int] = field(default_factory=list)
     # the same members by the ids the API shows (mem_…)
     active_for_members: list[str] = field(default_factory=list)
+    # what else references it, one entry per referrer: {"type": "notification" | "pricing_rule" | …,
+    # "name": …} (optional "id", "environment"); the dashboard's delete confirmation lists them by type
+    references: list[dict[str, str]] = field(default_factory=list)

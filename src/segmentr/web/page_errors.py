@@ -81,8 +81,6 @@ def _came_from(request: Request) -> str | None:
         return None
     if not parts.path.startswith("/") or parts.path.startswith("//"):
         return None
-    if parts.path == request.url.path and request.method not in SAFE_METHODS:
-        return None  # posting to the page itself: redirecting would lose the answer; show the error page
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
