@@ -136,11 +136,16 @@ def test_policy_page_reads_the_live_policy_and_is_accessible(owner_page, axe_scr
     page.get_by_role("link", name="Policy").click()
     page.wait_for_url("**/policy")
     expect(page.get_by_role("heading", name="Version 2")).to_be_visible()
-    growth = page.locator("[data-plan=growth]")
-    expect(growth.get_by_role("heading", name=re.compile("^Growth"))).to_be_visible()
-    seats = growth.locator("tr", has_text="seats")
-    assert "hard" in seats.inner_text() and "25" in seats.inner_text()
-    assert "tokens_1m" in growth.inner_text()  # the plan's topup
+    plans = page.get_by_role("table", name="Each plan's entitlements and limits")
+    expect(plans.get_by_role("columnheader", name="Growth")).to_be_visible()
+    assert "default" in plans.locator("th[data-plan=free]").inner_text().lower()
+    seats = plans.locator("tr[data-entitlement=seats] td[data-plan=growth]").inner_text()
+    assert "hard" in seats and "25" in seats
+    tokens = plans.locator("tr[data-entitlement=ai_tokens] td[data-plan=enterprise]").inner_text()
+    assert "observe" in tokens
+    topups = page.get_by_role("table", name="Topups each plan offers")
+    assert topups.locator("tr[data-topup=tokens_1m]", has_text="Growth").is_visible()
+    assert "$15" in topups.inner_text()
     credits = page.get_by_role("table", name="Credits and their prices")
     assert "$0.0005 per request" in credits.inner_text()
     assert "$0.1 up to 100" in credits.inner_text()  # tiered storage
@@ -495,3 +500,31 @@ def test_the_references_list_renders_any_typed_reference() -> None:
     assert "Pricing rules (2) Retention discount Win-back price" in text
     assert "segment deleted" in text
     assert "Report (1) Weekly churn" in text  # a type the page does not know still reads
+
+
+# ---------------------------------------------------------------------------------------------- the view-models
+
+
+def test_policy_view_and_diff_read_like_the_document() -> None:
+    from segmentr.web.pages.policy_view import number, policy_diff, policy_view
+
+    document = sample_policy()
+    view = policy_view(document)
+    assert [plan.name for plan in view.plans] == list(document["policy"]["plans"])
+    free = dict(view.matrix())["ai_tokens"][0]
+    assert free is not None and (free.limit, free.mode, free.resets) == ("10,000", "hard", "monthly, on day 1")
+    assert number(2e-05) == "0.00002" and number(1_000_000) == "1,000,000" and number("1GB") == "1GB"
+    changed = copy.deepcopy(document)
+    plans = changed["policy"]["plans"]
+    plans["free"]["entitlements"]["seats"]["limit"]["value"] = 2
+    del plans["starter"]["topups"]
+    plans["growth"]["hidden"] = True
+    kinds = {(change.kind, change.path) for change in policy_diff(document, changed)}
+    assert ("changed", "plans.free.entitlements.seats.limit.value") in kinds
+    assert ("removed", "plans.starter.topups.tokens_1m.credit") in kinds
+    assert ("added", "plans.growth.hidden") in kinds
+    assert not any("enterprise" in path for _, path in kinds)
+    flipped = copy.deepcopy(document)
+    flipped["policy"]["plans"]["free"]["default"] = 1  # equal in Python, not in JSON: a bool became a number
+    assert [(c.kind, c.before, c.after) for c in policy_diff(document, flipped)] == [("changed", "true", "1")]
+    assert policy_diff(document, copy.deepcopy(document)) == []

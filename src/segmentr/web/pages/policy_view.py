@@ -87,7 +87,13 @@ class PolicyView:
 
     @property
     def entitlement_names(self) -> list[str]:
-        return sorted({entitlement.name for plan in self.plans for entitlement in plan.entitlements})
+        """Every entitlement of any plan, in the order the plans first name them."""
+        return list(dict.fromkeys(entitlement.name for plan in self.plans for entitlement in plan.entitlements))
+
+    def matrix(self) -> list[tuple[str, list[EntitlementView | None]]]:
+        """Entitlements down, plans across: what each plan gives (None where a plan lacks the entitlement)."""
+        by_plan = [{entitlement.name: entitlement for entitlement in plan.entitlements} for plan in self.plans]
+        return [(name, [cells.get(name) for cells in by_plan]) for name in self.entitlement_names]
 
 
 def _inner(document: Any) -> dict[str, Any]:
@@ -113,9 +119,33 @@ def _price(credit: dict[str, Any]) -> str:
     return ", ".join(bands) or "Not priced"
 
 
+DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+        "sat": "Saturday", "sun": "Sunday"}
+ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "last": "last"}
+
+
+def schedule(text: str) -> str:
+    """A calendar reset schedule (``monthly:1``, ``weekly:mon``…) in words; an unknown form as it is."""
+    kind, _, rest = str(text).partition(":")
+    if kind == "monthly" and rest == "last":
+        return "monthly, on the last day"
+    if kind == "monthly" and rest.isdigit():
+        return f"monthly, on day {rest}"
+    if kind == "weekly" and rest in DAYS:
+        return f"weekly, on {DAYS[rest]}"
+    if kind == "quarterly" and rest.isdigit():
+        return f"quarterly, on day {rest}"
+    if kind == "yearly" and rest:
+        return f"yearly, on {rest}"
+    nth, _, day = rest.partition(":")
+    if kind == "nth_weekday" and nth in ORDINALS and day in DAYS:
+        return f"monthly, on the {ORDINALS[nth]} {DAYS[day]}"
+    return f"on schedule {text}"
+
+
 def _resets(limit: dict[str, Any]) -> str:
     if limit.get("reset_sch"):
-        return f"on schedule {limit['reset_sch']}"
+        return schedule(limit["reset_sch"])
     if limit.get("reset_inc"):
         return f"every {duration(limit['reset_inc'])}"
     return "every 30 days" if limit.get("resets") else "never"
