@@ -118,6 +118,14 @@ def _axe(page, axe_script: Path) -> None:
     assert not nameless, nameless
 
 
+def _shots(page, screenshots: Path, name: str) -> None:
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(screenshots / f"dashboard-{name}-{scheme}.png"), full_page=True)
+    page.emulate_media(color_scheme="light")
+
+
 def _csrf(page) -> str:
     token = page.locator("meta[name=csrf-token]").get_attribute("content")
     assert token
@@ -152,14 +160,10 @@ def test_policy_page_reads_the_live_policy_and_is_accessible(owner_page, axe_scr
     versions = page.get_by_role("table", name="Policy versions, newest first")
     assert versions.locator("tr[data-version='2']").get_by_text("Live").is_visible()
     _axe(page, axe_script)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(screenshots / f"dashboard-policy-{scheme}.png"), full_page=True)
-    page.emulate_media(color_scheme="light")
+    _shots(page, screenshots, "policy")
 
 
-def test_policy_diff_and_restore_by_keyboard(owner_page, axe_script, seeded) -> None:
+def test_policy_diff_and_restore_by_keyboard(owner_page, axe_script, screenshots, seeded) -> None:
     services, _ = seeded
     policies = services.policies(services.local_owner())
     page = owner_page
@@ -175,6 +179,7 @@ def test_policy_diff_and_restore_by_keyboard(owner_page, axe_script, seeded) -> 
     assert "25" in change.locator(".policy-diff__after").inner_text()
     assert page.locator("tr[data-change]").count() == 1
     _axe(page, axe_script)
+    _shots(page, screenshots, "policy-diff")
 
     # restore version 1 through its confirmation, without a mouse
     page.goto("/policy")
@@ -299,11 +304,7 @@ def test_owner_rules_change_role_and_remove(owner_page, axe_script, screenshots,
     page.wait_for_url("**/members")
     assert "tom.temp@example.com was removed" in _flash(page)
     assert page.locator("tr[data-member='tom.temp@example.com']").count() == 0
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(screenshots / f"dashboard-members-{scheme}.png"), full_page=True)
-    page.emulate_media(color_scheme="light")
+    _shots(page, screenshots, "members")
 
 
 def test_an_admin_cannot_grant_ownership(browser, server, seeded) -> None:
@@ -349,11 +350,7 @@ def test_api_key_create_shows_the_secret_once_and_revoke_is_immediate(owner_page
     assert httpx.get(f"{server.url}/v1/live/customers", headers=bearer).status_code == 200
     page.reload()
     assert "Never" not in page.locator("tr", has_text="Billing worker").inner_text()  # last used is shown
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(screenshots / f"dashboard-api-keys-{scheme}.png"), full_page=True)
-    page.emulate_media(color_scheme="light")
+    _shots(page, screenshots, "api-keys")
 
     page.locator("tr", has_text="Billing worker").get_by_role("link", name="Revoke Billing worker").focus()
     page.keyboard.press("Enter")
