@@ -525,3 +525,48 @@ def test_policy_view_and_diff_read_like_the_document() -> None:
     flipped["policy"]["plans"]["free"]["default"] = 1  # equal in Python, not in JSON: a bool became a number
     assert [(c.kind, c.before, c.after) for c in policy_diff(document, flipped)] == [("changed", "true", "1")]
     assert policy_diff(document, copy.deepcopy(document)) == []
+
+
+# ---------------------------------------------------------------------------------------------- the seam itself
+
+
+def test_the_page_seam_answers_htmx_with_a_fragment_and_a_bug_with_the_error_page() -> None:
+    """A page router of its own on the real seam: an error of the tree for htmx is an alert fragment with its
+    status; an exception outside the tree is the error page with 500, the internals unsaid; never JSON."""
+    from fastapi import APIRouter, FastAPI
+    from starlette.testclient import TestClient
+
+    from segmentr import errors
+    from segmentr.web.page_errors import PageRoute
+
+    router = APIRouter(route_class=PageRoute)
+
+    @router.get("/conflict")
+    def conflict() -> None:
+        raise errors.Conflict("two owners at once <b>")
+
+    @router.get("/bug")
+    def bug() -> None:
+        raise RuntimeError("secret internals")
+
+    @router.post("/refused")
+    def refused() -> None:
+        raise errors.PermissionDenied("not for you")
+
+    app = FastAPI()
+    app.include_router(router)
+    client = TestClient(app, raise_server_exceptions=False)
+    fragment = client.get("/conflict", headers={"HX-Request": "true"})
+    assert fragment.status_code == 409 and fragment.headers["content-type"].startswith("text/html")
+    assert 'role="alert"' in fragment.text and "two owners at once &lt;b&gt;" in fragment.text
+    assert "<html" not in fragment.text
+    page = client.get("/conflict")
+    assert page.status_code == 409 and "<html" in page.text and "Sign in" in page.text  # no session: public
+    crashed = client.get("/bug")
+    assert crashed.status_code == 500 and crashed.headers["content-type"].startswith("text/html")
+    assert "secret internals" not in crashed.text and "Something went wrong" in crashed.text
+    back = client.post("/refused", headers={"Referer": "http://testserver/somewhere?tab=2"}, follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/somewhere?tab=2"
+    assert "not for you" in back.headers["set-cookie"]
+    elsewhere = client.post("/refused", headers={"Referer": "https://evil.example/"}, follow_redirects=False)
+    assert elsewhere.status_code == 403 and "<html" in elsewhere.text  # never a redirect off-site

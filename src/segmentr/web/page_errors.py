@@ -90,7 +90,7 @@ def error_page(request: Request, status: int, heading: str, message: str) -> Res
     try:
         seen = viewer(request)
         layout = seen.layout(heading, None)
-    except (SignInRequired, errors.SegmentrError):
+    except Exception:  # no session, or the session cannot be read (the database is down): the public layout
         return render(templates, request, "error_public.html", status_code=status, context=context)
     return render(templates, request, "error.html", layout=layout, status_code=status, context=context)
 
