@@ -231,6 +231,7 @@ def test_members_invite_shows_the_link_once_and_it_works(owner_page, browser, se
     link = page.get_by_role("textbox", name="Invitation link")
     expect(link).to_be_visible()
     url = link.input_value()
+    assert page.get_by_role("button", name="Copy").is_visible()
     assert re.fullmatch(rf"{re.escape(server.url)}/invitations/[A-Za-z0-9_-]{{30,}}", url), url
     assert page.locator("tr[data-invitation='nina.new@example.com']").is_visible()
     _axe(page, axe_script)
@@ -339,6 +340,13 @@ def test_api_key_create_shows_the_secret_once_and_revoke_is_immediate(owner_page
     expect(secret_box).to_be_visible()
     secret = secret_box.input_value()
     assert re.fullmatch(r"sk_live_[A-Za-z0-9]+_[A-Za-z0-9]{40,}", secret), secret
+    # the answer's focus is on the secret; Tab reaches Copy, which puts it on the clipboard
+    assert page.evaluate("document.activeElement.id") == "created-secret"
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#created-secret-status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == secret
     row = page.locator("tr", has_text="Billing worker")
     assert "Live" in row.inner_text() and "Editor" in row.inner_text() and "Never" in row.inner_text()
     _axe(page, axe_script)
@@ -534,7 +542,6 @@ def test_the_page_seam_answers_htmx_with_a_fragment_and_a_bug_with_the_error_pag
     """A page router of its own on the real seam: an error of the tree for htmx is an alert fragment with its
     status; an exception outside the tree is the error page with 500, the internals unsaid; never JSON."""
     from fastapi import APIRouter, FastAPI
-    from starlette.testclient import TestClient
 
     from segmentr import errors
     from segmentr.web.page_errors import PageRoute
@@ -555,18 +562,18 @@ def test_the_page_seam_answers_htmx_with_a_fragment_and_a_bug_with_the_error_pag
 
     app = FastAPI()
     app.include_router(router)
-    client = TestClient(app, raise_server_exceptions=False)
-    fragment = client.get("/conflict", headers={"HX-Request": "true"})
-    assert fragment.status_code == 409 and fragment.headers["content-type"].startswith("text/html")
-    assert 'role="alert"' in fragment.text and "two owners at once &lt;b&gt;" in fragment.text
-    assert "<html" not in fragment.text
-    page = client.get("/conflict")
-    assert page.status_code == 409 and "<html" in page.text and "Sign in" in page.text  # no session: public
-    crashed = client.get("/bug")
-    assert crashed.status_code == 500 and crashed.headers["content-type"].startswith("text/html")
-    assert "secret internals" not in crashed.text and "Something went wrong" in crashed.text
-    back = client.post("/refused", headers={"Referer": "http://testserver/somewhere?tab=2"}, follow_redirects=False)
-    assert back.status_code == 303 and back.headers["location"] == "/somewhere?tab=2"
-    assert "not for you" in back.headers["set-cookie"]
-    elsewhere = client.post("/refused", headers={"Referer": "https://evil.example/"}, follow_redirects=False)
-    assert elsewhere.status_code == 403 and "<html" in elsewhere.text  # never a redirect off-site
+    with LiveServer(app) as live, httpx.Client(base_url=live.url) as client:
+        fragment = client.get("/conflict", headers={"HX-Request": "true"})
+        assert fragment.status_code == 409 and fragment.headers["content-type"].startswith("text/html")
+        assert 'role="alert"' in fragment.text and "two owners at once &lt;b&gt;" in fragment.text
+        assert "<html" not in fragment.text
+        page = client.get("/conflict")
+        assert page.status_code == 409 and "<html" in page.text and "Sign in" in page.text  # no session: public
+        crashed = client.get("/bug")
+        assert crashed.status_code == 500 and crashed.headers["content-type"].startswith("text/html")
+        assert "secret internals" not in crashed.text and "Something went wrong" in crashed.text
+        back = client.post("/refused", headers={"Referer": f"{live.url}/somewhere?tab=2"})
+        assert back.status_code == 303 and back.headers["location"] == "/somewhere?tab=2"
+        assert "not for you" in back.headers["set-cookie"]
+        elsewhere = client.post("/refused", headers={"Referer": "https://evil.example/"})
+        assert elsewhere.status_code == 403 and "<html" in elsewhere.text  # never a redirect off-site
