@@ -577,3 +577,15 @@ def test_the_page_seam_answers_htmx_with_a_fragment_and_a_bug_with_the_error_pag
         assert "not for you" in back.headers["set-cookie"]
         elsewhere = client.post("/refused", headers={"Referer": "https://evil.example/"})
         assert elsewhere.status_code == 403 and "<html" in elsewhere.text  # never a redirect off-site
+
+
+def test_the_segment_list_says_where_a_segment_is_used() -> None:
+    from segmentr.service import SegmentUsage
+    from segmentr.web.pages.segments import used_by
+
+    usage = SegmentUsage("seg_1", [1, 2], ["mem_a", "mem_b"], [
+        {"type": "notification", "name": "Churn alert"}, {"type": "notification", "name": "Overage"},
+        {"type": "pricing_rule", "name": "Retention discount"}, {"type": "report", "name": "Weekly"},
+    ])  # fmt: skip
+    assert used_by(usage) == ["2 notifications", "1 pricing rule", "1 report", "2 members (active)"]
+    assert used_by(SegmentUsage("seg_2")) == []

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from segmentr import errors
+from segmentr.service import SegmentUsage
 
 from ..page_errors import PageRoute
 from ..rendering import render
@@ -31,7 +32,7 @@ def segments_page(request: Request) -> Response:
     seen = viewer(request)
     service = seen.segments()
     active = service.active_segment()
-    rows = [{"segment": segment, "usage": service.usage(segment.id), "updated": when(segment.updated_at)}
+    rows = [{"segment": segment, "used_by": used_by(service.usage(segment.id)), "updated": when(segment.updated_at)}
             for segment in service.segments()]  # fmt: skip
     layout = seen.layout("Customer Segments", "segments", active=active)
     context = {"rows": rows, "active_id": active.id if active else None}
@@ -84,6 +85,22 @@ REFERENCE_LABELS: dict[str, tuple[str, str, str]] = {
     "member": ("Member with it as their active segment", "Members with it as their active segment",
                "sees every customer again (no active segment)"),
 }
+
+
+def used_by(usage: SegmentUsage) -> list[str]:
+    """The list's "Used by": ``2 notifications``, ``1 pricing rule``, ``1 member (active)``."""
+    counts: dict[str, int] = {}
+    for item in usage.references:
+        kind = str(item.get("type") or "other")
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = []
+    for kind, n in counts.items():
+        singular, plural, _ = REFERENCE_LABELS.get(kind, (kind.replace("_", " "), kind.replace("_", " ") + "s", ""))
+        parts.append(f"{n:,} {(singular if n == 1 else plural).lower()}")
+    if usage.active_for_members:
+        n = len(usage.active_for_members)
+        parts.append(f"{n:,} member{'s' if n != 1 else ''} (active)")
+    return parts
 
 
 def references_of(seen: Viewer, segment_id: str) -> list[dict[str, Any]]:
