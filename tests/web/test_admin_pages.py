@@ -589,3 +589,12 @@ def test_the_segment_list_says_where_a_segment_is_used() -> None:
     ])  # fmt: skip
     assert used_by(usage) == ["2 notifications", "1 pricing rule", "1 report", "2 members (active)"]
     assert used_by(SegmentUsage("seg_2")) == []
+
+
+def test_a_form_posted_after_the_session_ended_signs_in_back_to_its_page(server) -> None:
+    answer = httpx.post(f"{server.url}/members/invite", data={"email": "late@example.com", "role": "viewer"},
+                        headers={"Referer": f"{server.url}/members?tab=1"})  # fmt: skip
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=%2Fmembers%3Ftab%3D1"
+    elsewhere = httpx.post(f"{server.url}/api-keys", headers={"Referer": "https://evil.example/x"})
+    assert elsewhere.headers["location"] == "/sign-in?next=%2F"
