@@ -457,6 +457,14 @@ def test_errors_are_pages_in_the_design(owner_page, server) -> None:
         assert answer.status == 404, path
         assert answer.headers["content-type"].startswith("text/html"), path
         assert 'role="alert"' in answer.text() and "<nav" in answer.text(), path
+    # an unknown path a browser asks for is the 404 page; the API's unknown paths stay JSON
+    page.goto("/no-such-page")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    assert httpx.get(f"{server.url}/no-such-page", headers=html).headers["content-type"].startswith("text/html")
+    api = httpx.get(f"{server.url}/v1/no-such-thing", headers=html)
+    assert api.status_code == 404 and api.json()["error"]["code"] == "unknown_path"
+    assert httpx.get(f"{server.url}/no-such-page").json()["error"]["code"] == "unknown_path"
     page.goto("/api-keys/key_nobody/revoke")
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     assert page.get_by_role("link", name="Go to Customer Segments").is_visible()

@@ -95,6 +95,18 @@ def error_page(request: Request, status: int, heading: str, message: str) -> Res
     return render(templates, request, "error.html", layout=layout, status_code=status, context=context)
 
 
+def wants_page(request: Request) -> bool:
+    """A browser asking for a dashboard page (not the API, not the bundle): a 404 it gets is a page too."""
+    path = request.url.path
+    return (request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "")
+            and not path.startswith(("/v1/", "/static/")) and path != "/v1")  # fmt: skip
+
+
+def page_not_found(request: Request) -> Response:
+    """The application's answer to an unknown path a browser asked for (``wants_page``)."""
+    return error_page(request, 404, "Not found", "There is no such page. It may have moved, or the link is old.")
+
+
 def page_error_response(request: Request, exc: errors.SegmentrError) -> Response:
     status, heading = status_of(exc)
     if status >= 500:
@@ -136,4 +148,13 @@ class PageRoute(APIRoute):
         return handle
 
 
-__all__ = ["PAGE_STATUS", "PageRoute", "error_page", "message_of", "page_error_response", "status_of"]
+__all__ = [
+    "PAGE_STATUS",
+    "PageRoute",
+    "error_page",
+    "message_of",
+    "page_error_response",
+    "page_not_found",
+    "status_of",
+    "wants_page",
+]
