@@ -77,7 +77,7 @@ def main() -> None:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
-                context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800})
+                context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800}, bypass_csp=True)
                 page = context.new_page()
                 page.goto("/sign-in")
                 page.get_by_role("textbox", name="Email").fill(email)
@@ -92,6 +92,9 @@ def main() -> None:
                 for name, (path, ready) in shots.items():
                     page.goto(path)
                     page.wait_for_selector(ready)
+                    # every count loaded after the page has arrived
+                    page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0",
+                                           timeout=30_000)  # fmt: skip
                     if name == "editor":
                         page.wait_for_function(
                             "document.querySelector('[data-stof-status]')?.textContent === '✓ valid'"
