@@ -16,10 +16,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from segmentr import errors
+from segmentr import errors, web
 
 __all__ = [
     "ERROR_TABLE",
@@ -171,9 +171,11 @@ def _api_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code == 404 and web.wants_page(request):  # a browser's unknown page: the dashboard's 404 page
+        return web.page_not_found(request)
     if exc.status_code == 404:
         return error_response(
             request, 404, "not_found", "unknown_path", f"no such path: {request.method} {request.url.path}"

@@ -11,7 +11,7 @@ Errors are ``segmentr.errors`` kinds (``NotFound``, ``PermissionDenied``, ``Envi
 
 # What the interfaces show of the layers below: records and models the use cases take and return.
 from segmentr.segments import ChangePreview, Count, Page, Preview, SimpleRow, Template
-from segmentr.service.access import Action
+from segmentr.service.access import Action, permits
 from segmentr.service.auth import SessionGrant
 from segmentr.service.context import ENVIRONMENTS, KEY_ROLES, ROLES, Actor
 from segmentr.service.customers import (
@@ -109,6 +109,7 @@ __all__ = [
     "open_service",
     "open_services",
     "open_store",
+    "permits",
     "rows_to_condition",
     "service_for",
     "templates",

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from segmentr.service.errors import PermissionDenied
 
-__all__ = ["ALLOWED_ROLES", "Action", "require"]
+__all__ = ["ALLOWED_ROLES", "Action", "permits", "require"]
 
 
 class Action(StrEnum):
@@ -89,3 +89,8 @@ def require(actor: _Acting, action: Action) -> None:
     allowed = ALLOWED_ROLES[action]
     if actor.role not in allowed:
         raise PermissionDenied(_label(actor), actor.role, str(action), allowed)
+
+
+def permits(actor: _Acting, action: Action) -> bool:
+    """Whether ``require`` would let the actor do ``action`` (an interface hides the controls it would refuse)."""
+    return actor.role in ALLOWED_ROLES[action]

@@ -48,12 +48,8 @@ class PolicyService:
         environment_id = self._environment_id(environment)
 
         def read(uow: UnitOfWork) -> list[PolicySummary]:
-            numbers = policies.list_policy_versions(session=uow.session, environment_id=environment_id)
-            found = [
-                policies.get_policy_version(session=uow.session, environment_id=environment_id, version=n)
-                for n in numbers
-            ]
-            return [PolicySummary(v.version, v.created_at) for v in found]
+            times = policies.list_policy_version_times(session=uow.session, environment_id=environment_id)
+            return [PolicySummary(version, created_at) for version, created_at in times]
 
         return self._store.run(read)
 

@@ -19,6 +19,7 @@ from segmentr.store.tables import PolicyVersionRow
 __all__ = [
     "PolicyCache",
     "get_policy_version",
+    "list_policy_version_times",
     "list_policy_versions",
     "live_version",
     "load_policy",
@@ -102,6 +103,16 @@ def list_policy_versions(*, session: Session, environment_id: int) -> list[int]:
             .order_by(PolicyVersionRow.version)
         )
     )
+
+
+def list_policy_version_times(*, session: Session, environment_id: int) -> list[tuple[int, int]]:
+    """Every version's number and creation time, oldest first, without loading the documents."""
+    rows = session.execute(
+        select(PolicyVersionRow.version, PolicyVersionRow.created_at)
+        .where(PolicyVersionRow.environment_id == environment_id)
+        .order_by(PolicyVersionRow.version)
+    )
+    return [(version, created_at) for version, created_at in rows]
 
 
 class PolicyCache:

@@ -13,7 +13,8 @@ What it offers the application (``segmentr.api.create_app`` includes it at ``/``
 * ``render(templates, request, name, layout=Layout(...), context={...})`` — a page from its view-models,
   with the security headers every page carries;
 * the view-models: ``Layout``, ``MemberView``, ``ActiveSegmentView``, ``Flash``, ``NAVIGATION``;
-* ``current_environment(request)`` and ``flash(response, kind, message)``.
+* ``current_environment(request)`` and ``flash(response, kind, message)``;
+* ``wants_page(request)`` / ``page_not_found(request)``: an unknown path a browser asks for is a page, not JSON.
 
 The front end (CodeMirror 6 with the Stof mode, uPlot, htmx, the design system's CSS) lives in ``frontend/``
 at the repository's root and is bundled by esbuild into ``static/dist/`` (``make bundle``; not committed).
@@ -23,6 +24,7 @@ Data comes from ``segmentr.service`` only.
 from __future__ import annotations
 
 from .assets import BUILD_HINT, Bundle
+from .page_errors import page_not_found, wants_page
 from .pages import pages
 from .rendering import CONTENT_SECURITY_POLICY, create_templates, render
 from .routes import router
@@ -60,9 +62,11 @@ __all__ = [
     "create_templates",
     "current_environment",
     "flash",
+    "page_not_found",
     "pages",
     "render",
     "router",
     "sign_in_redirect",
     "templates",
+    "wants_page",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -38,7 +38,14 @@ def services_of(request: Request) -> Services:
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:
+    """To the sign-in page, then back: to this page, or for a form post (its session expired) to the page the
+    form was on — a POST-only path cannot be opened after signing in."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method not in ("GET", "HEAD"):
+        referer = urlsplit(request.headers.get("referer", ""))
+        local = referer.path.startswith("/") and not referer.path.startswith("//") and (
+            not referer.netloc or referer.netloc == request.url.netloc)  # fmt: skip
+        target = (referer.path + (f"?{referer.query}" if referer.query else "")) if local else "/"
     return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
 
 

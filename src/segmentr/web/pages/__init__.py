@@ -1,18 +1,22 @@
-"""The dashboard's pages: sign-in, the Customer Segments list and the segment editor (``pages()``)."""
+"""The dashboard's pages: sign-in, the Customer Segments list, the segment editor and the settings (Policy,
+Members, API keys) (``pages()``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from .api_keys import router as api_keys_router
 from .auth import router as auth_router
 from .editor import router as editor_router
+from .members import router as members_router
+from .policy import router as policy_router
 from .segments import router as segments_router
 
 
 def pages() -> APIRouter:
     """Every page route (mount beside ``web.router()``); unauthenticated pages redirect to ``/sign-in``."""
     routes = APIRouter(include_in_schema=False)
-    for router in (auth_router, segments_router, editor_router):
+    for router in (auth_router, segments_router, editor_router, policy_router, members_router, api_keys_router):
         routes.include_router(router)
     return routes
 

@@ -7,13 +7,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from segmentr import errors
 
+from ..page_errors import PageRoute
 from ..rendering import render
 from ..routes import _local_path
 from ..session_cookies import flash
 from ..signed_in import SESSION_COOKIE, check_csrf, field, read_form, services_of, viewer
 from ..templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 def _open_session(response: Response, request: Request, token: str, expires_at: int, now_s: float) -> None:

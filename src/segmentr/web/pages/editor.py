@@ -17,6 +17,7 @@ from segmentr import errors
 from segmentr.service import SegmentChanges, SegmentInput
 from segmentr.service import templates as condition_templates
 
+from ..page_errors import PageRoute
 from ..rendering import render
 from ..session_cookies import flash
 from ..signed_in import Viewer, check_csrf, field, read_form, viewer
@@ -25,7 +26,7 @@ from .editor_form import OPERATORS, ROW_TYPES, Draft, RowField, draft_of, read_d
 from .segments import when
 from .vocabulary import editor_vocabulary, plan_names
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 SAMPLE = 8
 
 

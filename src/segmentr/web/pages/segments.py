@@ -4,18 +4,21 @@ confirmation naming where the segment is used."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from segmentr import errors
+from segmentr.service import SegmentUsage
 
+from ..page_errors import PageRoute
 from ..rendering import render
 from ..session_cookies import flash
-from ..signed_in import check_csrf, read_form, viewer
+from ..signed_in import Viewer, check_csrf, read_form, viewer
 from ..templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 def when(ms: int | None) -> str:
@@ -29,7 +32,7 @@ def segments_page(request: Request) -> Response:
     seen = viewer(request)
     service = seen.segments()
     active = service.active_segment()
-    rows = [{"segment": segment, "usage": service.usage(segment.id), "updated": when(segment.updated_at)}
+    rows = [{"segment": segment, "used_by": used_by(service.usage(segment.id)), "updated": when(segment.updated_at)}
             for segment in service.segments()]  # fmt: skip
     layout = seen.layout("Customer Segments", "segments", active=active)
     context = {"rows": rows, "active_id": active.id if active else None}
@@ -70,10 +73,49 @@ def delete_confirm(request: Request, segment_id: str) -> Response:
     seen = viewer(request)
     service = seen.segments()
     segment = service.get(segment_id)
-    usage = service.usage(segment.id)
     layout = seen.layout(f"Delete “{segment.name}”?", "segments")
-    return render(templates, request, "segment_delete.html", layout=layout,
-                  context={"segment": segment, "usage": usage})  # fmt: skip
+    context = {"segment": segment, "references": references_of(seen, segment.id), "labels": REFERENCE_LABELS}
+    return render(templates, request, "segment_delete.html", layout=layout, context=context)
+
+
+# How the confirmation names each type of referrer (singular, plural) and what deleting does to it.
+REFERENCE_LABELS: dict[str, tuple[str, str, str]] = {
+    "notification": ("Notification", "Notifications", "never matches anyone and is flagged “segment deleted”"),
+    "pricing_rule": ("Pricing rule", "Pricing rules", "never matches anyone and is flagged “segment deleted”"),
+    "member": ("Member with it as their active segment", "Members with it as their active segment",
+               "sees every customer again (no active segment)"),
+}
+
+
+def used_by(usage: SegmentUsage) -> list[str]:
+    """The list's "Used by": ``2 notifications``, ``1 pricing rule``, ``1 member (active)``."""
+    counts: dict[str, int] = {}
+    for item in usage.references:
+        kind = str(item.get("type") or "other")
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = []
+    for kind, n in counts.items():
+        singular, plural, _ = REFERENCE_LABELS.get(kind, (kind.replace("_", " "), kind.replace("_", " ") + "s", ""))
+        parts.append(f"{n:,} {(singular if n == 1 else plural).lower()}")
+    if usage.active_for_members:
+        n = len(usage.active_for_members)
+        parts.append(f"{n:,} member{'s' if n != 1 else ''} (active)")
+    return parts
+
+
+def references_of(seen: Viewer, segment_id: str) -> list[dict[str, Any]]:
+    """Every referrer of the segment as ``{"type", "name"}`` grouped by type: the service's typed references
+    (notifications, pricing rules…) and the members who have it active (by email)."""
+    usage = seen.segments().usage(segment_id)
+    emails = {member.public_id: member.email for member in seen.services.members(seen.actor).list()}
+    found = [{"type": "member", "name": emails.get(member_id, member_id)} for member_id in usage.active_for_members]
+    found += [dict(item) for item in usage.references]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in found:
+        groups.setdefault(str(item.get("type") or "other"), []).append(item)
+    order = list(REFERENCE_LABELS)
+    return [{"type": kind, "items": items}
+            for kind, items in sorted(groups.items(), key=lambda g: order.index(g[0]) if g[0] in order else 99)]
 
 
 @router.post("/segments/{segment_id}/delete", name="segment_delete")
