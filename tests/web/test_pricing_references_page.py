@@ -34,7 +34,10 @@ def test_the_delete_page_lists_pricing_rules_and_deletes_with_force(tmp_path: Pa
             client.cookies.set("segmentr_session", grant.token)
             page = client.get(f"/segments/{segment.id}/delete")
             assert page.status_code == 200
-            assert "pricing rule “Growth &lt;discount&gt;” (live)" in page.text  # escaped, with its environment
+            listed = page.text.split('data-reference-type="pricing_rule"', 1)[-1]
+            assert 'data-reference-type="pricing_rule"' in page.text and "Pricing rule (1)" in listed
+            # escaped, with its environment
+            assert '<li>Growth &lt;discount&gt; <span class="muted">(live)</span></li>' in listed
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token is not None
             done = client.post(f"/segments/{segment.id}/delete", data={"csrf_token": token.group(1)},
