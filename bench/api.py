@@ -1,12 +1,16 @@
 """API benchmark: the HTTP hot path on loopback next to the same use case in-process, side by side in one run.
 
-    .venv/bin/python bench/api.py [--seconds 5] [--concurrency 8] [--postgres-url URL] [--skip-postgres]
+    .venv/bin/python bench/api.py [--seconds 5] [--concurrency 8] [--stream-customers 100000]
+                                  [--postgres-url URL] [--skip-postgres]
 
 For SQLite and PostgreSQL (a private server with production durability unless --postgres-url), with one and
 two uvicorn workers (`segmentr serve`): `usage` calls (each a durable commit with its idempotency record)
-from concurrent clients — throughput and p50/p99 —, the in-process service's usage rate for the ratio,
-`usage/batch` of 1 000 records (records/s), segment `evaluate` of one customer (p50) and `validate` of a 2 KB
-condition (p99 on loopback, and in-process through the ASGI app: the server's own time).
+from concurrent clients — throughput and p50/p99 at full speed, then p50/p99 paced at half that rate —, the
+in-process service's usage rate for the ratio, `usage/batch` of 1 000 records (records/s), segment `evaluate`
+of one customer (p50), `validate` of a 2 KB condition (p99 on loopback, and in-process through the ASGI app:
+the server's own time), the first members page of a streamed template (Overage) over 100 000 customers, and
+the shared rate limit's cost per request (leases from the database, in-process). The load average is
+printed before and after: the machine is shared.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from segmentr.sample import generate_customers, sample_policy  # noqa: E402
-from segmentr.service import SegmentInput, Services, Store  # noqa: E402
-from segments_store import postgres_for_bench  # noqa: E402
+from segmentr.segments.templates import template  # noqa: E402
+from segmentr.service import RateLimits, SegmentInput, Services, Store  # noqa: E402
+from segments_store import customers_file, postgres_for_bench  # noqa: E402
 
 NOW_MS = 1_764_000_000_000
 CUSTOMERS = 500
@@ -44,17 +49,28 @@ CONDITION_2KB = "\n".join(
 ) + " false"
 
 
-def seed(url: str) -> dict[str, object]:
+def seed(url: str, stream_customers: Path) -> dict[str, object]:
+    """``live``: a few hundred customers for usage and evaluation; ``test``: the big set for the streamed page."""
     with Store(url) as store:
         store.init()
         store.put_policy("live", sample_policy())
         store.import_customer_dicts("live", generate_customers(CUSTOMERS, seed=1, now_ms=NOW_MS))
+        store.put_policy("test", sample_policy())
+        store.import_customers("test", stream_customers)
         services = Services(store)
         owner = services.local_owner()
         growth = services.customers(owner).list("live", plan="growth", limit=100).data
-        segment = services.segments(owner).create(SegmentInput(name="bench", condition='customer.plan == "growth"'))
-        key = services.keys(owner).create("bench", environment="live", role="editor").secret
-        return {"key": key, "customers": [c["id"] for c in growth], "segment": segment.id}
+        segments = services.segments(owner)
+        segment = segments.create(SegmentInput(name="bench", condition='customer.plan == "growth"'))
+        overage = segments.create(SegmentInput(name="overage", condition=template("overage").code))
+        keys = services.keys(owner)
+        return {
+            "key": keys.create("bench", environment="live", role="editor").secret,
+            "test_key": keys.create("bench-test", environment="test", role="viewer").secret,
+            "customers": [c["id"] for c in growth],
+            "segment": segment.id,
+            "overage": overage.id,
+        }
 
 
 def free_port() -> int:
@@ -119,6 +135,71 @@ def concurrent(seconds: float, threads: int, work: Callable[[httpx.Client, int],
             "p99_ms": percentile(latencies, 0.99) * 1000, "calls": len(latencies)}  # fmt: skip
 
 
+def paced(seconds: float, threads: int, per_s: float, work: Callable[[httpx.Client, int], None], base: str,
+          key: str) -> dict[str, float]:  # fmt: skip
+    """``work`` at a steady ``per_s`` in all from ``threads`` clients (an open loop): the latency at that load."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    interval = threads / per_s
+    started = time.perf_counter()
+    stop = started + seconds
+
+    def run(worker: int) -> None:
+        mine = []
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+            n, due = 0, started + interval * worker / threads
+            while due < stop:
+                time.sleep(max(0.0, due - time.perf_counter()))
+                begun = time.perf_counter()
+                work(client, 500_000_000 + worker * 1_000_000 + n)
+                mine.append(time.perf_counter() - begun)
+                n, due = n + 1, due + interval
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {"per_s": len(latencies) / elapsed, "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000, "calls": len(latencies)}  # fmt: skip
+
+
+def first_page(base: str, key: str, segment: object, repeats: int = 5) -> dict[str, float]:
+    """The first page (20 members) of a streamed segment: the first call, then the median of the repeats."""
+    times = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120) as client:
+        for _ in range(repeats):
+            begun = time.perf_counter()
+            response = client.get(f"/v1/test/segments/{segment}/members", params={"limit": 20})
+            times.append(time.perf_counter() - begun)
+            response.raise_for_status()
+            assert len(response.json()["data"]) == 20, response.text
+    return {"first_ms": times[0] * 1000, "median_ms": sorted(times)[len(times) // 2] * 1000}
+
+
+def rate_limit_cost(url: str, calls: int = 20_000) -> dict[str, float]:
+    """The shared limit's CPU per request at its default (100/s, burst 200), a request every 10 ms of a manual
+    clock (exactly the rate): leases from the database amortised over the requests they admit."""
+    seconds = [0.0]
+    with Store(url) as store:
+        limits = RateLimits(store, rate=100, burst=200, monotonic=lambda: seconds[0],
+                            wall_ms=lambda: NOW_MS + int(seconds[0] * 1000))  # fmt: skip
+        caller = b"k" + uuid.uuid4().bytes
+        admitted = 0
+        began = time.process_time()
+        for _ in range(calls):
+            wait = limits.try_take(caller)
+            if wait is None:
+                wait = limits.take(caller)
+            admitted += wait == 0.0
+            seconds[0] += 0.01
+        cpu = time.process_time() - began
+    return {"us_per_request": cpu / calls * 1e6, "admitted": admitted / calls, "lease": limits.lease_size}
+
+
 def in_process_usage(url: str, seeded: dict[str, object], seconds: float) -> float:
     with Store(url) as store:
         services = Services(store)
@@ -148,7 +229,7 @@ def asgi_validate_p99(url: str, key: str, calls: int = 300) -> float:
 
 
 def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
-    seeded = seed(url)
+    seeded = seed(url, customers_file(args.stream_customers, 1))
     key = str(seeded["key"])
     ids = list(seeded["customers"])  # type: ignore[arg-type]
     rows = [f"### {name}", "",
@@ -175,14 +256,19 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
             def validate(client: httpx.Client, n: int) -> None:
                 client.post("/v1/segments/validate", json={"condition": CONDITION_2KB}).raise_for_status()
 
+            full = concurrent(args.seconds, args.concurrency, usage, base, key)
             results[workers] = {
-                "usage": concurrent(args.seconds, args.concurrency, usage, base, key),
+                "usage": full,
+                "half": paced(args.seconds, args.concurrency, full["per_s"] / 2, usage, base, key),
                 "batch": concurrent(args.seconds, 2, batch, base, key),
                 "evaluate": concurrent(args.seconds / 2, 1, evaluate, base, key),
                 "validate": concurrent(args.seconds / 2, 1, validate, base, key),
+                "members": first_page(base, str(seeded["test_key"]), seeded["overage"]),
             }
+            print(name, workers, results[workers], file=sys.stderr)
     service_rate = in_process_usage(url, seeded, args.seconds)
     asgi_p99 = asgi_validate_p99(url, key)
+    limiter = rate_limit_cost(url)
 
     def both(fmt: Callable[[dict[str, dict[str, float]]], str]) -> str:
         return f"{fmt(results[1])} | {fmt(results[2])}"  # type: ignore[arg-type]
@@ -199,6 +285,12 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
     def records(r: dict[str, dict[str, float]]) -> str:
         return f"{r['batch']['per_s'] * 1000:,.0f}"
 
+    def half(r: dict[str, dict[str, float]]) -> str:
+        return f"{r['half']['p50_ms']:.1f} / {r['half']['p99_ms']:.1f} at {r['half']['per_s']:,.0f}/s"
+
+    def members(r: dict[str, dict[str, float]]) -> str:
+        return f"{r['members']['first_ms']:.0f} (then {r['members']['median_ms']:.0f})"
+
     def evaluate_p50(r: dict[str, dict[str, float]]) -> str:
         return f"{r['evaluate']['p50_ms']:.2f}"
 
@@ -208,11 +300,16 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
     rows += [
         f"| usage calls/s ({args.concurrency} clients) | {both(per_s)} |",
         f"| usage p50 / p99 ms | {both(latency)} |",
+        f"| usage p50 / p99 ms paced at half that rate | {both(half)} |",
         f"| usage over HTTP / in-process service ({service_rate:,.0f}/s, one thread) | {both(ratio)} |",
         f"| usage/batch records/s (1 000 a call, 2 clients) | {both(records)} |",
         f"| evaluate p50 ms | {both(evaluate_p50)} |",
         f"| validate 2 KB p99 ms (loopback) | {both(validate_p99)} |",
         f"| validate 2 KB p99 ms in-process (server time) | {asgi_p99:.2f} | |",
+        f"| members first page ms, Overage streamed over {args.stream_customers:,} (median of the next 4) "
+        f"| {both(members)} |",
+        f"| shared rate limit, CPU per request at 100/s (lease of {limiter['lease']}) "
+        f"| {limiter['us_per_request']:.1f} µs | |",
         "",
     ]
     return rows
@@ -222,16 +319,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--stream-customers", type=int, default=100_000)
     parser.add_argument("--postgres-url")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [f"API benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}", ""]  # fmt: skip
+             f"{os.cpu_count()} cores, Python {platform.python_version()}, load average {load} (1/5/15 min) "
+             "at the start", ""]  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         lines += bench_database("SQLite (file, WAL)", f"sqlite:///{Path(folder) / 'bench.db'}", args)
     if not args.skip_postgres:
         with postgres_for_bench(args.postgres_url) as url:
             lines += bench_database("PostgreSQL (durable)", url, args)
+    lines.append("load average at the end: " + "/".join(f"{x:.1f}" for x in os.getloadavg()))
     print("\n".join(lines))
 
 

@@ -184,3 +184,22 @@ def test_what_one_server_writes_the_other_sees(pair: tuple[Server, Server, dict[
             assert short.get("/v1/segments").status_code == 200
             assert a.delete(f"/v1/api-keys/{made.json()['id']}").status_code == 200
             assert_error(short.get("/v1/segments"), 401, "authentication_error")
+
+
+def test_the_rate_limit_is_shared_by_both_servers(schema_url: str, pair: tuple[Server, Server, dict[str, str]]) -> None:
+    _first, _second, seeded = pair
+    env = {"SEGMENTR_RATE_LIMIT": "0.05", "SEGMENTR_RATE_BURST": "4"}  # a token every 20 s: no refill here
+    with (
+        Server(schema_url, env=env) as first,
+        Server(schema_url, env=env) as second,
+        _client(first, seeded["editor"]) as a,
+        _client(second, seeded["editor"]) as b,
+    ):
+        statuses = [client.get("/v1/segments/templates").status_code for client in (a, b, a, b)]
+        assert statuses == [200, 200, 200, 200]  # the burst of 4, spent through both
+        for client in (a, b):  # the key's bucket is empty for both processes, not just the one that emptied it
+            refused = client.get("/v1/segments/templates")
+            assert_error(refused, 429, "rate_limit_error", "rate_limited")
+            assert int(refused.headers["retry-after"]) >= 1
+        with _client(first, seeded["admin"]) as other_key:  # another key has a bucket of its own
+            assert other_key.get("/v1/segments/templates").status_code == 200

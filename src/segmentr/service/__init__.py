@@ -30,6 +30,7 @@ from segmentr.service.keys import ApiKey, CreatedKey, KeyService
 from segmentr.service.members import InvitationGrant, MemberService
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.service.policies import PolicyService, PolicySummary
+from segmentr.service.rate_limits import RateLimits
 from segmentr.service.segments import SegmentService
 from segmentr.service.services import Services
 from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
@@ -62,6 +63,7 @@ __all__ = [
     "PolicyService",
     "PolicySummary",
     "Preview",
+    "RateLimits",
     "Segment",
     "SegmentChanges",
     "SegmentInput",

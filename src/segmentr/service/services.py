@@ -18,6 +18,7 @@ from segmentr.service.idempotency import Idempotency
 from segmentr.service.keys import KeyService
 from segmentr.service.members import MemberService
 from segmentr.service.policies import PolicyService
+from segmentr.service.rate_limits import RateLimits
 from segmentr.service.segments import SegmentService
 from segmentr.store import Store, Workspace
 
@@ -86,3 +87,9 @@ class Services:
 
     def keys(self, actor: Actor) -> KeyService:
         return KeyService(self.store, actor)
+
+    # ------------------------------------------------------------------ the edge
+
+    def rate_limits(self, *, rate: float, burst: int) -> RateLimits:
+        """The per-caller request rate shared by every process on this database (one per process)."""
+        return RateLimits(self.store, rate=rate, burst=burst)

@@ -2,7 +2,7 @@
 
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
 Use cases run in one unit of work (``Store.transaction`` / ``Store.run``, ``transaction.py``) and call the
-repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``segments``,
+repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``rate_buckets``, ``segments``,
 ``workspaces`` (keyword-only ``session=`` functions returning frozen records).
 
 Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
@@ -68,6 +68,7 @@ _REPOSITORIES = (
     "importing",
     "metering",
     "policies",
+    "rate_buckets",
     "segments",
     "workspaces",
 )
@@ -116,6 +117,7 @@ __all__ = [
     "importing",
     "metering",
     "policies",
+    "rate_buckets",
     "segments",
     "workspaces",
 ]

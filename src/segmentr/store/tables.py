@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +32,7 @@ __all__ = [
     "InvitationRow",
     "MemberRow",
     "PolicyVersionRow",
+    "RateBucketRow",
     "SegmentRow",
     "SegmentVersionRow",
     "SessionRow",
@@ -260,3 +262,17 @@ class IdempotencyRow(Base):
     body: Mapped[Any] = mapped_column(Json, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class RateBucketRow(Base):
+    """A caller's token bucket (``bucket``: a digest of its credentials), shared by every server process.
+
+    ``tokens`` as of ``updated_at`` (epoch ms); ``granted`` is what the last lease took (read back by it).
+    """
+
+    __tablename__ = "rate_buckets"
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    granted: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[int] = mapped_column(BigInteger, index=True)
