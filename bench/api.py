@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -79,8 +81,63 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> Iterator[tuple[int, int, int, float]]:
+    """(pid, parent, process group, CPU seconds used) of every live process, from /proc."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) ": state, ppid, pgrp, …
+        yield int(entry.name), int(fields[1]), int(fields[2]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postmaster_of(url: str) -> int | None:
+    """The pid of the private PostgreSQL server listening on ``url``'s port (its postmaster.pid file)."""
+    port = urlsplit(url.replace("postgresql+psycopg://", "postgresql://")).port
+    for pid_file in Path(tempfile.gettempdir()).glob("segmentr-pg-*/data/postmaster.pid"):
+        try:
+            lines = pid_file.read_text().splitlines()
+        except OSError:
+            continue
+        if len(lines) > 3 and lines[3].strip() == str(port):
+            return int(lines[0])
+    return None
+
+
+class CpuMeter:
+    """CPU seconds used by the server's processes (its process group: uvicorn and its workers) and by the
+    database server's (the postmaster and its backends): what a request costs whatever else runs."""
+
+    def __init__(self, server_group: int, postmaster: int | None) -> None:
+        self.server_group = server_group
+        self.postmaster = postmaster
+
+    def read(self) -> tuple[float, float]:
+        server = database = 0.0
+        for pid, parent, group, cpu in _processes():
+            if group == self.server_group:
+                server += cpu
+            elif self.postmaster is not None and self.postmaster in (pid, parent):
+                database += cpu
+        return server, database
+
+    def per_call(self, run: Callable[..., dict[str, float]], *args: Any) -> dict[str, float]:
+        before = self.read()
+        result = run(*args)
+        after = self.read()
+        calls = max(1.0, result["calls"])
+        return {**result, "server_cpu_ms": (after[0] - before[0]) / calls * 1000,
+                "database_cpu_ms": (after[1] - before[1]) / calls * 1000}  # fmt: skip
+
+
 @contextmanager
-def serve(url: str, workers: int) -> Iterator[str]:
+def serve(url: str, workers: int) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "SEGMENTR_DATABASE_URL": url, "SEGMENTR_RATE_LIMIT": "0"}
     command = [str(Path(sys.executable).with_name("segmentr")), "serve", "--port", str(port),
@@ -95,7 +152,7 @@ def serve(url: str, workers: int) -> Iterator[str]:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield base, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
@@ -236,7 +293,8 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
             "| measure | 1 worker | 2 workers |", "|---|---|---|"]  # fmt: skip
     results: dict[int, dict[str, dict[str, float]]] = {}
     for workers in (1, 2):
-        with serve(url, workers) as base:
+        with serve(url, workers) as (base, group):
+            meter = CpuMeter(group, postmaster_of(url) if url.startswith("postgresql") else None)
 
             def usage(client: httpx.Client, n: int, workers: int = workers) -> None:
                 response = client.post(f"/v1/live/customers/{ids[n % len(ids)]}/usage",
@@ -256,13 +314,19 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
             def validate(client: httpx.Client, n: int) -> None:
                 client.post("/v1/segments/validate", json={"condition": CONDITION_2KB}).raise_for_status()
 
-            full = concurrent(args.seconds, args.concurrency, usage, base, key)
+            short = args.seconds / 2
+            def warm_usage(client: httpx.Client, n: int, usage: Callable[..., None] = usage) -> None:
+                usage(client, 900_000_000 + n)  # keys of its own: the measured calls must not replay them
+
+            for warm_up in (warm_usage, batch, evaluate, validate):  # imports, caches, compiled code in each worker
+                concurrent(1.0, 2 * workers, warm_up, base, key)
+            full = meter.per_call(concurrent, args.seconds, args.concurrency, usage, base, key)
             results[workers] = {
                 "usage": full,
                 "half": paced(args.seconds, args.concurrency, full["per_s"] / 2, usage, base, key),
-                "batch": concurrent(args.seconds, 2, batch, base, key),
-                "evaluate": concurrent(args.seconds / 2, 1, evaluate, base, key),
-                "validate": concurrent(args.seconds / 2, 1, validate, base, key),
+                "batch": meter.per_call(concurrent, args.seconds, 2, batch, base, key),
+                "evaluate": meter.per_call(concurrent, short, 1, evaluate, base, key),
+                "validate": meter.per_call(concurrent, short, 1, validate, base, key),
                 "members": first_page(base, str(seeded["test_key"]), seeded["overage"]),
             }
             print(name, workers, results[workers], file=sys.stderr)
@@ -291,6 +355,17 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
     def members(r: dict[str, dict[str, float]]) -> str:
         return f"{r['members']['first_ms']:.0f} (then {r['members']['median_ms']:.0f})"
 
+    def cpu(measure: str, scale: float = 1.0) -> Callable[[dict[str, dict[str, float]]], str]:
+        def shown(r: dict[str, dict[str, float]]) -> str:
+            server, database = r[measure]["server_cpu_ms"] * scale, r[measure]["database_cpu_ms"] * scale
+            return f"{server:.2f} + {database:.2f}" if url.startswith("postgresql") else f"{server:.2f}"
+
+        return shown
+
+    def projected(r: dict[str, dict[str, float]]) -> str:
+        per_call = r["usage"]["server_cpu_ms"] + r["usage"]["database_cpu_ms"]
+        return f"{2000 / per_call:,.0f}" if per_call > 0 else "n/a"
+
     def evaluate_p50(r: dict[str, dict[str, float]]) -> str:
         return f"{r['evaluate']['p50_ms']:.2f}"
 
@@ -308,6 +383,12 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
         f"| validate 2 KB p99 ms in-process (server time) | {asgi_p99:.2f} | |",
         f"| members first page ms, Overage streamed over {args.stream_customers:,} (median of the next 4) "
         f"| {both(members)} |",
+        f"| server CPU ms per usage call ({'uvicorn + PostgreSQL' if url.startswith('postgresql') else 'uvicorn'}) "
+        f"| {both(cpu('usage'))} |",
+        f"| usage calls/s 2 idle cores could serve at that CPU cost (projection) | {both(projected)} |",
+        f"| server CPU ms per 1 000-record batch | {both(cpu('batch'))} |",
+        f"| server CPU ms per evaluate | {both(cpu('evaluate'))} |",
+        f"| server CPU ms per validate | {both(cpu('validate'))} |",
         f"| shared rate limit, CPU per request at 100/s (lease of {limiter['lease']}) "
         f"| {limiter['us_per_request']:.1f} µs | |",
         "",
