@@ -25,6 +25,8 @@ SERVICE_PUBLIC = {
     "TopupResult", "UsageRecord", "UsageResult", "fingerprint", "open_services",
     # pricing rules, price overrides and explained prices
     "PricingRuleDetail", "PricingService",
+    # the edge: the request rate shared by every server process
+    "RateLimits",
     # what the interfaces show of the layers below, and the editor's simple-mode helpers
     "Segment", "SegmentVersion", "SimpleRow", "Store", "Template", "condition_to_rows", "rows_to_condition",
     "templates",

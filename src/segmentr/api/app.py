@@ -34,6 +34,13 @@ TAGS = [
 ]
 
 
+def shared_rate_limits(services: service.Services, settings: ApiSettings) -> service.RateLimits | None:
+    """The rate limit every process on the database shares (None when it is turned off)."""
+    if settings.rate_per_second <= 0:
+        return None
+    return services.rate_limits(rate=settings.rate_per_second, burst=settings.rate_burst)
+
+
 def create_app(
     settings: ApiSettings | None = None, *, store: Store | None = None, services: service.Services | None = None
 ) -> FastAPI:
@@ -53,6 +60,7 @@ def create_app(
         app.state.services = service.Services(opened)
         worker = service.Worker(opened, settings=service.WorkerSettings.from_env()).start() \
             if settings.run_worker else None
+        app.state.rate_limits = shared_rate_limits(app.state.services, settings)
         try:
             yield
         finally:
@@ -67,9 +75,11 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
     )
+    app.state.rate_limits = None
     if store is not None:
         app.state.store = store
         app.state.services = services or service.Services(store)
+        app.state.rate_limits = shared_rate_limits(app.state.services, settings)
     app.state.settings = settings
     install_error_handlers(app)
     for router in (health.router, segments.router, customers.router, customers.usage_router, policies.router,
@@ -81,8 +91,9 @@ def create_app(
     app.add_exception_handler(web.SignInRequired, lambda request, exc: web.sign_in_redirect(request))
     # Added last = outermost: the request id and the last word on errors wrap everything else.
     app.add_middleware(
-        RateLimit, rate=settings.rate_per_second, burst=settings.rate_burst, session_cookie=SESSION_COOKIE
-    )
+        RateLimit, rate=settings.rate_per_second, burst=settings.rate_burst, session_cookie=SESSION_COOKIE,
+        limits=lambda: app.state.rate_limits,
+    )  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, max_import_bytes=settings.max_import_bytes)
     app.add_middleware(EdgeErrors)
     return app

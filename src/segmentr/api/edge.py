@@ -1,5 +1,6 @@
 """The HTTP edge, as ASGI middleware: a ``Request-Id`` on every response, the last word on unexpected errors,
-request body limits (enforced while the body streams in, never after reading it all) and the per-key rate limit.
+request body limits (enforced while the body streams in, never after reading it all) and the per-key rate limit
+(shared by every process on the database).
 """
 
 from __future__ import annotations
@@ -7,13 +8,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
 import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 import orjson
+
+if TYPE_CHECKING:
+    from segmentr.service import RateLimits
 
 __all__ = ["BodyLimit", "EdgeErrors", "RateLimit", "TokenBucket"]
 
@@ -169,11 +175,15 @@ class TokenBucket:
 class RateLimit:
     """429 ``rate_limit_error`` with ``Retry-After`` once a caller's bucket is empty.
 
-    The caller is its API key (the bearer token, hashed), else its session cookie, else its address; buckets
-    are this process's (see docs/decisions.md, HTTP API). ``/healthz`` is never limited.
+    The caller is its API key (the bearer token, hashed), else its session cookie, else its address. The
+    bucket is shared by every process on the database (``limits()``: the service's ``RateLimits``, leased a few
+    tokens at a time so most requests cost no database work); ``/healthz`` is never limited. When the shared
+    bucket cannot be reached (a store error, or no ``limits`` yet) the limit **fails open** to this process's
+    own bucket: a database hiccup must not refuse traffic, and a runaway client is still held to the rate here.
     """
 
     MAX_BUCKETS = 100_000
+    WARN_EVERY_S = 60.0
 
     def __init__(
         self,
@@ -182,15 +192,18 @@ class RateLimit:
         rate: float,
         burst: int,
         session_cookie: str,
+        limits: Callable[[], RateLimits | None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
         self.rate = rate
         self.burst = burst
         self.session_cookie = session_cookie.encode()
+        self.limits = limits
         self.clock = clock
         self._buckets: dict[bytes, TokenBucket] = {}
         self._lock = threading.Lock()
+        self._warned_at = -math.inf
 
     def caller(self, scope: Scope) -> bytes:
         for name, value in scope.get("headers", []):
@@ -199,13 +212,10 @@ class RateLimit:
             if name == b"cookie" and self.session_cookie in value:
                 return b"s" + hashlib.blake2b(value, digest_size=16).digest()
         client = scope.get("client") or ("", 0)
-        return b"a" + str(client[0]).encode()
+        return b"a" + hashlib.blake2b(str(client[0]).encode(), digest_size=16).digest()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.rate <= 0 or scope.get("path") == "/healthz":
-            await self.app(scope, receive, send)
-            return
-        key = self.caller(scope)
+    def local_take(self, key: bytes) -> float:
+        """This process's own bucket (the fallback)."""
         now = self.clock()
         with self._lock:
             bucket = self._buckets.get(key)
@@ -213,9 +223,31 @@ class RateLimit:
                 if len(self._buckets) >= self.MAX_BUCKETS:
                     self._buckets.clear()  # bounded memory: forgetting a bucket only ever lets a caller through
                 bucket = self._buckets[key] = TokenBucket(self.rate, self.burst, now)
-            wait = bucket.take(now)
+            return bucket.take(now)
+
+    async def wait_for(self, key: bytes) -> float:
+        limits = self.limits()
+        if limits is None:
+            return self.local_take(key)
+        wait = limits.try_take(key)  # memory only: the common case
+        if wait is not None:
+            return wait
+        try:
+            return await anyio.to_thread.run_sync(limits.take, key)
+        except Exception as exc:  # any failure of the shared bucket fails open (see the class doc)
+            now = self.clock()
+            if now - self._warned_at >= self.WARN_EVERY_S:
+                self._warned_at = now
+                log.warning("shared rate limit unavailable, limiting per process: %s", exc)
+            return self.local_take(key)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.rate <= 0 or scope.get("path") == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        wait = await self.wait_for(self.caller(scope))
         if wait > 0:
-            retry_after = max(1, int(wait + 0.999))
+            retry_after = max(1, math.ceil(wait))
             await send_error(
                 send, scope, 429, "rate_limit_error", "rate_limited",
                 f"too many requests: at most {self.rate:g} a second (burst {self.burst}); retry after {retry_after} s",

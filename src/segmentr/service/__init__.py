@@ -42,6 +42,7 @@ from segmentr.service.notifications import (
 )
 from segmentr.service.policies import PolicyService, PolicySummary
 from segmentr.service.pricing import PricingRuleDetail, PricingService
+from segmentr.service.rate_limits import RateLimits
 from segmentr.service.segments import SegmentService
 from segmentr.service.services import Services
 from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
@@ -85,6 +86,7 @@ __all__ = [
     "Preview",
     "PricingRuleDetail",
     "PricingService",
+    "RateLimits",
     "Segment",
     "SegmentChanges",
     "SegmentInput",

@@ -20,6 +20,7 @@ from segmentr.service.members import MemberService
 from segmentr.service.notifications import AlertService, EventService, NotificationService
 from segmentr.service.policies import PolicyService
 from segmentr.service.pricing import PricingService
+from segmentr.service.rate_limits import RateLimits
 from segmentr.service.segments import SegmentService
 from segmentr.store import Store, Workspace
 
@@ -100,3 +101,8 @@ class Services:
 
     def events(self, actor: Actor) -> EventService:
         return EventService(self.store, actor)
+    # ------------------------------------------------------------------ the edge
+
+    def rate_limits(self, *, rate: float, burst: int) -> RateLimits:
+        """The per-caller request rate shared by every process on this database (one per process)."""
+        return RateLimits(self.store, rate=rate, burst=burst)

@@ -15,6 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 
+_SPAN = frozenset({"line", "col", "end_line", "end_col"})
+# The fields that may hold child nodes, per node class (filled on first use).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
 
 @dataclass(slots=True, kw_only=True)
 class Node:
@@ -25,10 +29,11 @@ class Node:
 
     def children(self) -> Iterator[Node]:
         """Direct child nodes, in source order."""
-        for f in fields(self):
-            if f.name in ("line", "col", "end_line", "end_col"):
-                continue
-            value = getattr(self, f.name)
+        names = _CHILD_FIELDS.get(type(self))
+        if names is None:  # once per node class: ``fields()`` is the slow part of a walk
+            names = _CHILD_FIELDS[type(self)] = tuple(f.name for f in fields(self) if f.name not in _SPAN)
+        for name in names:
+            value = getattr(self, name)
             if isinstance(value, Node):
                 yield value
             elif isinstance(value, list | tuple):

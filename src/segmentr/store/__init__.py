@@ -2,7 +2,8 @@
 
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
 Use cases run in one unit of work (``Store.transaction`` / ``Store.run``, ``transaction.py``) and call the
-repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``pricing``, ``segments``,
+repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``pricing``,
+``rate_buckets``, ``segments``, the notifications' (``event_log``, ``outbox``, …) and
 ``workspaces`` (keyword-only ``session=`` functions returning frozen records).
 
 Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
@@ -73,6 +74,7 @@ _REPOSITORIES = (
     "outbox",
     "policies",
     "pricing",
+    "rate_buckets",
     "segments",
     "workspaces",
 )
@@ -126,6 +128,7 @@ __all__ = [
     "outbox",
     "policies",
     "pricing",
+    "rate_buckets",
     "segments",
     "workspaces",
 ]

@@ -62,7 +62,8 @@ class WorkspaceCustomers:
     def _environment_id(self, environment: str) -> int:
         found = self._environment_ids.get(environment)
         if found is None:
-            found = self._store.environment(environment, workspace_id=self.workspace_id).id
+            # the store's cache (ids never change): a source is made per request, its own dict starts empty
+            found = self._store.environment_record(self.workspace_id, environment).id
             self._environment_ids[environment] = found
         return found
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ __all__ = [
     "busy_retry",
     "database_url",
     "make_engine",
+    "sqlite_writer",
     "translate_errors",
 ]
 
@@ -126,6 +128,37 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+# One lock per SQLite file for the writers of this process (see ``sqlite_writer``).
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+_SQLITE_WRITERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _held(lock: threading.RLock) -> Iterator[None]:
+    if not lock.acquire(timeout=busy_timeout_s()):
+        raise DatabaseError(busy_message())
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def sqlite_writer(engine: Engine) -> Any:
+    """A context that makes this process's writers of one SQLite file take turns before ``BEGIN IMMEDIATE``.
+
+    Threads that all wait on SQLite's own busy handler sleep in growing steps and wake in no order: under
+    concurrent writes a few of them starve for a second or more. Queued on one lock in the process, each waits
+    only for the writes ahead of it; other processes are still held off by the file lock. PostgreSQL (row
+    locks) needs no such thing: a null context.
+    """
+    database = engine.url.database if is_sqlite(engine) else None
+    if not database or database == ":memory:":
+        return nullcontext()
+    with _SQLITE_WRITERS_LOCK:
+        lock = _SQLITE_WRITERS.setdefault(os.path.abspath(database), threading.RLock())
+    return _held(lock)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

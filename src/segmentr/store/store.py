@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -18,7 +18,7 @@ from segmentr.pricing import RuleBooks
 from segmentr.store import customers as customer_repo
 from segmentr.store import importing, metering, migrate, policies, segments, workspaces
 from segmentr.store.customer_source import WorkspaceCustomers
-from segmentr.store.db import IMMEDIATE, make_engine, session_factory, translate_errors
+from segmentr.store.db import IMMEDIATE, make_engine, session_factory, sqlite_writer, translate_errors
 from segmentr.store.errors import ImportFailed, InvalidData, NotFound
 from segmentr.store.records import Environment, Member, PolicyVersion, Segment, SegmentVersion, Workspace
 from segmentr.store.transaction import UnitOfWork, run_unit, unit_of_work
@@ -86,7 +86,8 @@ class Store:
         ``write``: the transaction writes, so on SQLite it takes the write lock when it begins (waiting for
         another writer up to the busy timeout, then ``DatabaseError`` saying why)."""
         sessions = self._write_sessions if write else self._sessions
-        with translate_errors(), sessions() as session, session.begin():
+        turn = sqlite_writer(self.engine) if write else nullcontext()
+        with turn, translate_errors(), sessions() as session, session.begin():
             yield session
 
     def transaction(self, *, write: bool = False) -> AbstractContextManager[UnitOfWork]:

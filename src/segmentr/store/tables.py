@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +36,7 @@ __all__ = [
     "PolicyVersionRow",
     "PricingRuleRow",
     "PricingRuleVersionRow",
+    "RateBucketRow",
     "SegmentRow",
     "SegmentVersionRow",
     "SessionRow",
@@ -320,3 +322,15 @@ class PricingRuleVersionRow(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(Json)
     changed_at: Mapped[int] = mapped_column(BigInteger)
     changed_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+class RateBucketRow(Base):
+    """A caller's token bucket (``bucket``: a digest of its credentials), shared by every server process.
+
+    ``tokens`` as of ``updated_at`` (epoch ms); ``granted`` is what the last lease took (read back by it).
+    """
+
+    __tablename__ = "rate_buckets"
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    granted: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -3,7 +3,8 @@
 A use case (``segmentr.service``) opens one ``UnitOfWork``, calls repositories (keyword-only ``session=``
 functions returning frozen records) on ``uow.session``, and the transaction commits once at the end or rolls
 back entirely: a failure halfway leaves nothing behind. ``write=True`` is for use cases that write: on SQLite it
-begins with ``BEGIN IMMEDIATE`` (the write lock up front, so two writers queue instead of failing on upgrade);
+begins with ``BEGIN IMMEDIATE`` (the write lock up front, so two writers queue instead of failing on upgrade),
+after the writers of this process have taken turns on one lock (``db.sqlite_writer``);
 on PostgreSQL rows are locked where needed (``lock_customer`` uses ``SELECT … FOR UPDATE``).
 
 ``Store.run(work, write=…)`` runs a whole unit again when SQLite reports the database locked past its busy
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from segmentr.store.db import IMMEDIATE, _is_busy, translate_errors
+from segmentr.store.db import IMMEDIATE, _is_busy, sqlite_writer, translate_errors
 from segmentr.store.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class UnitOfWork:
 def unit_of_work(store: Store, *, write: bool = False) -> Iterator[UnitOfWork]:
     """One transaction: committed when the block ends, rolled back (nothing kept) when it raises."""
     bind: Any = store.engine.execution_options(**{IMMEDIATE: True}) if write else store.engine
-    with translate_errors():
+    with sqlite_writer(store.engine) if write else nullcontext(), translate_errors():
         session = Session(bind=bind, expire_on_commit=False)
         try:
             with session.begin():
