@@ -3,7 +3,7 @@
 ``Services(store)`` is built once per process: it authenticates (API keys, sessions, invitations) into an
 ``Actor`` and hands out one service per domain acting as it — ``SegmentService`` (segments, evaluation,
 membership), ``CustomerService`` (customers, usage with idempotency, export), ``PolicyService``,
-``MemberService`` and ``KeyService`` — with the roles of product.md §2 enforced (``access.py``, one table).
+``MemberService``, ``KeyService`` and ``ReportService`` (the dashboard's data pages) — with the roles of product.md §2 enforced (``access.py``, one table).
 Each use case runs in one unit of work. ``open_store`` / ``open_services`` open the configured database.
 Errors are ``segmentr.errors`` kinds (``NotFound``, ``PermissionDenied``, ``EnvironmentMismatch``…).
 """
@@ -30,6 +30,25 @@ from segmentr.service.keys import ApiKey, CreatedKey, KeyService
 from segmentr.service.members import InvitationGrant, MemberService
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.service.policies import PolicyService, PolicySummary
+from segmentr.service.reports import (
+    CustomerList,
+    CustomerReport,
+    CustomerSummary,
+    EntitlementUsage,
+    GrantReading,
+    MarginPage,
+    MarginRow,
+    MarginTotals,
+    MeterReading,
+    ReportCache,
+    ReportService,
+    Rollup,
+    SegmentFilter,
+    SegmentMembership,
+    UsagePage,
+    UsageRow,
+    UsageSeries,
+)
 from segmentr.service.segments import SegmentService
 from segmentr.service.services import Services
 from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
@@ -47,24 +66,38 @@ __all__ = [
     "Count",
     "CreatedKey",
     "CustomerDetail",
+    "CustomerList",
     "CustomerPage",
+    "CustomerReport",
     "CustomerService",
+    "CustomerSummary",
     "EntitlementReading",
+    "EntitlementUsage",
     "Evaluation",
+    "GrantReading",
     "Idempotency",
     "InvalidRequest",
     "InvitationGrant",
     "KeyService",
+    "MarginPage",
+    "MarginRow",
+    "MarginTotals",
     "MemberService",
+    "MeterReading",
     "NotInitialised",
     "Page",
     "PermissionDenied",
     "PolicyService",
     "PolicySummary",
     "Preview",
+    "ReportCache",
+    "ReportService",
+    "Rollup",
     "Segment",
     "SegmentChanges",
+    "SegmentFilter",
     "SegmentInput",
+    "SegmentMembership",
     "SegmentService",
     "SegmentUsage",
     "SegmentVersion",
@@ -76,8 +109,11 @@ __all__ = [
     "StoredResponse",
     "Template",
     "TopupResult",
+    "UsagePage",
     "UsageRecord",
     "UsageResult",
+    "UsageRow",
+    "UsageSeries",
     "Validation",
     "condition_to_rows",
     "fingerprint",

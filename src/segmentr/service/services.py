@@ -18,6 +18,7 @@ from segmentr.service.idempotency import Idempotency
 from segmentr.service.keys import KeyService
 from segmentr.service.members import MemberService
 from segmentr.service.policies import PolicyService
+from segmentr.service.reports import ReportCache, ReportService
 from segmentr.service.segments import SegmentService
 from segmentr.store import Store, Workspace
 
@@ -33,6 +34,8 @@ class Services:
         self.store = store
         self.auth = Authentication(store, hasher=password_hasher, session_ttl_ms=session_ttl_ms)
         self.idempotency = Idempotency(store)
+        # the dashboard's roll-ups, checked against the database's change mark on every read (service/reports.py)
+        self.report_cache = ReportCache()
 
     # ------------------------------------------------------------------ authentication
 
@@ -86,3 +89,6 @@ class Services:
 
     def keys(self, actor: Actor) -> KeyService:
         return KeyService(self.store, actor)
+
+    def reports(self, actor: Actor) -> ReportService:
+        return ReportService(self.store, actor, self.report_cache)

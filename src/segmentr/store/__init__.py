@@ -2,8 +2,8 @@
 
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
 Use cases run in one unit of work (``Store.transaction`` / ``Store.run``, ``transaction.py``) and call the
-repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``segments``,
-``workspaces`` (keyword-only ``session=`` functions returning frozen records).
+repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``,
+``report_queries``, ``segments``, ``workspaces`` (keyword-only ``session=`` functions returning frozen records).
 
 Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
 without loading SQLAlchemy, the engines and every repository.
@@ -68,6 +68,7 @@ _REPOSITORIES = (
     "importing",
     "metering",
     "policies",
+    "report_queries",
     "segments",
     "workspaces",
 )
@@ -116,6 +117,7 @@ __all__ = [
     "importing",
     "metering",
     "policies",
+    "report_queries",
     "segments",
     "workspaces",
 ]

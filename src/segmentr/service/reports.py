@@ -1,0 +1,771 @@
+"""``ReportService``: the data behind the dashboard's Customers, Margin and Usage pages, filtered by the acting
+member's active segment (product.md §7).
+
+Pages of customers are keyset pages in id order. An active segment whose condition has a pushdown shape is a
+WHERE clause of the same SQL query as the page and the search (an indexed, case-insensitive prefix of id, name
+or email); any other condition is evaluated on the rows the query returns, scanning at most ``SCAN_BUDGET``
+customers per page so a sparse segment answers in bounded time (the page says how far it looked and goes on
+from there).
+
+Totals (revenue, cost and margin of the segment; usage against limits per entitlement) need the policy engine
+for every member: they are computed in one streamed pass (flat memory: sums, histograms and a few top rows) and
+kept in a ``ReportCache`` under the environment's *change mark* (count, latest and sum of ``cloud_updated``, one
+indexed SQL read), the segment's version and the policy's version, for at most ``ROLLUP_TTL_MS`` (meters reset
+with time, and prices may change outside the customers' rows). A page view reads the mark, never re-evaluates
+everyone while nothing changed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from segmentr import segments as segment_engine
+from segmentr.errors import NotFound, SegmentrError
+from segmentr.policy import Policy
+from segmentr.service.access import Action, require
+from segmentr.service.context import Actor
+from segmentr.service.errors import InvalidRequest
+from segmentr.store import Segment, Store, UnitOfWork, customers, policies, report_queries
+from segmentr.store import auth as auth_repo
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "ROLLUP_TTL_MS",
+    "SCAN_BUDGET",
+    "CustomerList",
+    "CustomerReport",
+    "CustomerSummary",
+    "EntitlementUsage",
+    "GrantReading",
+    "MarginPage",
+    "MarginRow",
+    "MarginTotals",
+    "MeterReading",
+    "ReportCache",
+    "ReportService",
+    "Rollup",
+    "SegmentFilter",
+    "SegmentMembership",
+    "UsagePage",
+    "UsageRow",
+    "UsageSeries",
+]
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+# customers evaluated at most per page when the active segment cannot run as SQL
+SCAN_BUDGET = 5000
+BATCH = 1000
+ROLLUP_TTL_MS = 60_000
+MAX_SEARCH_CHARS = 200
+# margin histogram: 10-point buckets from -100 % to 100 %; usage histogram: 10-point buckets of % of limit, 100+
+MARGIN_BUCKETS = tuple(range(-100, 100, 10))
+USAGE_BUCKETS = tuple(range(0, 101, 10))
+TOP_ROWS = 10
+
+
+# ---------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentFilter:
+    """The active segment a report is filtered by; ``sql`` when it ran as SQL, else it was evaluated."""
+
+    id: str
+    name: str
+    version: int
+    sql: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    id: str
+    label: str
+    plan: str
+    type: str
+    email: str | None
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    customers: list[dict[str, Any]]
+    next_cursor: str | None
+    segment: SegmentFilter | None
+    scanned: int
+    errors: int
+    # the scan budget ran out before the page filled: the next cursor continues the scan
+    partial: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerList:
+    """A page of customers; pass ``next_cursor`` as ``after`` for the next one (None: this is the last)."""
+
+    rows: list[CustomerSummary]
+    next_cursor: str | None
+    segment: SegmentFilter | None
+    search: str | None
+    scanned: int = 0
+    errors: int = 0
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """One entitlement of the customer's plan now: usage against the limit (None: observed or unlimited)."""
+
+    entitlement: str
+    credit: str | None
+    unit: str
+    mode: str | None
+    value: float
+    limit: float | None
+    percent: float | None
+    resets: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GrantReading:
+    id: str
+    credit: str
+    topup: str | None
+    value: float
+    starting_value: float | None
+    granted_on: int | None
+    expires_on: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentMembership:
+    id: str
+    name: str
+    matched: bool
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerReport:
+    """The customer detail: the record, meters against limits, grants, margin snapshot, segments it is in."""
+
+    customer: dict[str, Any]
+    meters: list[MeterReading]
+    grants: list[GrantReading]
+    margin: dict[str, Any] | None
+    segments: list[SegmentMembership]
+    active: SegmentFilter | None
+    # whether the customer is in the active segment (None: no active segment)
+    in_active: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarginRow:
+    id: str
+    label: str
+    plan: str
+    revenue: float
+    cost: float
+    # percent; None when the customer has no plan (no snapshot)
+    margin: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarginPage:
+    rows: list[MarginRow]
+    next_cursor: str | None
+    segment: SegmentFilter | None
+    search: str | None
+    scanned: int = 0
+    errors: int = 0
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MarginTotals:
+    """Revenue, cost and margin over the segment's members; ``buckets``: (lower bound %, customers) of the
+    customers with revenue; ``lowest``: the members with the lowest margin (then the highest cost)."""
+
+    customers: int
+    revenue: float
+    cost: float
+    margin: float | None
+    without_revenue: int
+    buckets: list[tuple[int, int]]
+    lowest: list[MarginRow]
+
+
+@dataclass(frozen=True, slots=True)
+class EntitlementUsage:
+    """One entitlement over the segment's members on a plan that has it.
+
+    ``limited``: members with a limit; ``near``: at 80 % or more (under 100 %); ``over``: at or past the limit;
+    ``distribution``: members per 10-point bucket of % of limit (the last bucket is 100 % and more); ``top``: the
+    members nearest or past their limit, as (customer id, value, limit, percent).
+    """
+
+    entitlement: str
+    unit: str
+    customers: int
+    used: float
+    limited: int
+    limit_total: float
+    near: int
+    over: int
+    distribution: list[int]
+    top: list[tuple[str, float, float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """Every total of a segment in one environment, from one streamed pass."""
+
+    environment: str
+    segment: SegmentFilter | None
+    members: int
+    errors: int
+    margin: MarginTotals
+    usage: list[EntitlementUsage]
+    computed_at: int
+    took_ms: float
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    id: str
+    label: str
+    plan: str
+    reading: MeterReading | None
+
+
+@dataclass(frozen=True, slots=True)
+class UsagePage:
+    entitlement: str
+    rows: list[UsageRow]
+    next_cursor: str | None
+    segment: SegmentFilter | None
+    search: str | None
+    scanned: int = 0
+    errors: int = 0
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UsageSeries:
+    """Usage of one entitlement over time: ``x`` epoch seconds, ``values`` the summed usage in each bucket."""
+
+    entitlement: str
+    x: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- the cache
+
+
+class ReportCache:
+    """Roll-ups by (environment, segment version, policy version), valid while the change mark is the same and
+    for at most ``ttl_ms``; bounded (least recently used out); one computation at a time per key."""
+
+    def __init__(self, *, max_entries: int = 64, ttl_ms: int = ROLLUP_TTL_MS) -> None:
+        self.max_entries = max_entries
+        self.ttl_ms = ttl_ms
+        self._entries: OrderedDict[tuple[Any, ...], tuple[Any, int, Rollup]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def get(self, key: tuple[Any, ...], mark: Any, now: int) -> Rollup | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found[0] != mark or now - found[1] > self.ttl_ms:
+                return None
+            self._entries.move_to_end(key)
+            return found[2]
+
+    def put(self, key: tuple[Any, ...], mark: Any, now: int, rollup: Rollup) -> None:
+        with self._lock:
+            self._entries[key] = (mark, now, rollup)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def computing(self, key: tuple[Any, ...]) -> threading.Lock:
+        with self._lock:
+            return self._computing.setdefault(key, threading.Lock())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# ---------------------------------------------------------------------------------------------- the service
+
+
+@dataclass(slots=True)
+class _Filter:
+    segment: Segment | None
+    clause: Any
+    view: SegmentFilter | None
+
+
+class ReportService:
+    """The reports of the actor's workspace in the environment each call names, filtered by the actor's active
+    segment (an API key has none: it sees every customer)."""
+
+    def __init__(self, store: Store, actor: Actor, cache: ReportCache | None = None) -> None:
+        self._store = store
+        self.actor = actor
+        self._cache = cache if cache is not None else ReportCache()
+        self._source = store.customers(actor.workspace_id)
+
+    # ------------------------------------------------------------------ the filter
+
+    def active_segment(self) -> Segment | None:
+        """The acting member's active segment (None for an API key or a member without one)."""
+        require(self.actor, Action.CHOOSE_ACTIVE_SEGMENT)
+        if self.actor.member_id is None:
+            return None
+        with self._store.session() as session:
+            member = auth_repo.member_by_public_id(
+                session=session, workspace_id=self.actor.workspace_id, public_id=self.actor.member_id
+            )
+        return self._store.active_segment(self.actor.workspace_id, member.id)
+
+    def _filter(self, segment: Segment | None) -> _Filter:
+        if segment is None:
+            return _Filter(None, None, None)
+        clause = report_queries.segment_clause(segment.condition, self._store.dialect)
+        return _Filter(segment, clause, SegmentFilter(segment.id, segment.name, segment.version, clause is not None))
+
+    def _environment_id(self, environment: str) -> int:
+        self.actor.reach(environment)
+        return self._store.environment_record(self.actor.workspace_id, environment).id
+
+    # ------------------------------------------------------------------ pages of customers
+
+    def _page(
+        self, environment: str, search: str | None, after: str | None, limit: int, segment: Any = ...
+    ) -> _Page:
+        require(self.actor, Action.READ_CUSTOMERS)
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
+        search = _clean_search(search)
+        environment_id = self._environment_id(environment)
+        chosen = self._filter(self.active_segment() if segment is ... else segment)
+        if chosen.segment is None or chosen.clause is not None:
+            with self._store.session() as session:
+                found = report_queries.customer_page(
+                    session=session, environment_id=environment_id, segment=chosen.clause, search=search,
+                    after=after, limit=limit + 1,
+                )
+            more = len(found) > limit
+            return _Page(found[:limit], found[limit - 1]["id"] if more else None, chosen.view, len(found), 0, False)
+        return self._scan_page(environment, environment_id, chosen, search, after, limit)
+
+    def _scan_page(
+        self, environment: str, environment_id: int, chosen: _Filter, search: str | None, after: str | None,
+        limit: int,
+    ) -> _Page:
+        """The segment evaluated on the search's rows in id order, until the page fills or the budget is spent."""
+        assert chosen.segment is not None
+        policy = self._source.policy(environment)
+        matched: list[dict[str, Any]] = []
+        scanned = errors = 0
+        cursor = after
+        last_error: str | None = None
+        exhausted = False
+        while len(matched) <= limit and scanned < SCAN_BUDGET:
+            size = min(BATCH, SCAN_BUDGET - scanned)
+            with self._store.session() as session:
+                batch = report_queries.customer_page(
+                    session=session, environment_id=environment_id, search=search, after=cursor, limit=size
+                )
+            if not batch:
+                exhausted = True
+                break
+            for customer, (_, hit, error) in zip(
+                batch, segment_engine.evaluate_many(chosen.segment.condition, batch, policy), strict=True
+            ):
+                scanned += 1
+                cursor = customer["id"]
+                if error is not None:
+                    errors += 1
+                    last_error = error
+                if hit:
+                    matched.append(customer)
+                    if len(matched) > limit:
+                        break
+            if len(batch) < size:
+                exhausted = len(matched) <= limit
+                break
+        if errors and last_error is not None:
+            self._store.record_segment_error(chosen.segment.id, last_error, count=errors)
+        if len(matched) > limit:
+            return _Page(matched[:limit], matched[limit - 1]["id"], chosen.view, scanned, errors, False)
+        if exhausted:
+            return _Page(matched, None, chosen.view, scanned, errors, False)
+        # the budget ran out: what was found, and a cursor that goes on scanning from the last customer looked at
+        return _Page(matched, cursor, chosen.view, scanned, errors, True)
+
+    def customers(
+        self, environment: str, *, search: str | None = None, after: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> CustomerList:
+        """A page of the customers in the active segment (all without one), matching ``search`` (a prefix of the
+        id, the name or the email, any case)."""
+        page = self._page(environment, search, after, limit)
+        rows = [_summary(customer) for customer in page.customers]
+        return CustomerList(rows, page.next_cursor, page.segment, _clean_search(search), page.scanned, page.errors,
+                            page.partial)  # fmt: skip
+
+    # ------------------------------------------------------------------ one customer
+
+    def customer(self, environment: str, customer_id: str) -> CustomerReport:
+        """The customer detail (``NotFound`` if there is no such customer in the environment)."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        active = self.active_segment()
+
+        def read(uow: UnitOfWork) -> tuple[dict[str, Any], Policy]:
+            environment_id = self._environment_id(environment)
+            state = customers.load_customer(
+                session=uow.session, environment_id=environment_id, customer_id=customer_id
+            )
+            if state is None:
+                raise NotFound(f"no customer {customer_id!r} in {environment}")
+            return state, uow.live_policy(environment_id)
+
+        state, live = self._store.run(read)
+        bound = live.with_customers({customer_id: dict(state)})
+        meters = _meters(bound, customer_id, state)
+        margin = bound.customer_local_margin_breakdown(customer_id)
+        memberships: list[SegmentMembership] = []
+        for segment in self._store.list_segments(self.actor.workspace_id):
+            result = segment_engine.evaluate(segment.condition, dict(state), live)
+            if result.error is not None:
+                self._store.record_segment_error(segment.id, result.error)
+            memberships.append(SegmentMembership(segment.id, segment.name, result.matched, result.error))
+        active_view = self._filter(active).view
+        in_active = None
+        if active is not None:
+            in_active = next((m.matched for m in memberships if m.id == active.id), False)
+        return CustomerReport(
+            customer=state, meters=meters, grants=_grants(state), margin=margin, segments=memberships,
+            active=active_view, in_active=in_active,
+        )
+
+    # ------------------------------------------------------------------ margin
+
+    def margin_page(
+        self, environment: str, *, search: str | None = None, after: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> MarginPage:
+        """Revenue, cost and margin of this period for a page of the active segment's customers."""
+        page = self._page(environment, search, after, limit)
+        policy = self._source.policy(environment)
+        bound = policy.with_customers({customer["id"]: customer for customer in page.customers})
+        rows = [_margin_row(bound, customer) for customer in page.customers]
+        return MarginPage(rows, page.next_cursor, page.segment, _clean_search(search), page.scanned, page.errors,
+                          page.partial)  # fmt: skip
+
+    def margin_totals(self, environment: str) -> MarginTotals:
+        return self.rollup(environment).margin
+
+    # ------------------------------------------------------------------ usage
+
+    def entitlements(self, environment: str) -> list[tuple[str, str]]:
+        """Every entitlement of the environment's plans, as (name, unit), in the policy's order."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        self.actor.reach(environment)
+        return _entitlements(self._source.policy(environment))
+
+    def usage_page(
+        self, environment: str, entitlement: str, *, search: str | None = None, after: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> UsagePage:
+        """A page of the active segment's customers with their usage of ``entitlement`` against its limit."""
+        known = dict(self.entitlements(environment))
+        if entitlement not in known:
+            raise NotFound(f"no plan of {environment} has the entitlement {entitlement!r}")
+        page = self._page(environment, search, after, limit)
+        bound = self._source.policy(environment).with_customers({c["id"]: c for c in page.customers})
+        rows = []
+        for customer in page.customers:
+            readings = {reading.entitlement: reading for reading in _meters(bound, customer["id"], customer)}
+            rows.append(UsageRow(customer["id"], customer.get("label") or "", customer.get("plan") or "",
+                                 readings.get(entitlement)))  # fmt: skip
+        return UsagePage(entitlement, rows, page.next_cursor, page.segment, _clean_search(search), page.scanned,
+                         page.errors, page.partial)  # fmt: skip
+
+    def usage_totals(self, environment: str) -> list[EntitlementUsage]:
+        return self.rollup(environment).usage
+
+    def usage_over_time(
+        self, environment: str, entitlement: str, *, since_ms: int | None = None, until_ms: int | None = None,
+        buckets: int = 30,
+    ) -> UsageSeries | None:
+        """Usage of ``entitlement`` by the active segment's customers over time, from the event log.
+
+        None while this build records no event log (the customer rows hold only the current period's meters):
+        the page says so instead of drawing a made-up line. The event log is the place to sum ``meter-changed``
+        events per bucket once it exists.
+        """
+        require(self.actor, Action.READ_CUSTOMERS)
+        self.actor.reach(environment)
+        if buckets < 1:
+            raise InvalidRequest("buckets must be at least 1")
+        return None
+
+    # ------------------------------------------------------------------ the roll-up
+
+    def rollup(self, environment: str) -> Rollup:
+        """Every total of the active segment in ``environment`` (cached while nothing changed, see the module)."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        environment_id = self._environment_id(environment)
+        chosen = self._filter(self.active_segment())
+
+        def mark_of(uow: UnitOfWork) -> tuple[Any, ...]:
+            mark = report_queries.change_mark(session=uow.session, environment_id=environment_id)
+            version = policies.live_version(session=uow.session, environment_id=environment_id)
+            return (mark, version)
+
+        mark = self._store.run(mark_of)
+        key = (self.actor.workspace_id, environment_id,
+               chosen.segment.id if chosen.segment else None, chosen.segment.version if chosen.segment else None)  # fmt: skip
+        found = self._cache.get(key, mark, self._store.now())
+        if found is not None:
+            return _cached(found)
+        with self._cache.computing(key):
+            found = self._cache.get(key, mark, self._store.now())
+            if found is not None:
+                return _cached(found)
+            rollup = self._compute(environment, environment_id, chosen)
+            self._cache.put(key, mark, rollup.computed_at, rollup)
+            return rollup
+
+    def _members(
+        self, environment: str, environment_id: int, chosen: _Filter, tally: list[Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The segment's members in batches: one SQL query per batch when it pushes down, else evaluated."""
+        cursor: str | None = None
+        policy = self._source.policy(environment)
+        while True:
+            with self._store.session() as session:
+                batch = report_queries.customer_page(
+                    session=session, environment_id=environment_id, segment=chosen.clause, after=cursor, limit=BATCH
+                )
+            if not batch:
+                return
+            cursor = batch[-1]["id"]
+            if chosen.segment is not None and chosen.clause is None:
+                kept = []
+                for customer, (_, hit, error) in zip(
+                    batch, segment_engine.evaluate_many(chosen.segment.condition, batch, policy), strict=True
+                ):
+                    if error is not None:
+                        tally[0] += 1
+                        tally[1] = error
+                    if hit:
+                        kept.append(customer)
+                yield kept
+            else:
+                yield batch
+            if len(batch) < BATCH:
+                return
+
+    def _compute(self, environment: str, environment_id: int, chosen: _Filter) -> Rollup:
+        started = time.perf_counter()
+        policy = self._source.policy(environment)
+        units = dict(_entitlements(policy))
+        margin = _MarginTally()
+        usage: dict[str, _UsageTally] = {name: _UsageTally(name, unit) for name, unit in units.items()}
+        tally: list[Any] = [0, None]
+        members = 0
+        for batch in self._members(environment, environment_id, chosen, tally):
+            if not batch:
+                continue
+            bound = policy.with_customers({customer["id"]: customer for customer in batch})
+            for customer in batch:
+                members += 1
+                margin.add(_margin_row(bound, customer))
+                for reading in _meters(bound, customer["id"], customer):
+                    usage.setdefault(reading.entitlement, _UsageTally(reading.entitlement, reading.unit)).add(
+                        customer["id"], reading
+                    )
+        if tally[0] and chosen.segment is not None:
+            self._store.record_segment_error(chosen.segment.id, tally[1], count=tally[0])
+        return Rollup(
+            environment=environment, segment=chosen.view, members=members, errors=tally[0],
+            margin=margin.totals(), usage=[tally_.result() for tally_ in usage.values() if tally_.customers],
+            computed_at=self._store.now(), took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _cached(rollup: Rollup) -> Rollup:
+    return Rollup(rollup.environment, rollup.segment, rollup.members, rollup.errors, rollup.margin, rollup.usage,
+                  rollup.computed_at, rollup.took_ms, cached=True)  # fmt: skip
+
+
+def _clean_search(search: str | None) -> str | None:
+    if search is None:
+        return None
+    text = search.strip()
+    if "\x00" in text:
+        raise InvalidRequest("the search must not contain the NUL character")
+    return text[:MAX_SEARCH_CHARS] or None
+
+
+def _email(customer: dict[str, Any]) -> str | None:
+    metadata = customer.get("metadata")
+    email = metadata.get("email") if isinstance(metadata, dict) else None
+    return email if isinstance(email, str) else None
+
+
+def _summary(customer: dict[str, Any]) -> CustomerSummary:
+    return CustomerSummary(
+        id=customer["id"], label=customer.get("label") or "", plan=customer.get("plan") or "",
+        type=customer.get("type") or "", email=_email(customer), created=int(customer.get("cloud_created") or 0),
+    )
+
+
+def _entitlements(policy: Policy) -> list[tuple[str, str]]:
+    found: dict[str, str] = {}
+    for plan in policy.plans().values():
+        for name, entitlement in (plan.get("entitlements") or {}).items():
+            if name in found:
+                continue
+            credit_name = ((entitlement or {}).get("limit") or {}).get("credit")
+            credit = policy.credit(credit_name) if credit_name else None
+            found[name] = str((credit or {}).get("unit") or "")
+    return list(found.items())
+
+
+def _meters(policy: Policy, customer_id: str, customer: dict[str, Any]) -> list[MeterReading]:
+    """Each entitlement of the customer's plan: usage now against the limit (grants included)."""
+    plan = policy.plan(customer.get("plan") or "") if customer.get("plan") else None
+    if plan is None:
+        return []
+    readings = []
+    for name in plan.get("entitlements") or {}:
+        limit_obj = policy.limit_obj(customer_id, name) or {}
+        credit_name = limit_obj.get("credit")
+        credit = policy.credit(credit_name) if credit_name else None
+        value = policy.value(customer_id, name) or 0.0
+        limit = policy.limit(customer_id, name)
+        readings.append(MeterReading(
+            entitlement=name, credit=credit_name, unit=str((credit or {}).get("unit") or ""),
+            mode=limit_obj.get("mode"), value=float(value), limit=limit,
+            percent=round(value / limit * 100, 1) if limit else None, resets=bool(limit_obj.get("resets")),
+        ))  # fmt: skip
+    return readings
+
+
+def _grants(customer: dict[str, Any]) -> list[GrantReading]:
+    grants = customer.get("grants") or {}
+    found = []
+    for key, grant in grants.items():
+        if not isinstance(grant, dict):
+            continue
+        found.append(GrantReading(
+            id=str(grant.get("id") or key), credit=str(grant.get("credit") or ""), topup=grant.get("topup"),
+            value=float(grant.get("value") or 0), starting_value=grant.get("starting_value"),
+            granted_on=grant.get("granted_on"), expires_on=grant.get("expires_on"),
+        ))  # fmt: skip
+    return sorted(found, key=lambda grant: (grant.expires_on is None, grant.expires_on or 0, grant.id))
+
+
+def _margin_row(policy: Policy, customer: dict[str, Any]) -> MarginRow:
+    try:
+        snapshot = policy.customer_local_margin_breakdown(customer["id"])
+    except SegmentrError:
+        snapshot = None
+    label, plan = customer.get("label") or "", customer.get("plan") or ""
+    if snapshot is None:
+        return MarginRow(customer["id"], label, plan, 0.0, 0.0, None)
+    return MarginRow(customer["id"], label, plan, float(snapshot["revenue"]), float(snapshot["cost"]),
+                     float(snapshot["margin"]))  # fmt: skip
+
+
+class _MarginTally:
+    def __init__(self) -> None:
+        self.customers = 0
+        self.revenue = 0.0
+        self.cost = 0.0
+        self.without_revenue = 0
+        self.buckets = dict.fromkeys(MARGIN_BUCKETS, 0)
+        # a max-heap (by negated keys) of the lowest margins, then the highest costs
+        self.lowest: list[tuple[float, float, str, MarginRow]] = []
+
+    def add(self, row: MarginRow) -> None:
+        self.customers += 1
+        self.revenue += row.revenue
+        self.cost += row.cost
+        if row.revenue <= 0:
+            self.without_revenue += 1
+        elif row.margin is not None:
+            lower = max(-100, min(90, int(row.margin // 10) * 10))
+            self.buckets[lower] += 1
+        if row.margin is None:
+            return
+        item = (-row.margin, row.cost, row.id, row)
+        if len(self.lowest) < TOP_ROWS:
+            heapq.heappush(self.lowest, item)
+        elif item[:3] > self.lowest[0][:3]:
+            heapq.heapreplace(self.lowest, item)
+
+    def totals(self) -> MarginTotals:
+        margin = round((self.revenue - self.cost) / self.revenue * 100, 2) if self.revenue > 0 else None
+        lowest = sorted((entry[3] for entry in self.lowest), key=lambda row: (row.margin or 0.0, -row.cost, row.id))
+        return MarginTotals(
+            customers=self.customers, revenue=round(self.revenue, 6), cost=round(self.cost, 6), margin=margin,
+            without_revenue=self.without_revenue, buckets=list(self.buckets.items()), lowest=lowest,
+        )
+
+
+class _UsageTally:
+    def __init__(self, entitlement: str, unit: str) -> None:
+        self.entitlement = entitlement
+        self.unit = unit
+        self.customers = 0
+        self.used = 0.0
+        self.limited = 0
+        self.limit_total = 0.0
+        self.near = 0
+        self.over = 0
+        self.distribution = [0] * len(USAGE_BUCKETS)
+        self.top: list[tuple[float, str, float, float]] = []
+
+    def add(self, customer_id: str, reading: MeterReading) -> None:
+        self.customers += 1
+        self.used += reading.value
+        if not reading.limit:
+            return
+        self.limited += 1
+        self.limit_total += reading.limit
+        ratio = reading.value / reading.limit
+        if ratio >= 1:
+            self.over += 1
+        elif ratio >= 0.8:
+            self.near += 1
+        self.distribution[min(len(USAGE_BUCKETS) - 1, int(ratio * 10))] += 1
+        item = (ratio, customer_id, reading.value, reading.limit)
+        if len(self.top) < TOP_ROWS // 2:
+            heapq.heappush(self.top, item)
+        elif item > self.top[0]:
+            heapq.heapreplace(self.top, item)
+
+    def result(self) -> EntitlementUsage:
+        top = sorted(self.top, reverse=True)
+        return EntitlementUsage(
+            entitlement=self.entitlement, unit=self.unit, customers=self.customers, used=round(self.used, 6),
+            limited=self.limited, limit_total=round(self.limit_total, 6), near=self.near, over=self.over,
+            distribution=list(self.distribution),
+            top=[(customer_id, value, limit, round(ratio * 100, 1)) for ratio, customer_id, value, limit in top],
+        )
