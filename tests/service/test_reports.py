@@ -1,0 +1,198 @@
+"""The dashboard's reports on both databases: pages filtered by the active segment (SQL and evaluated), the
+indexed search, the customer detail, margin and usage totals, and the roll-up cache's change mark."""
+
+from __future__ import annotations
+
+import pytest
+from service_helpers import SQL_CONDITION, STREAM_CONDITION, expected_members
+from sqlalchemy import text
+
+from segmentr.errors import NotFound
+from segmentr.policy import Policy
+from segmentr.service import Actor, ReportService, SegmentChanges, SegmentInput, Services
+from segmentr.service import reports as reports_module
+from segmentr.store import Store
+
+
+def _all_ids(report: ReportService, env: str = "live", search: str | None = None, limit: int = 7) -> list[str]:
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = report.customers(env, search=search, after=cursor, limit=limit)
+        ids.extend(row.id for row in page.rows)
+        if page.next_cursor is None:
+            return ids
+        cursor = page.next_cursor
+
+
+def _every_customer(store: Store, env: str = "live") -> list[dict]:
+    return [customer for batch in store.customers().stream(env, 1000) for customer in batch]
+
+
+def _bound(store: Store, env: str = "live") -> Policy:
+    return store.customers().policy(env).with_customers({c["id"]: c for c in _every_customer(store, env)})
+
+
+def test_without_an_active_segment_every_customer_in_id_order(services: Services, owner: Actor, store: Store) -> None:
+    report = services.reports(owner)
+    first = report.customers("live", limit=10)
+    assert first.segment is None
+    assert len(first.rows) == 10 and first.next_cursor == first.rows[-1].id
+    assert _all_ids(report) == sorted(c["id"] for c in _every_customer(store))
+    assert _all_ids(report, "test") == sorted(c["id"] for c in _every_customer(store, "test"))
+
+
+@pytest.mark.parametrize(("condition", "sql"), [(SQL_CONDITION, True), (STREAM_CONDITION, False)])
+def test_the_active_segment_filters_pages(services: Services, owner: Actor, store: Store, condition: str,
+                                          sql: bool, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    # a small scan budget: evaluated segments come back in partial pages that go on where they stopped
+    monkeypatch.setattr(reports_module, "SCAN_BUDGET", 9)
+    services.segments(owner).create(SegmentInput(name="Chosen", condition=condition))
+    services.segments(owner).set_active_segment("Chosen")
+    report = services.reports(owner)
+    page = report.customers("live", limit=5)
+    assert page.segment is not None and page.segment.name == "Chosen" and page.segment.sql is sql
+    expected = expected_members(store, condition, "live")
+    assert 0 < len(expected) < 120
+    assert _all_ids(report, limit=5) == expected
+    if not sql:
+        assert report.customers("live", limit=50).partial
+
+
+def test_search_is_a_case_insensitive_prefix_of_id_name_or_email(services: Services, owner: Actor,
+                                                                 store: Store) -> None:  # fmt: skip
+    report = services.reports(owner)
+    everyone = _every_customer(store)
+    someone = next(c for c in everyone if (c.get("metadata") or {}).get("email"))
+
+    def expected(prefix: str, among: list[dict] = everyone) -> list[str]:
+        prefix = prefix.lower()
+        return sorted(
+            c["id"] for c in among
+            if any(isinstance(v, str) and v.lower().startswith(prefix)
+                   for v in (c["id"], c.get("label"), (c.get("metadata") or {}).get("email")))
+        )  # fmt: skip
+
+    for prefix in (someone["id"].upper(), someone["label"][:3].upper(), someone["metadata"]["email"][:5], "cus_00000"):
+        found = _all_ids(report, search=prefix, limit=4)
+        assert found == expected(prefix), prefix
+        assert someone["id"] in found or not someone["id"].lower().startswith(prefix.lower())
+    assert _all_ids(report, search="%") == expected("%")
+    assert _all_ids(report, search="_") == expected("_")
+    assert report.customers("live", search="   ").search is None
+
+    services.segments(owner).create(SegmentInput(name="Paid", condition=SQL_CONDITION))
+    services.segments(owner).set_active_segment("Paid")
+    members = set(expected_members(store, SQL_CONDITION, "live"))
+    assert _all_ids(report, search="cus_0000") == expected("cus_0000", [c for c in everyone if c["id"] in members])
+
+
+def test_search_uses_the_indexes(store: Store) -> None:
+    from segmentr.store import report_queries
+
+    environment_id = store.environment("live").id
+    with store.session() as session:
+        query = report_queries._search_ids(environment_id, "ada", store.dialect)
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        if store.dialect == "sqlite":
+            plan = " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        else:
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {compiled}")))
+    for index in ("ix_customers_search_id", "ix_customers_search_label", "ix_customers_search_email"):
+        assert index in plan, plan
+
+
+def test_customer_detail(services: Services, owner: Actor, store: Store) -> None:
+    services.segments(owner).create(SegmentInput(name="Paid", condition=SQL_CONDITION))
+    services.segments(owner).create(SegmentInput(name="Heavy", condition=STREAM_CONDITION))
+    services.segments(owner).set_active_segment("Paid")
+    report = services.reports(owner)
+    customer = next(c for c in _every_customer(store) if c["plan"] == "growth")
+    detail = report.customer("live", customer["id"])
+    policy = _bound(store)
+    assert detail.customer["id"] == customer["id"]
+    assert [m.entitlement for m in detail.meters] == list(policy.plan("growth")["entitlements"])
+    for meter in detail.meters:
+        assert meter.limit == policy.limit(customer["id"], meter.entitlement)
+        assert meter.value == (policy.value(customer["id"], meter.entitlement) or 0.0)
+    assert detail.margin == services.customers(owner).get("live", customer["id"]).margin
+    assert len(detail.grants) == len(customer["grants"])
+    by_name = {m.name: m.matched for m in detail.segments}
+    for name in ("Paid", "Heavy"):
+        assert by_name[name] == services.segments(owner).evaluate(name, customer["id"], "live").matched
+    assert detail.in_active is True and detail.active is not None and detail.active.name == "Paid"
+    with pytest.raises(NotFound):
+        report.customer("live", "cus_missing")
+
+
+@pytest.mark.parametrize("condition", [None, SQL_CONDITION, STREAM_CONDITION])
+def test_margin_and_usage_totals_equal_the_engine_over_the_members(services: Services, owner: Actor, store: Store,
+                                                                   condition: str | None) -> None:  # fmt: skip
+    if condition is not None:
+        services.segments(owner).create(SegmentInput(name="Chosen", condition=condition))
+        services.segments(owner).set_active_segment("Chosen")
+    members = expected_members(store, condition or "true", "live")
+    policy = _bound(store)
+    snapshots = [policy.customer_local_margin_breakdown(cid) for cid in members]
+    rollup = services.reports(owner).rollup("live")
+    assert rollup.members == len(members)
+    assert rollup.margin.revenue == pytest.approx(sum(s["revenue"] for s in snapshots if s))
+    assert rollup.margin.cost == pytest.approx(sum(s["cost"] for s in snapshots if s))
+    assert rollup.margin.without_revenue == sum(1 for s in snapshots if not s or s["revenue"] <= 0)
+    assert sum(count for _, count in rollup.margin.buckets) == len(members) - rollup.margin.without_revenue
+    lowest = rollup.margin.lowest
+    assert [row.margin for row in lowest] == sorted(row.margin for row in lowest)
+    everyone = {c["id"]: c for c in _every_customer(store)}
+    for usage in rollup.usage:
+        having = [cid for cid in members if usage.entitlement in (policy.plan(everyone[cid]["plan"]) or {}).get(
+            "entitlements", {})]  # fmt: skip
+        assert usage.customers == len(having)
+        assert usage.used == pytest.approx(sum(policy.value(cid, usage.entitlement) or 0 for cid in having))
+        limits = [(policy.value(cid, usage.entitlement) or 0, policy.limit(cid, usage.entitlement)) for cid in having]
+        assert usage.over == sum(1 for value, limit in limits if limit and value >= limit)
+        assert sum(usage.distribution) == usage.limited == sum(1 for _, limit in limits if limit)
+
+    page = services.reports(owner).margin_page("live", limit=5)
+    for row in page.rows:
+        snapshot = policy.customer_local_margin_breakdown(row.id)
+        assert (row.revenue, row.cost, row.margin) == (snapshot["revenue"], snapshot["cost"], snapshot["margin"])
+    usage_page = services.reports(owner).usage_page("live", "api_requests", limit=5)
+    assert [row.id for row in usage_page.rows] == [row.id for row in page.rows]
+
+
+def test_the_rollup_is_cached_until_something_changes(services: Services, owner: Actor, store: Store) -> None:
+    report = services.reports(owner)
+    first = report.rollup("live")
+    assert not first.cached
+    assert report.rollup("live").cached
+    customer = _every_customer(store)[0]
+    services.customers(owner).patch("live", customer["id"], {"label": "Changed label"})
+    assert not report.rollup("live").cached  # the change mark moved
+    assert report.rollup("live").cached
+    services.customers(owner).remove("live", customer["id"])
+    after = report.rollup("live")
+    assert not after.cached and after.members == first.members - 1
+    services.segments(owner).create(SegmentInput(name="Paid", condition=SQL_CONDITION))
+    services.segments(owner).set_active_segment("Paid")
+    assert not report.rollup("live").cached  # another segment: another entry
+    services.segments(owner).edit("Paid", SegmentChanges(condition='customer.plan == "growth"'))
+    edited = report.rollup("live")
+    assert not edited.cached
+    assert edited.members == len(expected_members(store, 'customer.plan == "growth"', "live"))
+
+
+def test_keys_see_everyone_viewers_read_and_unknowns_are_clear(services: Services, owner: Actor, store: Store) -> None:
+    services.segments(owner).create(SegmentInput(name="Paid", condition=SQL_CONDITION))
+    services.segments(owner).set_active_segment("Paid")
+    created = services.keys(owner).create("reports", environment="test", role="viewer")
+    key_actor = services.authenticate_key(created.secret)
+    report = services.reports(key_actor)
+    assert report.active_segment() is None
+    assert _all_ids(report, "test") == sorted(c["id"] for c in _every_customer(store, "test"))
+    with pytest.raises(Exception, match="test environment"):
+        report.customers("live")
+    with pytest.raises(NotFound):
+        services.reports(owner).usage_page("live", "no_such_entitlement")
+    assert services.reports(owner).usage_over_time("live", "api_requests") is None
+    assert [name for name, _ in services.reports(owner).entitlements("live")][:2] == ["api_requests", "ai_tokens"]
