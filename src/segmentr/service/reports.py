@@ -213,6 +213,8 @@ class EntitlementUsage:
     unit: str
     customers: int
     used: float
+    # the usage of the members with a limit (what ``limit_total`` is compared with)
+    used_limited: float
     limited: int
     limit_total: float
     near: int
@@ -735,6 +737,7 @@ class _UsageTally:
         self.unit = unit
         self.customers = 0
         self.used = 0.0
+        self.used_limited = 0.0
         self.limited = 0
         self.limit_total = 0.0
         self.near = 0
@@ -748,6 +751,7 @@ class _UsageTally:
         if not reading.limit:
             return
         self.limited += 1
+        self.used_limited += reading.value
         self.limit_total += reading.limit
         ratio = reading.value / reading.limit
         if ratio >= 1:
@@ -765,6 +769,7 @@ class _UsageTally:
         top = sorted(self.top, reverse=True)
         return EntitlementUsage(
             entitlement=self.entitlement, unit=self.unit, customers=self.customers, used=round(self.used, 6),
+            used_limited=round(self.used_limited, 6),
             limited=self.limited, limit_total=round(self.limit_total, 6), near=self.near, over=self.over,
             distribution=list(self.distribution),
             top=[(customer_id, value, limit, round(ratio * 100, 1)) for ratio, customer_id, value, limit in top],

@@ -1,18 +1,23 @@
-"""The dashboard's pages: sign-in, the Customer Segments list and the segment editor (``pages()``)."""
+"""The dashboard's pages: sign-in, the Customer Segments list, the segment editor, Customers, Margin and Usage
+(``pages()``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from .auth import router as auth_router
+from .customers import router as customers_router
 from .editor import router as editor_router
+from .margin import router as margin_router
 from .segments import router as segments_router
+from .usage import router as usage_router
 
 
 def pages() -> APIRouter:
     """Every page route (mount beside ``web.router()``); unauthenticated pages redirect to ``/sign-in``."""
     routes = APIRouter(include_in_schema=False)
-    for router in (auth_router, segments_router, editor_router):
+    for router in (auth_router, segments_router, editor_router, customers_router, margin_router,
+                   usage_router):  # fmt: skip
         routes.include_router(router)
     return routes
 
