@@ -17,12 +17,9 @@ everyone while nothing changed.
 
 from __future__ import annotations
 
-import heapq
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from segmentr import segments as segment_engine
@@ -31,6 +28,24 @@ from segmentr.policy import Policy
 from segmentr.service.access import Action, require
 from segmentr.service.context import Actor
 from segmentr.service.errors import InvalidRequest
+from segmentr.service.report_models import (
+    CustomerList,
+    CustomerReport,
+    CustomerSummary,
+    EntitlementUsage,
+    GrantReading,
+    MarginPage,
+    MarginRow,
+    MarginTotals,
+    MeterReading,
+    Rollup,
+    SegmentFilter,
+    SegmentMembership,
+    UsagePage,
+    UsageRow,
+    UsageSeries,
+)
+from segmentr.service.rollups import ROLLUP_TTL_MS, MarginTally, ReportCache, UsageTally
 from segmentr.store import Segment, Store, UnitOfWork, customers, policies, report_queries
 from segmentr.store import auth as auth_repo
 
@@ -60,37 +75,12 @@ __all__ = [
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 # customers evaluated at most per page when the active segment cannot run as SQL
-SCAN_BUDGET = 5000
+SCAN_BUDGET = 2000
 BATCH = 1000
-ROLLUP_TTL_MS = 60_000
 MAX_SEARCH_CHARS = 200
-# margin histogram: 10-point buckets from -100 % to 100 %; usage histogram: 10-point buckets of % of limit, 100+
-MARGIN_BUCKETS = tuple(range(-100, 100, 10))
-USAGE_BUCKETS = tuple(range(0, 101, 10))
-TOP_ROWS = 10
 
 
-# ---------------------------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentFilter:
-    """The active segment a report is filtered by; ``sql`` when it ran as SQL, else it was evaluated."""
-
-    id: str
-    name: str
-    version: int
-    sql: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerSummary:
-    id: str
-    label: str
-    plan: str
-    type: str
-    email: str | None
-    created: int
+# ---------------------------------------------------------------------------------------------- the service
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,209 +93,6 @@ class _Page:
     # the scan budget ran out before the page filled: the next cursor continues the scan
     partial: bool
 
-
-@dataclass(frozen=True, slots=True)
-class CustomerList:
-    """A page of customers; pass ``next_cursor`` as ``after`` for the next one (None: this is the last)."""
-
-    rows: list[CustomerSummary]
-    next_cursor: str | None
-    segment: SegmentFilter | None
-    search: str | None
-    scanned: int = 0
-    errors: int = 0
-    partial: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class MeterReading:
-    """One entitlement of the customer's plan now: usage against the limit (None: observed or unlimited)."""
-
-    entitlement: str
-    credit: str | None
-    unit: str
-    mode: str | None
-    value: float
-    limit: float | None
-    percent: float | None
-    resets: bool
-
-
-@dataclass(frozen=True, slots=True)
-class GrantReading:
-    id: str
-    credit: str
-    topup: str | None
-    value: float
-    starting_value: float | None
-    granted_on: int | None
-    expires_on: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentMembership:
-    id: str
-    name: str
-    matched: bool
-    error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerReport:
-    """The customer detail: the record, meters against limits, grants, margin snapshot, segments it is in."""
-
-    customer: dict[str, Any]
-    meters: list[MeterReading]
-    grants: list[GrantReading]
-    margin: dict[str, Any] | None
-    segments: list[SegmentMembership]
-    active: SegmentFilter | None
-    # whether the customer is in the active segment (None: no active segment)
-    in_active: bool | None
-
-
-@dataclass(frozen=True, slots=True)
-class MarginRow:
-    id: str
-    label: str
-    plan: str
-    revenue: float
-    cost: float
-    # percent; None when the customer has no plan (no snapshot)
-    margin: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class MarginPage:
-    rows: list[MarginRow]
-    next_cursor: str | None
-    segment: SegmentFilter | None
-    search: str | None
-    scanned: int = 0
-    errors: int = 0
-    partial: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class MarginTotals:
-    """Revenue, cost and margin over the segment's members; ``buckets``: (lower bound %, customers) of the
-    customers with revenue; ``lowest``: the members with the lowest margin (then the highest cost)."""
-
-    customers: int
-    revenue: float
-    cost: float
-    margin: float | None
-    without_revenue: int
-    buckets: list[tuple[int, int]]
-    lowest: list[MarginRow]
-
-
-@dataclass(frozen=True, slots=True)
-class EntitlementUsage:
-    """One entitlement over the segment's members on a plan that has it.
-
-    ``limited``: members with a limit; ``near``: at 80 % or more (under 100 %); ``over``: at or past the limit;
-    ``distribution``: members per 10-point bucket of % of limit (the last bucket is 100 % and more); ``top``: the
-    members nearest or past their limit, as (customer id, value, limit, percent).
-    """
-
-    entitlement: str
-    unit: str
-    customers: int
-    used: float
-    # the usage of the members with a limit (what ``limit_total`` is compared with)
-    used_limited: float
-    limited: int
-    limit_total: float
-    near: int
-    over: int
-    distribution: list[int]
-    top: list[tuple[str, float, float, float]]
-
-
-@dataclass(frozen=True, slots=True)
-class Rollup:
-    """Every total of a segment in one environment, from one streamed pass."""
-
-    environment: str
-    segment: SegmentFilter | None
-    members: int
-    errors: int
-    margin: MarginTotals
-    usage: list[EntitlementUsage]
-    computed_at: int
-    took_ms: float
-    cached: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRow:
-    id: str
-    label: str
-    plan: str
-    reading: MeterReading | None
-
-
-@dataclass(frozen=True, slots=True)
-class UsagePage:
-    entitlement: str
-    rows: list[UsageRow]
-    next_cursor: str | None
-    segment: SegmentFilter | None
-    search: str | None
-    scanned: int = 0
-    errors: int = 0
-    partial: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class UsageSeries:
-    """Usage of one entitlement over time: ``x`` epoch seconds, ``values`` the summed usage in each bucket."""
-
-    entitlement: str
-    x: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------------- the cache
-
-
-class ReportCache:
-    """Roll-ups by (environment, segment version, policy version), valid while the change mark is the same and
-    for at most ``ttl_ms``; bounded (least recently used out); one computation at a time per key."""
-
-    def __init__(self, *, max_entries: int = 64, ttl_ms: int = ROLLUP_TTL_MS) -> None:
-        self.max_entries = max_entries
-        self.ttl_ms = ttl_ms
-        self._entries: OrderedDict[tuple[Any, ...], tuple[Any, int, Rollup]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
-
-    def get(self, key: tuple[Any, ...], mark: Any, now: int) -> Rollup | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None or found[0] != mark or now - found[1] > self.ttl_ms:
-                return None
-            self._entries.move_to_end(key)
-            return found[2]
-
-    def put(self, key: tuple[Any, ...], mark: Any, now: int, rollup: Rollup) -> None:
-        with self._lock:
-            self._entries[key] = (mark, now, rollup)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def computing(self, key: tuple[Any, ...]) -> threading.Lock:
-        with self._lock:
-            return self._computing.setdefault(key, threading.Lock())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-# ---------------------------------------------------------------------------------------------- the service
 
 
 @dataclass(slots=True)
@@ -583,8 +370,8 @@ class ReportService:
         started = time.perf_counter()
         policy = self._source.policy(environment)
         units = dict(_entitlements(policy))
-        margin = _MarginTally()
-        usage: dict[str, _UsageTally] = {name: _UsageTally(name, unit) for name, unit in units.items()}
+        margin = MarginTally()
+        usage: dict[str, UsageTally] = {name: UsageTally(name, unit) for name, unit in units.items()}
         tally: list[Any] = [0, None]
         members = 0
         for batch in self._members(environment, environment_id, chosen, tally):
@@ -595,7 +382,7 @@ class ReportService:
                 members += 1
                 margin.add(_margin_row(bound, customer))
                 for reading in _meters(bound, customer["id"], customer):
-                    usage.setdefault(reading.entitlement, _UsageTally(reading.entitlement, reading.unit)).add(
+                    usage.setdefault(reading.entitlement, UsageTally(reading.entitlement, reading.unit)).add(
                         customer["id"], reading
                     )
         if tally[0] and chosen.segment is not None:
@@ -693,84 +480,3 @@ def _margin_row(policy: Policy, customer: dict[str, Any]) -> MarginRow:
         return MarginRow(customer["id"], label, plan, 0.0, 0.0, None)
     return MarginRow(customer["id"], label, plan, float(snapshot["revenue"]), float(snapshot["cost"]),
                      float(snapshot["margin"]))  # fmt: skip
-
-
-class _MarginTally:
-    def __init__(self) -> None:
-        self.customers = 0
-        self.revenue = 0.0
-        self.cost = 0.0
-        self.without_revenue = 0
-        self.buckets = dict.fromkeys(MARGIN_BUCKETS, 0)
-        # a max-heap (by negated keys) of the lowest margins, then the highest costs
-        self.lowest: list[tuple[float, float, str, MarginRow]] = []
-
-    def add(self, row: MarginRow) -> None:
-        self.customers += 1
-        self.revenue += row.revenue
-        self.cost += row.cost
-        if row.revenue <= 0:
-            self.without_revenue += 1
-        elif row.margin is not None:
-            lower = max(-100, min(90, int(row.margin // 10) * 10))
-            self.buckets[lower] += 1
-        if row.margin is None:
-            return
-        item = (-row.margin, row.cost, row.id, row)
-        if len(self.lowest) < TOP_ROWS:
-            heapq.heappush(self.lowest, item)
-        elif item[:3] > self.lowest[0][:3]:
-            heapq.heapreplace(self.lowest, item)
-
-    def totals(self) -> MarginTotals:
-        margin = round((self.revenue - self.cost) / self.revenue * 100, 2) if self.revenue > 0 else None
-        lowest = sorted((entry[3] for entry in self.lowest), key=lambda row: (row.margin or 0.0, -row.cost, row.id))
-        return MarginTotals(
-            customers=self.customers, revenue=round(self.revenue, 6), cost=round(self.cost, 6), margin=margin,
-            without_revenue=self.without_revenue, buckets=list(self.buckets.items()), lowest=lowest,
-        )
-
-
-class _UsageTally:
-    def __init__(self, entitlement: str, unit: str) -> None:
-        self.entitlement = entitlement
-        self.unit = unit
-        self.customers = 0
-        self.used = 0.0
-        self.used_limited = 0.0
-        self.limited = 0
-        self.limit_total = 0.0
-        self.near = 0
-        self.over = 0
-        self.distribution = [0] * len(USAGE_BUCKETS)
-        self.top: list[tuple[float, str, float, float]] = []
-
-    def add(self, customer_id: str, reading: MeterReading) -> None:
-        self.customers += 1
-        self.used += reading.value
-        if not reading.limit:
-            return
-        self.limited += 1
-        self.used_limited += reading.value
-        self.limit_total += reading.limit
-        ratio = reading.value / reading.limit
-        if ratio >= 1:
-            self.over += 1
-        elif ratio >= 0.8:
-            self.near += 1
-        self.distribution[min(len(USAGE_BUCKETS) - 1, int(ratio * 10))] += 1
-        item = (ratio, customer_id, reading.value, reading.limit)
-        if len(self.top) < TOP_ROWS // 2:
-            heapq.heappush(self.top, item)
-        elif item > self.top[0]:
-            heapq.heapreplace(self.top, item)
-
-    def result(self) -> EntitlementUsage:
-        top = sorted(self.top, reverse=True)
-        return EntitlementUsage(
-            entitlement=self.entitlement, unit=self.unit, customers=self.customers, used=round(self.used, 6),
-            used_limited=round(self.used_limited, 6),
-            limited=self.limited, limit_total=round(self.limit_total, 6), near=self.near, over=self.over,
-            distribution=list(self.distribution),
-            top=[(customer_id, value, limit, round(ratio * 100, 1)) for ratio, customer_id, value, limit in top],
-        )
