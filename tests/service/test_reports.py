@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from segmentr.errors import NotFound
 from segmentr.policy import Policy
+from segmentr.sample import sample_policy
 from segmentr.service import Actor, ReportService, SegmentChanges, SegmentInput, Services
 from segmentr.service import reports as reports_module
 from segmentr.store import Store
@@ -162,6 +163,7 @@ def test_margin_and_usage_totals_equal_the_engine_over_the_members(services: Ser
 
 
 def test_the_rollup_is_cached_until_something_changes(services: Services, owner: Actor, store: Store) -> None:
+    services.report_cache.fresh_ms = 0  # no fresh window: any change recomputes
     report = services.reports(owner)
     first = report.rollup("live")
     assert not first.cached
@@ -196,3 +198,18 @@ def test_keys_see_everyone_viewers_read_and_unknowns_are_clear(services: Service
         services.reports(owner).usage_page("live", "no_such_entitlement")
     assert services.reports(owner).usage_over_time("live", "api_requests") is None
     assert [name for name, _ in services.reports(owner).entitlements("live")][:2] == ["api_requests", "ai_tokens"]
+
+
+def test_within_the_fresh_window_a_change_serves_the_rollup_as_stale(services: Services, owner: Actor,
+                                                                      store: Store) -> None:  # fmt: skip
+    report = services.reports(owner)
+    first = report.rollup("live")
+    customer = _every_customer(store)[0]
+    services.customers(owner).patch("live", customer["id"], {"label": "Changed again"})
+    again = report.rollup("live")
+    assert again.cached and again.stale and again.computed_at == first.computed_at
+    store.put_policy("live", sample_policy(), import_customers=False)  # a new policy version: computed again
+    assert not report.rollup("live").cached
+    services.report_cache.fresh_ms = 0
+    services.customers(owner).patch("live", customer["id"], {"label": "And again"})
+    assert not report.rollup("live").cached

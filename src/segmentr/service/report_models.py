@@ -175,6 +175,8 @@ class Rollup:
     computed_at: int
     took_ms: float
     cached: bool = False
+    # served from the cache although customers changed since ``computed_at`` (within the fresh window)
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)

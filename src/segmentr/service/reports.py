@@ -9,10 +9,11 @@ from there).
 
 Totals (revenue, cost and margin of the segment; usage against limits per entitlement) need the policy engine
 for every member: they are computed in one streamed pass (flat memory: sums, histograms and a few top rows) and
-kept in a ``ReportCache`` under the environment's *change mark* (count, latest and sum of ``cloud_updated``, one
-indexed SQL read), the segment's version and the policy's version, for at most ``ROLLUP_TTL_MS`` (meters reset
-with time, and prices may change outside the customers' rows). A page view reads the mark, never re-evaluates
-everyone while nothing changed.
+kept in a ``ReportCache`` under the segment's and the policy's versions, checked against the environment's
+*change mark* (count, latest and sum of ``cloud_updated``, one indexed SQL read): served while the mark is the
+same for at most ``ROLLUP_TTL_MS`` (meters reset with time, prices may change outside the customers' rows), and
+while younger than ``ROLLUP_FRESH_MS`` even if customers changed (marked ``stale``, with its time), so steady
+metering costs at most one pass per window, never one per page view.
 """
 
 from __future__ import annotations
@@ -45,12 +46,13 @@ from segmentr.service.report_models import (
     UsageRow,
     UsageSeries,
 )
-from segmentr.service.rollups import ROLLUP_TTL_MS, MarginTally, ReportCache, UsageTally
+from segmentr.service.rollups import ROLLUP_FRESH_MS, ROLLUP_TTL_MS, MarginTally, ReportCache, UsageTally
 from segmentr.store import Segment, Store, UnitOfWork, customers, policies, report_queries
 from segmentr.store import auth as auth_repo
 
 __all__ = [
     "MAX_PAGE_SIZE",
+    "ROLLUP_FRESH_MS",
     "ROLLUP_TTL_MS",
     "SCAN_BUDGET",
     "CustomerList",
@@ -317,21 +319,20 @@ class ReportService:
         environment_id = self._environment_id(environment)
         chosen = self._filter(self.active_segment())
 
-        def mark_of(uow: UnitOfWork) -> tuple[Any, ...]:
+        def mark_of(uow: UnitOfWork) -> tuple[Any, int | None]:
             mark = report_queries.change_mark(session=uow.session, environment_id=environment_id)
-            version = policies.live_version(session=uow.session, environment_id=environment_id)
-            return (mark, version)
+            return mark, policies.live_version(session=uow.session, environment_id=environment_id)
 
-        mark = self._store.run(mark_of)
-        key = (self.actor.workspace_id, environment_id,
+        mark, policy_version = self._store.run(mark_of)
+        key = (self.actor.workspace_id, environment_id, policy_version,
                chosen.segment.id if chosen.segment else None, chosen.segment.version if chosen.segment else None)  # fmt: skip
         found = self._cache.get(key, mark, self._store.now())
         if found is not None:
-            return _cached(found)
+            return _cached(*found)
         with self._cache.computing(key):
             found = self._cache.get(key, mark, self._store.now())
             if found is not None:
-                return _cached(found)
+                return _cached(*found)
             rollup = self._compute(environment, environment_id, chosen)
             self._cache.put(key, mark, rollup.computed_at, rollup)
             return rollup
@@ -397,9 +398,9 @@ class ReportService:
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def _cached(rollup: Rollup) -> Rollup:
+def _cached(rollup: Rollup, stale: bool) -> Rollup:
     return Rollup(rollup.environment, rollup.segment, rollup.members, rollup.errors, rollup.margin, rollup.usage,
-                  rollup.computed_at, rollup.took_ms, cached=True)  # fmt: skip
+                  rollup.computed_at, rollup.took_ms, cached=True, stale=stale)  # fmt: skip
 
 
 def _clean_search(search: str | None) -> str | None:

@@ -1,5 +1,6 @@
 """The roll-up of a segment's totals: the tallies one streamed pass fills (flat memory: sums, histograms and a
-few top rows) and the cache that keeps a roll-up while the environment's change mark stays the same."""
+few top rows) and the cache that keeps a roll-up while the environment's change mark stays the same (and, for
+a short while, even when it moved: a business that meters all day changes some customer every second)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import Any
 
 from segmentr.service.report_models import EntitlementUsage, MarginRow, MarginTotals, MeterReading, Rollup
 
-__all__ = ["MARGIN_BUCKETS", "ROLLUP_TTL_MS", "TOP_ROWS", "USAGE_BUCKETS", "MarginTally", "ReportCache", "UsageTally"]
+__all__ = ["MARGIN_BUCKETS", "ROLLUP_FRESH_MS", "ROLLUP_TTL_MS", "TOP_ROWS", "USAGE_BUCKETS", "MarginTally", "ReportCache", "UsageTally"]
 
-ROLLUP_TTL_MS = 60_000
+# a roll-up serves while nothing changed for this long (meters reset with the clock, prices may change)...
+ROLLUP_TTL_MS = 5 * 60_000
+# ...and whatever changed for this long: at most one pass over the members per key in this window
+ROLLUP_FRESH_MS = 30_000
 # margin histogram: 10-point buckets from -100 % to 100 %; usage histogram: 10-point buckets of % of limit, 100+
 MARGIN_BUCKETS = tuple(range(-100, 100, 10))
 USAGE_BUCKETS = tuple(range(0, 101, 10))
@@ -20,23 +24,31 @@ TOP_ROWS = 10
 
 
 class ReportCache:
-    """Roll-ups by (environment, segment version, policy version), valid while the change mark is the same and
-    for at most ``ttl_ms``; bounded (least recently used out); one computation at a time per key."""
+    """Roll-ups by (workspace, environment, segment version, policy version): served while the change mark is
+    the same for at most ``ttl_ms``, and whatever changed while younger than ``fresh_ms`` (then marked stale);
+    bounded (least recently used out); one computation at a time per key."""
 
-    def __init__(self, *, max_entries: int = 64, ttl_ms: int = ROLLUP_TTL_MS) -> None:
+    def __init__(
+        self, *, max_entries: int = 64, ttl_ms: int = ROLLUP_TTL_MS, fresh_ms: int = ROLLUP_FRESH_MS
+    ) -> None:
         self.max_entries = max_entries
         self.ttl_ms = ttl_ms
+        self.fresh_ms = fresh_ms
         self._entries: OrderedDict[tuple[Any, ...], tuple[Any, int, Rollup]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
 
-    def get(self, key: tuple[Any, ...], mark: Any, now: int) -> Rollup | None:
+    def get(self, key: tuple[Any, ...], mark: Any, now: int) -> tuple[Rollup, bool] | None:
+        """The cached roll-up and whether customers changed since it was computed, or None (compute it)."""
         with self._lock:
             found = self._entries.get(key)
-            if found is None or found[0] != mark or now - found[1] > self.ttl_ms:
+            if found is None:
+                return None
+            age, same = now - found[1], found[0] == mark
+            if not (same and age <= self.ttl_ms) and age > self.fresh_ms:
                 return None
             self._entries.move_to_end(key)
-            return found[2]
+            return found[2], not same
 
     def put(self, key: tuple[Any, ...], mark: Any, now: int, rollup: Rollup) -> None:
         with self._lock:

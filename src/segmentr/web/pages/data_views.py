@@ -13,7 +13,7 @@ from segmentr.service import ReportService
 
 from ..signed_in import Viewer
 
-__all__ = ["ListQuery", "day", "figure", "fragment_requested", "list_query", "money", "percent", "plain", "reports"]
+__all__ = ["ListQuery", "clock", "day", "figure", "fragment_requested", "list_query", "money", "percent", "plain", "reports"]
 
 MAX_QUERY_CHARS = 200
 
@@ -63,6 +63,12 @@ def day(ms: int | None) -> str:
     if not ms:
         return "—"
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+
+
+def clock(ms: int | None) -> str:
+    if not ms:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%H:%M:%S UTC")
 
 
 def figure(value: float | None) -> str:

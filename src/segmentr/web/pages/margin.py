@@ -13,7 +13,7 @@ from segmentr.service import MarginRow
 from ..rendering import render
 from ..signed_in import viewer
 from ..templating import templates
-from .data_views import fragment_requested, list_query, money, percent, reports
+from .data_views import clock, fragment_requested, list_query, money, percent, reports
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -59,7 +59,7 @@ def margin_totals(request: Request) -> Response:
         "series": [{"label": "Customers", "values": [count for _, count in totals.buckets]}],
     }  # fmt: skip
     context = {
-        "rollup": rollup, "totals": totals, "chart": chart,
+        "rollup": rollup, "totals": totals, "chart": chart, "as_of": clock(rollup.computed_at),
         "revenue": money(totals.revenue), "cost": money(totals.cost), "margin": percent(totals.margin),
         "profit": money(totals.revenue - totals.cost), "lowest": [margin_view(row) for row in totals.lowest],
         "buckets": [(f"{lower} % to {lower + 10} %", count) for lower, count in totals.buckets],

@@ -14,7 +14,7 @@ from segmentr import errors
 from ..rendering import render
 from ..signed_in import viewer
 from ..templating import templates
-from .data_views import figure, fragment_requested, list_query, percent, plain, reports
+from .data_views import clock, figure, fragment_requested, list_query, percent, plain, reports
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -73,5 +73,6 @@ def usage_totals(request: Request) -> Response:
     }  # fmt: skip
     chosen = request.query_params.get("entitlement")
     nearest = next((row for row in rows if row["usage"].entitlement == chosen), rows[0] if rows else None)
-    context = {"rollup": rollup, "rows": rows, "chart": chart, "chosen": chosen, "nearest": nearest}
+    context = {"rollup": rollup, "rows": rows, "chart": chart, "chosen": chosen, "nearest": nearest,
+               "as_of": clock(rollup.computed_at) if rollup else None}  # fmt: skip
     return render(templates, request, "_usage_totals.html", context=context)
