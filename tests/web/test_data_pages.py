@@ -155,23 +155,30 @@ def test_customer_list_search_and_detail_by_keyboard(signed_in, axe_script, scre
     assert page.get_by_role("heading", name=re.compile("No customer “no-such-customer”")).is_visible()
 
 
+def _press(locator) -> None:
+    """Activate a control from the keyboard alone."""
+    locator.focus()
+    locator.page.keyboard.press("Enter")
+
+
 def test_set_active_filters_customers_margin_and_usage_and_says_so(signed_in, seeded) -> None:
     page = signed_in
     services, owner = _owner(seeded)
     page.goto("/segments")
-    page.locator("tr", has_text="Growth plan").get_by_role("button", name="Set Active").click()
+    _press(page.locator("tr", has_text="Growth plan").get_by_role("button", name="Set Active"))
     page.wait_for_url("**/segments")
+    expect(page.locator("tr", has_text="Growth plan").get_by_role("button", name="Clear Active")).to_be_visible()
     growth = services.segments(owner).count("Growth plan", "live").n
     assert 0 < growth < 260
 
-    page.get_by_role("link", name="Customers").click()
+    _press(page.get_by_role("link", name="Customers"))
     page.wait_for_url("**/customers")
     expect(page.locator("[data-filtered-by]")).to_have_text(re.compile("Showing customers in the segment “Growth plan”"))
     expect(page.locator("[data-customer-count]")).to_have_attribute("data-customer-count", str(growth))
     plans = page.locator("#customer-results tbody tr td:nth-child(3)").all_inner_texts()
     assert plans and all(plan.strip() == "growth" for plan in plans)
 
-    page.get_by_role("link", name="Margin").click()
+    _press(page.get_by_role("link", name="Margin"))
     page.wait_for_url("**/margin")
     expect(page.locator("[data-filtered-by]")).to_contain_text("“Growth plan”")
     expect(page.locator("[data-margin-totals]")).to_have_attribute("data-members", str(growth))
@@ -179,18 +186,29 @@ def test_set_active_filters_customers_margin_and_usage_and_says_so(signed_in, se
     assert rollup.members == growth
     assert page.locator("[data-total-revenue]").get_attribute("data-total-revenue") == str(rollup.margin.revenue)
 
-    page.get_by_role("link", name="Usage").click()
+    _press(page.get_by_role("link", name="Usage"))
     page.wait_for_url("**/usage")
     expect(page.locator("[data-filtered-by]")).to_contain_text("“Growth plan”")
     expect(page.locator("[data-usage-totals]")).to_have_attribute("data-members", str(growth))
     api = next(item for item in rollup.usage if item.entitlement == "api_requests")
     assert page.locator("tr[data-entitlement='api_requests'] [data-over]").get_attribute("data-over") == str(api.over)
 
-    # Clear Active from the top bar's chip: every customer again, and no notice
-    page.get_by_role("button", name="Clear the active segment Growth plan").click()
-    page.goto("/customers")
+    # Clear Active from the top bar's chip: back on the same page, every customer again, and no notice
+    _press(page.get_by_role("button", name="Clear the active segment Growth plan"))
+    page.wait_for_url("**/usage")
+    expect(page.locator("[data-active-segment]")).to_have_count(0)
+    assert page.locator("[data-filtered-by]").count() == 0
+    _press(page.get_by_role("link", name="Customers"))
+    page.wait_for_url("**/customers")
     assert page.locator("[data-filtered-by]").count() == 0
     expect(page.locator("[data-customer-count]")).to_have_attribute("data-customer-count", "260")
+
+    # the test environment: its own customers, the switch always at hand
+    _press(page.get_by_role("group", name="Environment").get_by_role("button", name="Test"))
+    page.wait_for_url("**/customers")
+    expect(page.locator("[data-customer-count]")).to_have_attribute("data-customer-count", "30")
+    test_ids = [row.id for row in services.reports(owner).customers("test", limit=25).rows]
+    assert _shown_ids(page) == test_ids
 
 
 def test_an_evaluated_segment_filters_the_list(signed_in, seeded) -> None:
