@@ -213,3 +213,19 @@ def test_within_the_fresh_window_a_change_serves_the_rollup_as_stale(services: S
     services.report_cache.fresh_ms = 0
     services.customers(owner).patch("live", customer["id"], {"label": "And again"})
     assert not report.rollup("live").cached
+
+
+def test_hostile_input_is_a_clear_refusal(services: Services, owner: Actor) -> None:
+    from segmentr.service import InvalidRequest
+
+    report = services.reports(owner)
+    with pytest.raises(InvalidRequest):
+        report.customers("live", search="a\x00b")
+    with pytest.raises(InvalidRequest):
+        report.customers("live", after="cus\x00")
+    with pytest.raises(InvalidRequest):
+        report.customers("live", limit=0)
+    with pytest.raises(NotFound):
+        report.customer("live", "cus\x00")
+    assert report.customers("live", search="%' OR 1=1 --").rows == []
+    assert report.customers("live", search="x" * 5000).rows == []

@@ -146,6 +146,8 @@ class ReportService:
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
         search = _clean_search(search)
+        if after is not None and "\x00" in after:
+            raise InvalidRequest("the page cursor must not contain the NUL character")
         environment_id = self._environment_id(environment)
         chosen = self._filter(self.active_segment() if segment is ... else segment)
         if chosen.segment is None or chosen.clause is not None:
@@ -219,6 +221,8 @@ class ReportService:
     def customer(self, environment: str, customer_id: str) -> CustomerReport:
         """The customer detail (``NotFound`` if there is no such customer in the environment)."""
         require(self.actor, Action.READ_CUSTOMERS)
+        if "\x00" in customer_id:  # no id holds it (neither database stores it)
+            raise NotFound(f"no customer {customer_id!r} in {environment}")
         active = self.active_segment()
 
         def read(uow: UnitOfWork) -> tuple[dict[str, Any], Policy]:

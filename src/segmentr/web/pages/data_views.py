@@ -39,8 +39,9 @@ class ListQuery:
 
 def list_query(request: Request, path: str, *extra: str) -> ListQuery:
     params = request.query_params
-    q = (params.get("q") or "").strip()[:MAX_QUERY_CHARS]
-    after = params.get("after") or None
+    # NUL is in no id, name or email (neither database stores it): a crafted address just finds nothing
+    q = (params.get("q") or "").replace("\x00", "").strip()[:MAX_QUERY_CHARS]
+    after = (params.get("after") or "").replace("\x00", "") or None
     kept = tuple((name, params[name]) for name in extra if params.get(name))
     return ListQuery(path, q, after[:MAX_QUERY_CHARS] if after else None, kept)
 
