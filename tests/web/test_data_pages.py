@@ -161,7 +161,7 @@ def _press(locator) -> None:
     locator.page.keyboard.press("Enter")
 
 
-def test_set_active_filters_customers_margin_and_usage_and_says_so(signed_in, seeded) -> None:
+def test_set_active_filters_customers_margin_and_usage_and_says_so(signed_in, screenshots, seeded) -> None:
     page = signed_in
     services, owner = _owner(seeded)
     page.goto("/segments")
@@ -177,6 +177,7 @@ def test_set_active_filters_customers_margin_and_usage_and_says_so(signed_in, se
     expect(page.locator("[data-customer-count]")).to_have_attribute("data-customer-count", str(growth))
     plans = page.locator("#customer-results tbody tr td:nth-child(3)").all_inner_texts()
     assert plans and all(plan.strip() == "growth" for plan in plans)
+    _shots(page, screenshots, "customers-filtered")
 
     _press(page.get_by_role("link", name="Margin"))
     page.wait_for_url("**/margin")
