@@ -82,9 +82,6 @@ BATCH = 1000
 MAX_SEARCH_CHARS = 200
 
 
-# ---------------------------------------------------------------------------------------------- the service
-
-
 @dataclass(frozen=True, slots=True)
 class _Page:
     customers: list[dict[str, Any]]
@@ -94,7 +91,6 @@ class _Page:
     errors: int
     # the scan budget ran out before the page filled: the next cursor continues the scan
     partial: bool
-
 
 
 @dataclass(slots=True)
@@ -290,9 +286,9 @@ class ReportService:
         bound = self._source.policy(environment).with_customers({c["id"]: c for c in page.customers})
         rows = []
         for customer in page.customers:
-            readings = {reading.entitlement: reading for reading in _meters(bound, customer["id"], customer)}
+            readings = _meters(bound, customer["id"], customer, only=entitlement)
             rows.append(UsageRow(customer["id"], customer.get("label") or "", customer.get("plan") or "",
-                                 readings.get(entitlement)))  # fmt: skip
+                                 readings[0] if readings else None))  # fmt: skip
         return UsagePage(entitlement, rows, page.next_cursor, page.segment, _clean_search(search), page.scanned,
                          page.errors, page.partial)  # fmt: skip
 
@@ -386,7 +382,7 @@ class ReportService:
             for customer in batch:
                 members += 1
                 margin.add(_margin_row(bound, customer))
-                for reading in _meters(bound, customer["id"], customer):
+                for reading in _meters(bound, customer["id"], customer, units=units):
                     usage.setdefault(reading.entitlement, UsageTally(reading.entitlement, reading.unit)).add(
                         customer["id"], reading
                     )
@@ -397,9 +393,6 @@ class ReportService:
             margin=margin.totals(), usage=[tally_.result() for tally_ in usage.values() if tally_.customers],
             computed_at=self._store.now(), took_ms=(time.perf_counter() - started) * 1000,
         )
-
-
-# ---------------------------------------------------------------------------------------------- helpers
 
 
 def _cached(rollup: Rollup, stale: bool) -> Rollup:
@@ -441,13 +434,24 @@ def _entitlements(policy: Policy) -> list[tuple[str, str]]:
     return list(found.items())
 
 
-def _meters(policy: Policy, customer_id: str, customer: dict[str, Any]) -> list[MeterReading]:
-    """Each entitlement of the customer's plan: usage now against the limit (grants included)."""
+def _meters(
+    policy: Policy, customer_id: str, customer: dict[str, Any], *, only: str | None = None,
+    units: dict[str, str] | None = None,
+) -> list[MeterReading]:
+    """Each entitlement of the customer's plan (or ``only`` that one): usage now against the limit (grants
+    included). With ``units`` (the roll-up's), only the figures: no mode, credit or percent."""
     plan = policy.plan(customer.get("plan") or "") if customer.get("plan") else None
     if plan is None:
         return []
     readings = []
     for name in plan.get("entitlements") or {}:
+        if only is not None and name != only:
+            continue
+        if units is not None:
+            value = policy.value(customer_id, name) or 0.0
+            readings.append(MeterReading(name, None, units.get(name, ""), None, float(value),
+                                         policy.limit(customer_id, name), None, False))  # fmt: skip
+            continue
         limit_obj = policy.limit_obj(customer_id, name) or {}
         credit_name = limit_obj.get("credit")
         credit = policy.credit(credit_name) if credit_name else None
