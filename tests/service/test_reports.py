@@ -229,3 +229,20 @@ def test_hostile_input_is_a_clear_refusal(services: Services, owner: Actor) -> N
         report.customer("live", "cus\x00")
     assert report.customers("live", search="%' OR 1=1 --").rows == []
     assert report.customers("live", search="x" * 5000).rows == []
+
+
+def test_search_bounds_and_letters_beyond_ascii(services: Services, owner: Actor, store: Store) -> None:
+    from segmentr.store.report_queries import search_bounds
+
+    assert search_bounds("Ab", "sqlite") == ("ab", "ac")
+    assert search_bounds("\ud7ff", "postgresql")[1] == "\ue000"  # never a surrogate
+    assert search_bounds("\U0010ffff", "sqlite") == ("\U0010ffff", None)
+    assert search_bounds("É", "sqlite")[0] == "É" and search_bounds("É", "postgresql")[0] == "é"
+    services.customers(owner).put("live", {"id": "cus_émile", "plan": "free", "label": "Émile Zola",
+                                           "metadata": {"email": "Emile@Example.org"}})  # fmt: skip
+    report = services.reports(owner)
+    assert _all_ids(report, search="Émile") == ["cus_émile"]  # as written: both databases
+    assert _all_ids(report, search="emile@example") == ["cus_émile"]
+    assert _all_ids(report, search="CUS_é") == ["cus_émile"]
+    # lower case of a non-ASCII letter: PostgreSQL folds it, SQLite (ASCII-only lower()) does not
+    assert _all_ids(report, search="émile") == (["cus_émile"] if store.dialect == "postgresql" else [])
