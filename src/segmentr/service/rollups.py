@@ -55,7 +55,10 @@ class ReportCache:
             self._entries[key] = (mark, now, rollup)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+                gone, _ = self._entries.popitem(last=False)
+                lock = self._computing.get(gone)
+                if lock is not None and not lock.locked():
+                    del self._computing[gone]
 
     def computing(self, key: tuple[Any, ...]) -> threading.Lock:
         with self._lock:
