@@ -246,3 +246,20 @@ def test_search_bounds_and_letters_beyond_ascii(services: Services, owner: Actor
     assert _all_ids(report, search="CUS_é") == ["cus_émile"]
     # lower case of a non-ASCII letter: PostgreSQL folds it, SQLite (ASCII-only lower()) does not
     assert _all_ids(report, search="émile") == (["cus_émile"] if store.dialect == "postgresql" else [])
+
+
+def test_the_cache_is_bounded_and_ages(services: Services, owner: Actor) -> None:
+    from segmentr.service import ReportCache
+
+    rollup = services.reports(owner).rollup("live")
+    cache = ReportCache(max_entries=2, ttl_ms=1000, fresh_ms=100)
+    cache.put(("a",), "mark", 0, rollup)
+    assert cache.get(("a",), "mark", 1000) == (rollup, False)  # the same mark: up to the TTL
+    assert cache.get(("a",), "mark", 1001) is None
+    assert cache.get(("a",), "moved", 100) == (rollup, True)  # the mark moved: within the fresh window, stale
+    assert cache.get(("a",), "moved", 101) is None
+    cache.computing(("a",))
+    cache.put(("b",), "mark", 0, rollup)
+    cache.put(("c",), "mark", 0, rollup)  # "a" is the least recently used: out, with its lock
+    assert cache.get(("a",), "mark", 0) is None and cache.get(("c",), "mark", 0) is not None
+    assert ("a",) not in cache._computing
