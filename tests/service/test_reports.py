@@ -197,6 +197,7 @@ def test_keys_see_everyone_viewers_read_and_unknowns_are_clear(services: Service
     with pytest.raises(NotFound):
         services.reports(owner).usage_page("live", "no_such_entitlement")
     assert services.reports(owner).usage_over_time("live", "api_requests") is None
+    assert services.reports(owner).recent_events("live", "cus_0000001") is None  # no event log on this build
     assert [name for name, _ in services.reports(owner).entitlements("live")][:2] == ["api_requests", "ai_tokens"]
 
 

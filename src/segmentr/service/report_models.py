@@ -10,6 +10,7 @@ __all__ = [
     "CustomerReport",
     "CustomerSummary",
     "EntitlementUsage",
+    "EventSummary",
     "GrantReading",
     "MarginPage",
     "MarginRow",
@@ -206,3 +207,13 @@ class UsageSeries:
     entitlement: str
     x: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    """One event of a customer as the detail lists it: ``type`` (``meter-overage``…), when, a short summary."""
+
+    type: str
+    at: int
+    summary: str
+    data: dict[str, Any] = field(default_factory=dict)

@@ -34,6 +34,7 @@ from segmentr.service.report_models import (
     CustomerReport,
     CustomerSummary,
     EntitlementUsage,
+    EventSummary,
     GrantReading,
     MarginPage,
     MarginRow,
@@ -59,6 +60,7 @@ __all__ = [
     "CustomerReport",
     "CustomerSummary",
     "EntitlementUsage",
+    "EventSummary",
     "GrantReading",
     "MarginPage",
     "MarginRow",
@@ -309,6 +311,15 @@ class ReportService:
         self.actor.reach(environment)
         if buckets < 1:
             raise InvalidRequest("buckets must be at least 1")
+        return None
+
+    def recent_events(self, environment: str, customer_id: str, *, limit: int = 20) -> list[EventSummary] | None:
+        """The customer's latest policy events (newest first), from the event log; None while this build records
+        none (the detail page says so)."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        self.actor.reach(environment)
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
         return None
 
     # ------------------------------------------------------------------ the roll-up
