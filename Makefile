@@ -26,7 +26,7 @@ test: $(STAMP) $(BUNDLE)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m segmentr.stof.conformance ../shared/conformance/stof/cases.json tests/stof/corpora/reference_details.json
 	$(BIN)/python -m segmentr.policy.conformance ../shared/conformance/policy/scenarios.json tests/policy/corpora/reference_details.json
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

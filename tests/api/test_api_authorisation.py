@@ -71,6 +71,13 @@ class World:
         self.services.customers(self.owner).put("live", {"id": customer_id, "plan": "growth"})
         return customer_id
 
+    def rule(self) -> str:
+        return self.services.pricing(self.owner).create("live", self.rule_body()).rule.id
+
+    def rule_body(self) -> dict[str, Any]:
+        return {"name": self.name(), "segment": self.segment(), "priority": next(self.counter),
+                "overrides": {"credit:api_request": {"amount": 0.0004}}}
+
     def member(self) -> str:
         member = self.services.members(self.owner).create(f"{self.name()}@example.com", role="viewer",
                                                           password="a long enough password")  # fmt: skip
@@ -100,6 +107,8 @@ class Row:
     names_a_record: bool
     request: Callable[[World], tuple[str, str, Any]]
     ok: int = 200
+    # what another workspace's key gets when the body names this workspace's records (422: an invalid field)
+    other_workspace: int | None = None
 
     def expected(self, caller: str, method: str) -> int:
         if caller in ("none", "revoked"):
@@ -107,6 +116,8 @@ class Row:
         if caller == "session_without_csrf":
             return 403 if method in UNSAFE else self.ok
         if caller == "other_workspace":
+            if self.other_workspace is not None:
+                return self.other_workspace
             return 404 if self.names_a_record else self.ok
         if caller == "other_environment":
             return 403 if self.environment_scoped else self.ok
@@ -171,6 +182,23 @@ TABLE = [
     Row("get_policy", "read", True, True, lambda w: ("GET", "/v1/live/policy", None)),
     Row("list_policy_versions", "read", True, False, lambda w: ("GET", "/v1/live/policy/versions", None)),
     Row("put_policy", "admin", True, False, lambda w: ("PUT", "/v1/live/policy", sample_policy())),
+    Row("list_pricing_rules", "read", True, False, lambda w: ("GET", "/v1/live/pricing-rules", None)),
+    Row("create_pricing_rule", "admin", True, False, lambda w: ("POST", "/v1/live/pricing-rules", w.rule_body()),
+        ok=201, other_workspace=422),
+    Row("get_pricing_rule", "read", True, True, lambda w: ("GET", f"/v1/live/pricing-rules/{w.rule()}", None)),
+    Row("update_pricing_rule", "admin", True, True,
+        lambda w: ("PATCH", f"/v1/live/pricing-rules/{w.rule()}", {"enabled": False})),
+    Row("delete_pricing_rule", "admin", True, True,
+        lambda w: ("DELETE", f"/v1/live/pricing-rules/{w.rule()}", None)),
+    Row("list_pricing_rule_versions", "read", True, True,
+        lambda w: ("GET", f"/v1/live/pricing-rules/{w.rule()}/versions", None)),
+    Row("get_customer_price", "read", True, True,
+        lambda w: ("GET", f"/v1/live/customers/{w.customer_id}/prices/credit:api_request", None)),
+    Row("get_price_overrides", "read", True, True,
+        lambda w: ("GET", f"/v1/live/customers/{w.customer_id}/price-overrides", None)),
+    Row("put_price_overrides", "admin", True, True,
+        lambda w: ("PUT", f"/v1/live/customers/{w.customer()}/price-overrides",
+                   {"credit:api_request": {"amount": 0.0004}})),
     Row("list_members", "read", False, False, lambda w: ("GET", "/v1/members", None)),
     Row("update_member", "admin", False, True, lambda w: ("PATCH", f"/v1/members/{w.member()}", {"role": "editor"})),
     Row("delete_member", "admin", False, True, lambda w: ("DELETE", f"/v1/members/{w.member()}", None)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,9 @@ def test_async_client(served: tuple[Server, dict[str, str]]) -> None:
             ids = [m["id"] async for m in client.iter_members(seeded["segment"], page_size=4)]
             return decision, ids
 
-    decision, ids = anyio.run(calls)
+    # a thread of its own: the browser tests' sync Playwright may hold an event loop in this worker's main thread
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        decision, ids = pool.submit(anyio.run, calls).result(timeout=60)
     assert decision.allowed and seeded["customer"] in ids
 
 

@@ -23,6 +23,8 @@ SERVICE_PUBLIC = {
     "CustomerPage", "CustomerService", "EntitlementReading", "Idempotency", "InvitationGrant", "KeyService",
     "MemberService", "PolicyService", "PolicySummary", "Services", "SessionGrant", "StoredResponse",
     "TopupResult", "UsageRecord", "UsageResult", "fingerprint", "open_services",
+    # pricing rules, price overrides and explained prices
+    "PricingRuleDetail", "PricingService",
     # what the interfaces show of the layers below, and the editor's simple-mode helpers
     "Segment", "SegmentVersion", "SimpleRow", "Store", "Template", "condition_to_rows", "rows_to_condition",
     "templates",

@@ -12,7 +12,7 @@ from segmentr import service, web
 from segmentr.api.deps import SESSION_COOKIE
 from segmentr.api.edge import BodyLimit, EdgeErrors, RateLimit
 from segmentr.api.errors import install_error_handlers
-from segmentr.api.routes import customers, health, members, policies, segments
+from segmentr.api.routes import customers, health, members, policies, pricing, segments
 from segmentr.api.settings import ApiSettings
 from segmentr.service import Store
 
@@ -66,7 +66,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     for router in (health.router, segments.router, customers.router, customers.usage_router, policies.router,
-                   members.router, members.sessions_router):  # fmt: skip
+                   members.router, members.sessions_router, pricing.router):  # fmt: skip
         app.include_router(router)
     # the dashboard beside /v1: its bundle, the environment switch and the pages
     app.include_router(web.router())

@@ -22,6 +22,7 @@ from segmentr.service import (
     KeyService,
     MemberService,
     PolicyService,
+    PricingService,
     SegmentService,
     Services,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "KeysDep",
     "MembersDep",
     "PoliciesDep",
+    "PricingDep",
     "SegmentsDep",
     "ServicesDep",
     "authenticate",
@@ -112,8 +114,13 @@ def key_service(services: ServicesDep, actor: ActorDep) -> KeyService:
     return services.keys(actor)
 
 
+def pricing_service(services: ServicesDep, actor: ActorDep) -> PricingService:
+    return services.pricing(actor)
+
+
 SegmentsDep = Annotated[SegmentService, Depends(segment_service)]
 CustomersDep = Annotated[CustomerService, Depends(customer_service)]
 PoliciesDep = Annotated[PolicyService, Depends(policy_service)]
 MembersDep = Annotated[MemberService, Depends(member_service)]
 KeysDep = Annotated[KeyService, Depends(key_service)]
+PricingDep = Annotated[PricingService, Depends(pricing_service)]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Annotated
 
 import typer
+
+from segmentr.cli.context import out
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Customer segments over a usage-based policy.")
 
@@ -26,6 +29,10 @@ def _options(
     ] = False,
 ) -> None:
     """Customer segments over a usage-based policy."""
+    # COLUMNS, when set, wins for this invocation (rich reads it only when the console is built)
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        out.width = int(columns)
 
 # Modules that add commands to `app` when imported (each owns one concern).
 _COMMAND_MODULES = (
@@ -35,6 +42,7 @@ _COMMAND_MODULES = (
     "demo_command",
     "access_commands",
     "customer_commands",
+    "pricing_commands",
     "serve_command",
 )
 

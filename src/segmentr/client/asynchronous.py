@@ -95,6 +95,23 @@ class AsyncClient:
     async def customer(self, customer_id: str) -> dict[str, Any]:
         return await self.send(self.calls.customer(customer_id))
 
+    async def price(self, customer_id: str, target: str) -> dict[str, Any]:
+        """The customer's effective price of ``credit:<name>`` / ``topup:<name>`` and why (``source``,
+        ``considered``)."""
+        return await self.send(self.calls.price(customer_id, target))
+
+    async def topup(self, customer_id: str, topup: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Grant a topup of the customer's plan; the answer has the grant and the (effective) price charged."""
+        return await self.send(self.calls.topup(customer_id, topup, idempotency_key=idempotency_key))
+
+    async def margin(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's margin snapshot, priced with effective prices."""
+        return await self.send(self.calls.margin(customer_id))
+
+    async def pricing_rules(self) -> list[dict[str, Any]]:
+        """The environment's pricing rules in priority order (the first 100)."""
+        return await self.send(self.calls.pricing_rules())
+
     async def evaluate(self, segment: str, customer_id: str, *, explain: bool = False) -> Evaluation:
         return await self.send(self.calls.evaluate(segment, customer_id, explain=explain))
 

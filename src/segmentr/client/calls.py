@@ -101,6 +101,19 @@ class Calls:
     def customer(self, customer_id: str) -> Call:
         return Call("GET", self._env(f"/customers/{_segment(customer_id)}"), dict)
 
+    def price(self, customer_id: str, target: str) -> Call:
+        return Call("GET", self._env(f"/customers/{_segment(customer_id)}/prices/{_segment(target)}"), dict)
+
+    def topup(self, customer_id: str, topup: str, *, idempotency_key: str | None) -> Call:
+        return Call("POST", self._env(f"/customers/{_segment(customer_id)}/topups"), dict, json={"topup": topup},
+                    idempotency_key=idempotency_key or new_idempotency_key())  # fmt: skip
+
+    def margin(self, customer_id: str) -> Call:
+        return Call("GET", self._env(f"/customers/{_segment(customer_id)}/margin"), lambda body: body)
+
+    def pricing_rules(self) -> Call:
+        return Call("GET", self._env("/pricing-rules"), lambda body: list(body["data"]), params={"limit": 100})
+
     def evaluate(self, segment: str, customer_id: str, *, explain: bool) -> Call:
         return Call("POST", self._env(f"/segments/{_segment(segment)}/evaluate"), Evaluation.from_json,
                     json={"customer_id": customer_id, "explain": explain}, safe=True)  # fmt: skip

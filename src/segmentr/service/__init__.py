@@ -3,7 +3,9 @@
 ``Services(store)`` is built once per process: it authenticates (API keys, sessions, invitations) into an
 ``Actor`` and hands out one service per domain acting as it — ``SegmentService`` (segments, evaluation,
 membership), ``CustomerService`` (customers, usage with idempotency, export), ``PolicyService``,
-``MemberService``, ``KeyService`` and ``ReportService`` (the dashboard's data pages) — with the roles of product.md §2 enforced (``access.py``, one table).
+``MemberService``, ``KeyService``, ``PricingService`` (pricing rules, price overrides, explained prices) and
+``ReportService`` (the dashboard's data pages) — with the roles of product.md §2 enforced (``access.py``,
+one table).
 Each use case runs in one unit of work. ``open_store`` / ``open_services`` open the configured database.
 Errors are ``segmentr.errors`` kinds (``NotFound``, ``PermissionDenied``, ``EnvironmentMismatch``…).
 """
@@ -30,6 +32,7 @@ from segmentr.service.keys import ApiKey, CreatedKey, KeyService
 from segmentr.service.members import InvitationGrant, MemberService
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.service.policies import PolicyService, PolicySummary
+from segmentr.service.pricing import PricingRuleDetail, PricingService
 from segmentr.service.reports import (
     CustomerList,
     CustomerReport,
@@ -92,6 +95,8 @@ __all__ = [
     "PolicyService",
     "PolicySummary",
     "Preview",
+    "PricingRuleDetail",
+    "PricingService",
     "ReportCache",
     "ReportService",
     "Rollup",

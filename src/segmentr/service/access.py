@@ -35,6 +35,10 @@ class Action(StrEnum):
     # invite, change roles, remove (ownership: owners only, see service/members.py)
     MANAGE_MEMBERS = "invite, change or remove members"
     READ_KEYS = "read API keys"
+    # list, show, history of pricing rules; a customer's prices and their explanation
+    READ_PRICING = "read pricing rules and prices"
+    # create, edit, delete rules; a customer's own price overrides: prices are the business's, like the policy
+    EDIT_PRICING = "create, edit or delete pricing rules and price overrides"
     MANAGE_KEYS = "create or revoke API keys"
 
 
@@ -55,6 +59,8 @@ ALLOWED_ROLES: dict[Action, tuple[str, ...]] = {
     Action.MANAGE_MEMBERS: ADMINS,
     Action.READ_KEYS: EVERYONE,
     Action.MANAGE_KEYS: ADMINS,
+    Action.READ_PRICING: EVERYONE,
+    Action.EDIT_PRICING: ADMINS,
 }
 
 

@@ -26,6 +26,7 @@ from segmentr.service.access import Action, require
 from segmentr.service.context import Actor
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.idempotency import claim_in, complete_in, fingerprint
+from segmentr.service.pricing import effective_for_customer, price_context
 from segmentr.store import ImportResult, Store, UnitOfWork, customer_queries, customers, idempotency, metering
 from segmentr.store import segments as segment_repo
 
@@ -236,7 +237,10 @@ class CustomerService:
         state = customers.load_customer(session=uow.session, environment_id=environment_id, customer_id=customer_id)
         if state is None:
             raise NotFound(f"no customer {customer_id!r} in {environment}")
-        return state, uow.live_policy(environment_id).with_customers({customer_id: state})
+        policy = effective_for_customer(
+            uow, environment_id, customer_id, state, uow.live_policy(environment_id), price_context(self._store, uow)
+        )
+        return state, policy
 
     def margin(self, environment: str, customer_id: str) -> dict[str, Any] | None:
         """Revenue, cost and margin of this period (policy.md §4), priced with effective prices."""
@@ -317,6 +321,7 @@ class CustomerService:
             return metering.run_locked(
                 uow.session, environment_id=environment_id, customer_id=customer_id,
                 policy_for=self._store.policy_at, call=change, now=uow.now,
+                prices=price_context(self._store, uow),
             )
 
         return dict(self._store.run(write, write=True))
@@ -423,6 +428,7 @@ class CustomerService:
             result = metering.run_locked(
                 uow.session, environment_id=environment_id, customer_id=customer_id,
                 policy_for=self._store.policy_at, call=allow, now=uow.now, subscribers=[events],
+                prices=price_context(self._store, uow),
             )
             result = UsageResult(result.allowed, result.value, result.limit, result.remaining, events.items)
             if idempotency_key is not None:
@@ -500,6 +506,7 @@ class CustomerService:
                     uow.session, environment_id=environment_id,
                     customer_ids=[record.customer for _, record, _ in to_run],
                     policy_for=self._store.policy_at, call=meter_all, now=uow.now,
+                    prices=price_context(self._store, uow),
                 )
             return [item or BatchItem(error=InvalidInput("not processed")) for item in items]
 
@@ -524,6 +531,7 @@ class CustomerService:
             metering.run_locked(
                 uow.session, environment_id=environment_id, customer_id=customer_id,
                 policy_for=self._store.policy_at, call=grant, now=uow.now, subscribers=[events],
+                prices=price_context(self._store, uow),
             )
             granted = next(e["data"] for e in events.items if e["type"] == "customer-topup-granted")
             return TopupResult(topup=topup, grant=granted.get("grant") or {}, price=granted.get("price"))

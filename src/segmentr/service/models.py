@@ -96,3 +96,6 @@ class SegmentUsage:
     active_for_member_ids: list[int] = field(default_factory=list)
     # the same members by the ids the API shows (mem_…)
     active_for_members: list[str] = field(default_factory=list)
+    # what references the segment by id, typed entries: {"type": "pricing_rule", "environment", "id", "name",
+    # "priority"} (and the other kinds' own); a delete is refused while there are any, unless forced
+    references: list[dict[str, Any]] = field(default_factory=list)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from segmentr import segments
-from segmentr.errors import Problem
+from segmentr.errors import Problem, SegmentInUse
 from segmentr.segments import (
     ChangePreview,
     Count,
@@ -27,8 +27,10 @@ from segmentr.service.access import Action, require
 from segmentr.service.context import ENVIRONMENTS, Actor
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
-from segmentr.store import Member, NotFound, Segment, SegmentInvalid, SegmentVersion, Store
+from segmentr.service.pricing import rule_references
+from segmentr.store import Member, NotFound, Segment, SegmentInvalid, SegmentVersion, Store, UnitOfWork
 from segmentr.store import auth as auth_repo
+from segmentr.store import segments as segment_repo
 
 __all__ = ["DEFAULT_PAGE_SIZE", "ENVIRONMENTS", "MAX_PAGE_SIZE", "ConditionLike", "SegmentService"]
 
@@ -109,10 +111,26 @@ class SegmentService:
             self.workspace_id, current.id, by=self._label, **_changed_fields(current, changes)
         )
 
-    def delete(self, segment: str) -> None:
-        """Remove the segment and its history; members who had it active have none."""
+    def delete(self, segment: str, *, force: bool = False) -> None:
+        """Remove the segment and its history; members who had it active have none. While pricing rules (or
+        other records) reference it: ``SegmentInUse`` listing them, unless ``force`` (then they dangle)."""
         require(self.actor, Action.EDIT_SEGMENTS)
-        self._store.delete_segment(self.workspace_id, segment)
+
+        def write(uow: UnitOfWork) -> None:
+            saved = segment_repo.get_segment(session=uow.session, workspace_id=self.workspace_id, segment=segment)
+            references = self._references(saved.id, uow)
+            if references and not force:
+                raise SegmentInUse(
+                    f"segment {saved.name!r} is referenced by {len(references)} record(s): delete them first, "
+                    "or delete with force (they then never match)", references=references,
+                )
+            segment_repo.delete_segment(session=uow.session, workspace_id=self.workspace_id, segment=saved.id)
+
+        self._store.run(write, write=True)
+
+    def _references(self, segment_id: str, uow: UnitOfWork | None = None) -> list[dict[str, Any]]:
+        """Every record that references the segment by id, as typed entries."""
+        return rule_references(self._store, self.workspace_id, segment_id, uow)
 
     def history(self, segment: str) -> list[SegmentVersion]:
         """Every saved version, oldest first."""
@@ -125,12 +143,15 @@ class SegmentService:
         return self._store.restore_segment(self.workspace_id, segment, version, by=self._label)
 
     def usage(self, segment: str) -> SegmentUsage:
-        """Where the segment is used: for now, the members who have it active."""
+        """Where the segment is used: the members who have it active, the records that reference it."""
         require(self.actor, Action.READ_SEGMENTS)
         saved = self._store.get_segment(self.workspace_id, segment)
         active = self._store.members_with_active(self.workspace_id, saved.id)
         public = {member.id: member.public_id for member in self._store.members(self.workspace_id)}
-        return SegmentUsage(saved.id, active, [public[member_id] for member_id in active if member_id in public])
+        return SegmentUsage(
+            saved.id, active, [public[member_id] for member_id in active if member_id in public],
+            self._references(saved.id),
+        )
 
     # ------------------------------------------------------------------ evaluation and membership
 

@@ -18,6 +18,7 @@ from segmentr.service.idempotency import Idempotency
 from segmentr.service.keys import KeyService
 from segmentr.service.members import MemberService
 from segmentr.service.policies import PolicyService
+from segmentr.service.pricing import PricingService
 from segmentr.service.reports import ReportCache, ReportService
 from segmentr.service.segments import SegmentService
 from segmentr.store import Store, Workspace
@@ -89,6 +90,9 @@ class Services:
 
     def keys(self, actor: Actor) -> KeyService:
         return KeyService(self.store, actor)
+
+    def pricing(self, actor: Actor) -> PricingService:
+        return PricingService(self.store, actor)
 
     def reports(self, actor: Actor) -> ReportService:
         return ReportService(self.store, actor, self.report_cache)

@@ -3,7 +3,8 @@
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
 Use cases run in one unit of work (``Store.transaction`` / ``Store.run``, ``transaction.py``) and call the
 repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``,
-``report_queries``, ``segments``, ``workspaces`` (keyword-only ``session=`` functions returning frozen records).
+``pricing``, ``report_queries``, ``segments``, ``workspaces`` (keyword-only ``session=`` functions returning
+frozen records).
 
 Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
 without loading SQLAlchemy, the engines and every repository.
@@ -68,6 +69,7 @@ _REPOSITORIES = (
     "importing",
     "metering",
     "policies",
+    "pricing",
     "report_queries",
     "segments",
     "workspaces",
@@ -117,6 +119,7 @@ __all__ = [
     "importing",
     "metering",
     "policies",
+    "pricing",
     "report_queries",
     "segments",
     "workspaces",

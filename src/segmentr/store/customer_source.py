@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 
 from segmentr.policy.engine import Policy
 from segmentr.store import customers as customer_repo
+from segmentr.store import pricing as pricing_repo
 from segmentr.store.db import translate_errors
 from segmentr.store.tables import PolicyVersionRow
 
@@ -64,11 +65,17 @@ class WorkspaceCustomers:
         return found
 
     def policy(self, environment: str) -> Policy:
-        """The environment's live policy (cached per version; a new version is seen at once)."""
+        """The environment's live policy (cached per version; a new version is seen at once), priced with
+        effective prices: a condition reading margins sees the revenue the rules and overrides give."""
         environment_id = self._environment_id(environment)
         with translate_errors(), self._store.engine.connect() as connection:
             version = connection.execute(_LIVE_VERSION, {"environment_id": environment_id}).scalar()
-            return self._store.policy_at(connection, environment_id, version)
+            policy = self._store.policy_at(connection, environment_id, version)
+            return pricing_repo.effective_policy(
+                connection, policy, environment_id, pricing_repo.pricing_key(connection, environment_id),
+                pricing_repo.overrides_in_environment(session=connection, environment_id=environment_id),
+                pricing_repo.PriceContext(self._store.rule_books),
+            )
 
     def load(self, environment: str, customer_id: str) -> dict[str, Any] | None:
         """One customer's whole state in one query (a prepared Core statement: the evaluation hot path)."""

@@ -25,6 +25,7 @@ from segmentr.store.customers import (
     write_state,
 )
 from segmentr.store.db import IMMEDIATE, busy_retry, translate_errors
+from segmentr.store.pricing import KEY_COLUMNS, PriceContext, effective_policy, pricing_key
 from segmentr.store.tables import PolicyVersionRow
 
 __all__ = ["PolicyLoader", "run_locked", "run_locked_many", "run_on_customer"]
@@ -44,6 +45,12 @@ _LOCKED_STATE = (
     .with_for_update(of=CUSTOMER_TABLE)
 )
 _VERSION_ONLY = select(_LIVE_VERSION)
+# The same row with what effective prices need: the customer's own price overrides and the rule book's key.
+_LOCKED_PRICED = (
+    select(*CUSTOMER_COLUMNS, _LIVE_VERSION.label("policy_version"), _C.price_overrides, *KEY_COLUMNS)
+    .where(_C.environment_id == bindparam("environment_id"), _C.id == bindparam("customer_id"))
+    .with_for_update(of=CUSTOMER_TABLE)
+)
 
 
 def _fingerprint(state: dict[str, Any]) -> dict[str, Any]:
@@ -68,17 +75,29 @@ def run_locked(
     call: Callable[[Policy], T],
     now: Callable[[], int] | int,
     subscribers: Sequence[Subscriber] = (),
+    prices: PriceContext | None = None,
 ) -> T:
     """``call`` on the live policy bound to one customer whose row this transaction locks (``FOR UPDATE``; on
     SQLite the transaction began IMMEDIATE); what it changed is written back. The caller commits (a unit of work
-    writes its idempotency record beside it); ``subscribers`` receive the policy's events of the call."""
+    writes its idempotency record beside it); ``subscribers`` receive the policy's events of the call.
+
+    With ``prices`` the policy prices effectively (the environment's rules, the customer's own overrides), all
+    read with the locked row: the customer's state at that moment decides which rules apply."""
     params = {"environment_id": environment_id, "customer_id": customer_id}
-    row = connection.execute(_LOCKED_STATE, params).first()
+    row = connection.execute(_LOCKED_STATE if prices is None else _LOCKED_PRICED, params).first()
     if row is None:  # the engine answers for unknown customers (false, no events)
         version = connection.execute(_VERSION_ONLY, params).scalar()
         return call(policy_for(connection, environment_id, version).with_customers({}, subscribers=subscribers))
-    state = customer_from_row(row[:-1])
-    policy = policy_for(connection, environment_id, row[-1])
+    if prices is None:
+        state = customer_from_row(row[:-1])
+        policy = policy_for(connection, environment_id, row[-1])
+    else:
+        width = len(CUSTOMER_COLUMNS)
+        state = customer_from_row(row[:width])
+        policy = effective_policy(
+            connection, policy_for(connection, environment_id, row[width]), environment_id,
+            tuple(row[width + 2:]), {customer_id: row[width + 1]}, prices,
+        )
     before = _fingerprint(state)
     result = call(policy.with_customers({customer_id: state}, subscribers=subscribers))
     after = _fingerprint(state)
@@ -90,7 +109,7 @@ def run_locked(
 
 
 _LOCKED_MANY = (
-    select(*CUSTOMER_COLUMNS)
+    select(*CUSTOMER_COLUMNS, _C.price_overrides)
     .where(_C.environment_id == bindparam("environment_id"), _C.id.in_(bindparam("customer_ids", expanding=True)))
     .order_by(_C.id)
     .with_for_update(of=CUSTOMER_TABLE)
@@ -105,15 +124,24 @@ def run_locked_many(
     policy_for: PolicyLoader,
     call: Callable[[Policy], T],
     now: int,
+    prices: PriceContext | None = None,
 ) -> T:
     """``call`` on the live policy over several customers, their rows locked in id order (so two batches never
-    deadlock) for the rest of the transaction; every customer the call changed is written back."""
+    deadlock) for the rest of the transaction; every customer the call changed is written back. ``prices``:
+    as ``run_locked``'s (the rule book's key read once for the batch)."""
     wanted = sorted(set(customer_ids))
     rows = connection.execute(_LOCKED_MANY, {"environment_id": environment_id, "customer_ids": wanted}).all()
     version = connection.execute(_VERSION_ONLY, {"environment_id": environment_id}).scalar()
-    states = {row[0]: customer_from_row(row) for row in rows}
+    width = len(CUSTOMER_COLUMNS)
+    states = {row[0]: customer_from_row(row[:width]) for row in rows}
     before = {customer_id: _fingerprint(state) for customer_id, state in states.items()}
-    result = call(policy_for(connection, environment_id, version).with_customers(states))
+    policy = policy_for(connection, environment_id, version)
+    if prices is not None:
+        policy = effective_policy(
+            connection, policy, environment_id, pricing_key(connection, environment_id),
+            {row[0]: row[width] for row in rows if row[width]}, prices,
+        )
+    result = call(policy.with_customers(states))
     # One executemany per set of changed columns (usually one: meters), not one UPDATE per customer.
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for customer_id, state in states.items():

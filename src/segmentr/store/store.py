@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from segmentr.policy.customer import CustomerRules
 from segmentr.policy.engine import Policy
+from segmentr.pricing import RuleBooks
 from segmentr.store import customers as customer_repo
 from segmentr.store import importing, metering, migrate, policies, segments, workspaces
 from segmentr.store.customer_source import WorkspaceCustomers
@@ -52,6 +53,8 @@ class Store:
         self._clock: Clock = clock or _system_clock
         self._policy_clock = clock  # None: the policy engine uses its own system clock
         self._policies = policies.PolicyCache()
+        # compiled pricing-rule books by (environment, rules revision, referenced segments' state)
+        self.rule_books = RuleBooks()
         self._environment_ids: dict[tuple[str, str], int] = {}
 
     # ------------------------------------------------------------------ plumbing

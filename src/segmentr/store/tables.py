@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -31,6 +33,8 @@ __all__ = [
     "InvitationRow",
     "MemberRow",
     "PolicyVersionRow",
+    "PricingRuleRow",
+    "PricingRuleVersionRow",
     "SegmentRow",
     "SegmentVersionRow",
     "SessionRow",
@@ -89,6 +93,9 @@ class EnvironmentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(10))
+    # Bumped by every pricing-rule change of the environment: with the referenced segments' versions, the key
+    # of the compiled rule book (one integer read on the metering hot path, never a stale book).
+    pricing_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class PolicyVersionRow(Base):
@@ -111,6 +118,11 @@ class CustomerRow(Base):
         Index("ix_customers_env_type", "environment_id", "type"),
         Index("ix_customers_env_created", "environment_id", "cloud_created"),
         Index("ix_customers_env_updated", "environment_id", "cloud_updated"),
+        # Only the customers with price overrides of their own (few): what segment evaluation reads per call.
+        Index(
+            "ix_customers_price_overrides", "environment_id",
+            sqlite_where=text("price_overrides IS NOT NULL"), postgresql_where=text("price_overrides IS NOT NULL"),
+        ),
         Index(
             "ix_customers_metadata_gin",
             "metadata",
@@ -137,6 +149,9 @@ class CustomerRow(Base):
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", MetadataJson, nullable=True)
     cloud_created: Mapped[int] = mapped_column(BigInteger)
     cloud_updated: Mapped[int] = mapped_column(BigInteger)
+    # The customer's own price overrides {target: price} (product.md §6), canonical JSON; not part of the
+    # Limitr customer record (imports and replacements keep them).
+    price_overrides: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
 
 
 class SegmentRow(Base):
@@ -260,3 +275,48 @@ class IdempotencyRow(Base):
     body: Mapped[Any] = mapped_column(Json, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class PricingRuleRow(Base):
+    """A pricing rule of one environment (product.md §6); its segment is an id that may dangle (§8)."""
+
+    __tablename__ = "pricing_rules"
+    __table_args__ = (
+        UniqueConstraint("environment_id", "priority", name="uq_pricing_rules_environment_priority"),
+        CheckConstraint(
+            "supersedes IS NULL OR supersedes = 'customer-overrides'", name="ck_pricing_rules_supersedes"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(90), primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    segment_id: Mapped[str] = mapped_column(String(200), index=True)
+    priority: Mapped[int] = mapped_column(BigInteger)
+    overrides: Mapped[dict[str, Any]] = mapped_column(Json)
+    supersedes: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+    updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+
+
+class PricingRuleVersionRow(Base):
+    """Who changed a rule, what and when: the rule's fields after each save (``action`` created / updated) and
+    its last fields at deletion (``deleted``). Kept after the rule is deleted (an audit trail)."""
+
+    __tablename__ = "pricing_rule_versions"
+    __table_args__ = (
+        CheckConstraint("action IN ('created', 'updated', 'deleted')", name="ck_pricing_rule_versions_action"),
+        Index("ix_pricing_rule_versions_environment", "environment_id", "rule_id"),
+    )
+
+    rule_id: Mapped[str] = mapped_column(String(90), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(10))
+    fields: Mapped[dict[str, Any]] = mapped_column(Json)
+    changed_at: Mapped[int] = mapped_column(BigInteger)
+    changed_by: Mapped[str | None] = mapped_column(String(320), nullable=True)

@@ -3,7 +3,7 @@ and the caller's active segment."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -201,7 +201,7 @@ def delete_segment(
 ) -> SegmentDeleted:
     """Delete; 409 ``segment_in_use`` while notifications or pricing rules reference it, unless ``force``."""
     saved = segments.get(segment_id)
-    segments.delete(saved.id)
+    segments.delete(saved.id, force=force)
     return SegmentDeleted(id=saved.id)
 
 
@@ -225,8 +225,14 @@ def restore_version(segment_id: Text, version: int, segments: SegmentsDep) -> Se
             response_model=SegmentReferences, responses=error_responses(404))
 def references(segment_id: Text, segments: SegmentsDep) -> SegmentReferences:
     used = segments.usage(segment_id)
+    pricing_rules: dict[str, list[dict[str, Any]]] = {"test": [], "live": []}
+    for entry in used.references:
+        if entry["type"] == "pricing_rule":
+            pricing_rules[entry["environment"]].append(
+                {key: entry[key] for key in ("id", "name", "priority")})
     return SegmentReferences(
-        segment=used.segment_id, active_for_members=list(used.active_for_members)
+        segment=used.segment_id, active_for_members=list(used.active_for_members), pricing_rules=pricing_rules,
+        references=used.references,
     )
 
 

@@ -104,6 +104,11 @@ class SegmentReferences(BaseModel):
     notifications: list[dict[str, Any]] = Field(default_factory=list)
     pricing_rules: dict[str, list[dict[str, Any]]] = Field(default_factory=lambda: {"test": [], "live": []})
     active_for_members: list[str] = Field(default_factory=list, description="member ids (mem_…)")
+    references: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description='every record referencing the segment, typed: {"type": "pricing_rule", "environment", "id", '
+                    '"name", "priority"}, …',
+    )
 
 
 class ConditionText(ApiModel):

@@ -5,7 +5,7 @@ expression indexes answer it without a scan. PostgreSQL compares them in the "C"
 byte-wise prefix (as SQLite's) whatever the database's locale.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
