@@ -264,3 +264,26 @@ def test_the_cache_is_bounded_and_ages(services: Services, owner: Actor) -> None
     cache.put(("c",), "mark", 0, rollup)  # "a" is the least recently used: out, with its lock
     assert cache.get(("a",), "mark", 0) is None and cache.get(("c",), "mark", 0) is not None
     assert ("a",) not in cache._computing
+
+
+def test_margins_are_priced_with_effective_prices(services: Services, owner: Actor, store: Store) -> None:
+    """A pricing rule on a segment and a customer's own override change the margins as metering prices them."""
+    services.segments(owner).create(SegmentInput(name="Paid", condition=SQL_CONDITION))
+    report = services.reports(owner)
+    before = report.rollup("live")
+    services.pricing(owner).create("live", {"name": "Dear storage", "segment": "Paid", "priority": 10,
+                                            "overrides": {"credit:storage_gb": {"amount": 5}}})  # fmt: skip
+    # meters that do not reset (storage) hold usage past soft limits at the fixtures' time
+    someone = next(c["id"] for c in _every_customer(store) if c["plan"] == "starter"
+                   and (c["meters"].get("storage_gb") or {}).get("value", 0) > 10)  # fmt: skip
+    services.pricing(owner).set_price_overrides("live", someone, {"credit:storage_gb": {"amount": 7}})
+    after = report.rollup("live")
+    assert not after.cached and after.margin.revenue > before.margin.revenue
+    customer_service = services.customers(owner)
+    ids = [cid for cid in expected_members(store, "true", "live")]
+    expected_revenue = sum((customer_service.margin("live", cid) or {}).get("revenue", 0) for cid in ids)
+    assert after.margin.revenue == pytest.approx(expected_revenue)
+    for row in report.margin_page("live", limit=50).rows:
+        assert (row.revenue, row.cost) == (customer_service.margin("live", row.id)["revenue"],
+                                           customer_service.margin("live", row.id)["cost"])  # fmt: skip
+    assert report.customer("live", someone).margin == customer_service.margin("live", someone)

@@ -29,6 +29,7 @@ from segmentr.policy import Policy
 from segmentr.service.access import Action, require
 from segmentr.service.context import Actor
 from segmentr.service.errors import InvalidRequest
+from segmentr.service.pricing import price_context
 from segmentr.service.report_models import (
     CustomerList,
     CustomerReport,
@@ -50,6 +51,7 @@ from segmentr.service.report_models import (
 from segmentr.service.rollups import ROLLUP_FRESH_MS, ROLLUP_TTL_MS, MarginTally, ReportCache, UsageTally
 from segmentr.store import Segment, Store, UnitOfWork, customers, policies, report_queries
 from segmentr.store import auth as auth_repo
+from segmentr.store import pricing as pricing_repo
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -223,19 +225,18 @@ class ReportService:
             raise NotFound(f"no customer {customer_id!r} in {environment}")
         active = self.active_segment()
 
-        def read(uow: UnitOfWork) -> tuple[dict[str, Any], Policy]:
+        def read(uow: UnitOfWork) -> tuple[dict[str, Any], Policy, list[MeterReading], dict[str, Any] | None]:
             environment_id = self._environment_id(environment)
             state = customers.load_customer(
                 session=uow.session, environment_id=environment_id, customer_id=customer_id
             )
             if state is None:
                 raise NotFound(f"no customer {customer_id!r} in {environment}")
-            return state, uow.live_policy(environment_id)
+            live = uow.live_policy(environment_id)
+            bound = _priced(self._store, uow, environment_id, live, [dict(state)])
+            return state, live, _meters(bound, customer_id, state), bound.customer_local_margin_breakdown(customer_id)
 
-        state, live = self._store.run(read)
-        bound = live.with_customers({customer_id: dict(state)})
-        meters = _meters(bound, customer_id, state)
-        margin = bound.customer_local_margin_breakdown(customer_id)
+        state, live, meters, margin = self._store.run(read)
         memberships: list[SegmentMembership] = []
         for segment in self._store.list_segments(self.actor.workspace_id):
             result = segment_engine.evaluate(segment.condition, dict(state), live)
@@ -260,8 +261,13 @@ class ReportService:
         """Revenue, cost and margin of this period for a page of the active segment's customers."""
         page = self._page(environment, search, after, limit)
         policy = self._source.policy(environment)
-        bound = policy.with_customers({customer["id"]: customer for customer in page.customers})
-        rows = [_margin_row(bound, customer) for customer in page.customers]
+        environment_id = self._environment_id(environment)
+
+        def price(uow: UnitOfWork) -> list[MarginRow]:
+            bound = _priced(self._store, uow, environment_id, policy, page.customers)
+            return [_margin_row(bound, customer) for customer in page.customers]
+
+        rows = self._store.run(price) if page.customers else []
         return MarginPage(rows, page.next_cursor, page.segment, _clean_search(search), page.scanned, page.errors,
                           page.partial)  # fmt: skip
 
@@ -330,12 +336,13 @@ class ReportService:
         environment_id = self._environment_id(environment)
         chosen = self._filter(self.active_segment())
 
-        def mark_of(uow: UnitOfWork) -> tuple[Any, int | None]:
+        def mark_of(uow: UnitOfWork) -> tuple[Any, int | None, Any]:
             mark = report_queries.change_mark(session=uow.session, environment_id=environment_id)
-            return mark, policies.live_version(session=uow.session, environment_id=environment_id)
+            return (mark, policies.live_version(session=uow.session, environment_id=environment_id),
+                    pricing_repo.pricing_key(uow.session, environment_id))  # fmt: skip
 
-        mark, policy_version = self._store.run(mark_of)
-        key = (self.actor.workspace_id, environment_id, policy_version,
+        mark, policy_version, rules_key = self._store.run(mark_of)
+        key = (self.actor.workspace_id, environment_id, policy_version, rules_key,
                chosen.segment.id if chosen.segment else None, chosen.segment.version if chosen.segment else None)  # fmt: skip
         found = self._cache.get(key, mark, self._store.now())
         if found is not None:
@@ -389,13 +396,19 @@ class ReportService:
         for batch in self._members(environment, environment_id, chosen, tally):
             if not batch:
                 continue
-            bound = policy.with_customers({customer["id"]: customer for customer in batch})
-            for customer in batch:
+
+            def figures(uow: UnitOfWork, batch: list[dict[str, Any]] = batch) -> list[tuple[Any, ...]]:
+                """The batch's margins (effective prices) and meter figures; pure, so a retried unit adds once."""
+                bound = _priced(self._store, uow, environment_id, policy, batch)
+                return [(customer["id"], _margin_row(bound, customer), _meters(bound, customer["id"], customer,
+                         units=units)) for customer in batch]  # fmt: skip
+
+            for customer_id, row, readings in self._store.run(figures):
                 members += 1
-                margin.add(_margin_row(bound, customer))
-                for reading in _meters(bound, customer["id"], customer, units=units):
+                margin.add(row)
+                for reading in readings:
                     usage.setdefault(reading.entitlement, UsageTally(reading.entitlement, reading.unit)).add(
-                        customer["id"], reading
+                        customer_id, reading
                     )
         if tally[0] and chosen.segment is not None:
             self._store.record_segment_error(chosen.segment.id, tally[1], count=tally[0])
@@ -404,6 +417,17 @@ class ReportService:
             margin=margin.totals(), usage=[tally_.result() for tally_ in usage.values() if tally_.customers],
             computed_at=self._store.now(), took_ms=(time.perf_counter() - started) * 1000,
         )
+
+
+def _priced(store: Store, uow: UnitOfWork, environment_id: int, policy: Policy, batch: list[dict[str, Any]]) -> Policy:
+    """``policy`` over ``batch``, priced with effective prices (product.md §6): the environment's pricing rules
+    and the customers' own price overrides, as metering prices them."""
+    session = uow.session
+    own = report_queries.price_overrides_of(session=session, environment_id=environment_id,
+                                            ids=[customer["id"] for customer in batch])  # fmt: skip
+    key = pricing_repo.pricing_key(session, environment_id)
+    priced = pricing_repo.effective_policy(session, policy, environment_id, key, own, price_context(store, uow))
+    return priced.with_customers({customer["id"]: customer for customer in batch})
 
 
 def _cached(rollup: Rollup, stale: bool) -> Rollup:

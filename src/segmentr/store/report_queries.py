@@ -21,7 +21,7 @@ from segmentr.segments.pushdown import PushdownUnsupported, to_predicate
 from segmentr.store.customers import CUSTOMER_COLUMNS, CUSTOMER_TABLE, customer_from_row
 from segmentr.store.sql_predicates import compile_predicate
 
-__all__ = ["ChangeMark", "change_mark", "customer_page", "search_bounds", "segment_clause"]
+__all__ = ["ChangeMark", "change_mark", "customer_page", "price_overrides_of", "search_bounds", "segment_clause"]
 
 _C = CUSTOMER_TABLE.c
 # ASCII-only lower case: SQLite's lower() folds ASCII only, so a search folds the same letters it does.
@@ -96,6 +96,18 @@ def customer_page(
         query = query.where(_C.id > after)
     rows = session.execute(query.order_by(_C.id).limit(max(1, limit)))
     return [customer_from_row(row) for row in rows]
+
+
+def price_overrides_of(*, session: Session, environment_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Customer id -> own price overrides, for those of ``ids`` that have any (the partial index of 0004)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(_C.id, _C.price_overrides).where(
+            _C.environment_id == environment_id, _C.id.in_(ids), _C.price_overrides.is_not(None)
+        )
+    )
+    return {customer_id: dict(raw) for customer_id, raw in rows if raw}
 
 
 def change_mark(*, session: Session, environment_id: int) -> ChangeMark:
