@@ -4,6 +4,7 @@ entitlement, and usage over time where the event log provides it."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,8 +35,8 @@ def usage_page(request: Request) -> Response:
     names = [name for name, _ in entitlements]
     chosen = _chosen(request, names)
     query = list_query(request, "/usage", "entitlement")
-    if chosen and not query.extra:
-        query = type(query)(query.path, query.q, query.after, (("entitlement", chosen),))
+    if chosen and not query.extra:  # the default entitlement stays in the links of other pages
+        query = dataclasses.replace(query, extra=(("entitlement", chosen),))
     listing = None
     rows: list[dict[str, Any]] = []
     if chosen is not None:
