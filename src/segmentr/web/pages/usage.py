@@ -35,7 +35,7 @@ def usage_page(request: Request) -> Response:
     names = [name for name, _ in entitlements]
     chosen = _chosen(request, names)
     query = list_query(request, "/usage", "entitlement")
-    if chosen and not query.extra:  # the default entitlement stays in the links of other pages
+    if chosen:  # the entitlement shown (the first when none or an unknown one was asked) stays in the links
         query = dataclasses.replace(query, extra=(("entitlement", chosen),))
     listing = None
     rows: list[dict[str, Any]] = []
