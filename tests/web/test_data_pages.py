@@ -127,6 +127,12 @@ def test_customer_list_search_and_detail_by_keyboard(signed_in, axe_script, scre
     )  # fmt: skip
     assert someone.id in _shown_ids(page)
     assert f"q={prefix}" in page.url
+    # what a screen reader hears: the polite status outside the swapped results, updated out of band
+    shown = len(matching.rows)
+    expect(page.locator("#customer-results-status")).to_have_text(
+        f"{shown} customer{'s' if shown != 1 else ''} shown for “{prefix}”"
+    )
+    assert page.locator("#customer-results-status").get_attribute("role") == "status"
 
     # open the customer with the keyboard alone
     link = page.locator(f"tr[data-customer='{someone.id}'] a")

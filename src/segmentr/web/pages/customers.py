@@ -29,7 +29,8 @@ def customers_page(request: Request) -> Response:
     listing = report.customers(seen.environment, search=query.q or None, after=query.after, limit=PAGE_SIZE)
     rows = [{"row": row, "created": day(row.created)} for row in listing.rows]
     context: dict[str, Any] = {"listing": listing, "rows": rows, "query": query}
-    if fragment_requested(request, RESULTS):
+    context["fragment"] = fragment_requested(request, RESULTS)
+    if context["fragment"]:
         return render(templates, request, "_customer_results.html", context=context)
     layout = seen.layout("Customers", "customers", active=report.active_segment())
     return render(templates, request, "customers.html", layout=layout, context=context)

@@ -41,7 +41,8 @@ def margin_page(request: Request) -> Response:
     report = reports(seen)
     listing = report.margin_page(seen.environment, search=query.q or None, after=query.after, limit=PAGE_SIZE)
     context: dict[str, Any] = {"listing": listing, "rows": [margin_view(row) for row in listing.rows], "query": query}
-    if fragment_requested(request, RESULTS):
+    context["fragment"] = fragment_requested(request, RESULTS)
+    if context["fragment"]:
         return render(templates, request, "_margin_results.html", context=context)
     layout = seen.layout("Margin", "margin", active=report.active_segment())
     return render(templates, request, "margin.html", layout=layout, context=context)

@@ -46,7 +46,8 @@ def usage_page(request: Request) -> Response:
                  "limit": plain(row.reading.limit) if row.reading else None} for row in listing.rows]  # fmt: skip
     context: dict[str, Any] = {"listing": listing, "rows": rows, "query": query, "chosen": chosen,
                                "units": dict(entitlements)}  # fmt: skip
-    if fragment_requested(request, RESULTS):
+    context["fragment"] = fragment_requested(request, RESULTS)
+    if context["fragment"]:
         return render(templates, request, "_usage_results.html", context=context)
     over_time = report.usage_over_time(seen.environment, chosen) if chosen else None
     context.update(entitlements=entitlements, over_time=over_time)
