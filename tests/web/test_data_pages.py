@@ -157,6 +157,14 @@ def test_customer_list_search_and_detail_by_keyboard(signed_in, axe_script, scre
     _axe(page, axe_script)
     _shots(page, screenshots, "customer-detail")
 
+    # a customer with grants (topups bought): the grants table, remaining of the starting value
+    with_grants = next(c for batch in services.store.customers().stream("live", 1000) for c in batch if c["grants"])
+    page.goto(f"/customers/{with_grants['id']}")
+    grants = page.get_by_role("table", name="Grants")
+    expect(grants.locator("tbody tr")).to_have_count(len(with_grants["grants"]))
+    _axe(page, axe_script)
+    _shots(page, screenshots, "customer-detail-grants")
+
     page.goto("/customers/no-such-customer")
     assert page.get_by_role("heading", name=re.compile("No customer “no-such-customer”")).is_visible()
 
