@@ -1,6 +1,8 @@
 // Charts with uPlot, mounted on `<div data-chart data-chart-data="ID">` where ID names a
 // <script type="application/json"> holding {"x": [epoch seconds…], "series": [{"label", "values": […]}],
-// "y_label": "…"}. Colours are read from the design system's custom properties and redrawn on a theme change.
+// "y_label": "…"}; optional "x_kind": "number" (x is not time), "x_label", "x_suffix" (after each x tick) and
+// "bars": true (bars instead of lines). Colours are read from the design system's custom properties and
+// redrawn on a theme change.
 import uPlot from "uplot";
 
 const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5"];
@@ -33,6 +35,13 @@ function build(element) {
     grid: { stroke: cssVar("--border"), width: 1 },
     ticks: { stroke: cssVar("--border"), width: 1 },
   };
+  const numeric = data.x_kind === "number";
+  const bars = data.bars ? uPlot.paths.bars({ size: [0.8, 64] }) : undefined;
+  const xAxis = {
+    ...axis,
+    label: data.x_label || "",
+    values: numeric ? (plot, splits) => splits.map((value) => `${value}${data.x_suffix || ""}`) : undefined,
+  };
   const options = {
     width: Math.max(element.clientWidth, 280),
     height: Number(element.dataset.height || 240),
@@ -43,11 +52,15 @@ function build(element) {
         stroke: cssVar(PALETTE[index % PALETTE.length]),
         width: 2,
         dash: series.dashed ? [6, 4] : undefined,
-        fill: index === 0 && !series.dashed ? translucent(cssVar(PALETTE[0]), 0.12) : undefined,
-        points: { show: false },
+        fill: bars
+          ? translucent(cssVar(PALETTE[index % PALETTE.length]), 0.75)
+          : index === 0 && !series.dashed ? translucent(cssVar(PALETTE[0]), 0.12) : undefined,
+        paths: bars,
+        points: { show: numeric && !bars },
       })),
     ],
-    axes: [axis, { ...axis, label: data.y_label || "" }],
+    scales: { x: numeric ? { time: false, range: bars ? (plot, min, max) => [min - 5, max + 5] : undefined } : {} },
+    axes: [xAxis, { ...axis, label: data.y_label || "" }],
     legend: { show: (data.series || []).length > 1, live: false },
     cursor: { points: { size: 6 } },
   };

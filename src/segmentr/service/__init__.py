@@ -3,8 +3,9 @@
 ``Services(store)`` is built once per process: it authenticates (API keys, sessions, invitations) into an
 ``Actor`` and hands out one service per domain acting as it — ``SegmentService`` (segments, evaluation,
 membership), ``CustomerService`` (customers, usage with idempotency, export), ``PolicyService``,
-``MemberService``, ``KeyService`` and ``PricingService`` (pricing rules, price overrides, explained
-prices) — with the roles of product.md §2 enforced (``access.py``, one table).
+``MemberService``, ``KeyService``, ``PricingService`` (pricing rules, price overrides, explained prices) and
+``ReportService`` (the dashboard's data pages) — with the roles of product.md §2 enforced (``access.py``,
+one table).
 Each use case runs in one unit of work. ``open_store`` / ``open_services`` open the configured database.
 Errors are ``segmentr.errors`` kinds (``NotFound``, ``PermissionDenied``, ``EnvironmentMismatch``…).
 """
@@ -43,6 +44,26 @@ from segmentr.service.notifications import (
 from segmentr.service.policies import PolicyService, PolicySummary
 from segmentr.service.pricing import PricingRuleDetail, PricingService
 from segmentr.service.rate_limits import RateLimits
+from segmentr.service.reports import (
+    CustomerList,
+    CustomerReport,
+    CustomerSummary,
+    EntitlementUsage,
+    EventSummary,
+    GrantReading,
+    MarginPage,
+    MarginRow,
+    MarginTotals,
+    MeterReading,
+    ReportCache,
+    ReportService,
+    Rollup,
+    SegmentFilter,
+    SegmentMembership,
+    UsagePage,
+    UsageRow,
+    UsageSeries,
+)
 from segmentr.service.segments import SegmentService
 from segmentr.service.services import Services
 from segmentr.service.simple_mode import condition_to_rows, rows_to_condition, templates
@@ -63,18 +84,28 @@ __all__ = [
     "Count",
     "CreatedKey",
     "CustomerDetail",
+    "CustomerList",
     "CustomerPage",
+    "CustomerReport",
     "CustomerService",
+    "CustomerSummary",
     "DeliveryPage",
     "EntitlementReading",
+    "EntitlementUsage",
     "Evaluation",
     "EventPage",
     "EventService",
+    "EventSummary",
+    "GrantReading",
     "Idempotency",
     "InvalidRequest",
     "InvitationGrant",
     "KeyService",
+    "MarginPage",
+    "MarginRow",
+    "MarginTotals",
     "MemberService",
+    "MeterReading",
     "NotInitialised",
     "NotificationPage",
     "NotificationService",
@@ -87,9 +118,14 @@ __all__ = [
     "PricingRuleDetail",
     "PricingService",
     "RateLimits",
+    "ReportCache",
+    "ReportService",
+    "Rollup",
     "Segment",
     "SegmentChanges",
+    "SegmentFilter",
     "SegmentInput",
+    "SegmentMembership",
     "SegmentService",
     "SegmentUsage",
     "SegmentVersion",
@@ -101,8 +137,11 @@ __all__ = [
     "StoredResponse",
     "Template",
     "TopupResult",
+    "UsagePage",
     "UsageRecord",
     "UsageResult",
+    "UsageRow",
+    "UsageSeries",
     "Validation",
     "Worker",
     "WorkerSettings",

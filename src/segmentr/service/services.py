@@ -21,6 +21,7 @@ from segmentr.service.notifications import AlertService, EventService, Notificat
 from segmentr.service.policies import PolicyService
 from segmentr.service.pricing import PricingService
 from segmentr.service.rate_limits import RateLimits
+from segmentr.service.reports import ReportCache, ReportService
 from segmentr.service.segments import SegmentService
 from segmentr.store import Store, Workspace
 
@@ -36,6 +37,8 @@ class Services:
         self.store = store
         self.auth = Authentication(store, hasher=password_hasher, session_ttl_ms=session_ttl_ms)
         self.idempotency = Idempotency(store)
+        # the dashboard's roll-ups, checked against the database's change mark on every read (service/reports.py)
+        self.report_cache = ReportCache()
 
     # ------------------------------------------------------------------ authentication
 
@@ -106,3 +109,5 @@ class Services:
     def rate_limits(self, *, rate: float, burst: int) -> RateLimits:
         """The per-caller request rate shared by every process on this database (one per process)."""
         return RateLimits(self.store, rate=rate, burst=burst)
+    def reports(self, actor: Actor) -> ReportService:
+        return ReportService(self.store, actor, self.report_cache)

@@ -3,7 +3,7 @@
 ``Store`` is the façade; ``Store.customers(workspace_id)`` is the CustomerSource the segments package reads.
 Use cases run in one unit of work (``Store.transaction`` / ``Store.run``, ``transaction.py``) and call the
 repositories on its session: ``auth``, ``customers``, ``idempotency``, ``metering``, ``policies``, ``pricing``,
-``rate_buckets``, ``segments``, the notifications' (``event_log``, ``outbox``, …) and
+``rate_buckets``, ``report_queries``, ``segments``, the notifications' (``event_log``, ``outbox``, …) and
 ``workspaces`` (keyword-only ``session=`` functions returning frozen records).
 
 Names are imported on first use (PEP 562): the import's reader process and the CLI's quick commands start
@@ -75,6 +75,7 @@ _REPOSITORIES = (
     "policies",
     "pricing",
     "rate_buckets",
+    "report_queries",
     "segments",
     "workspaces",
 )
@@ -129,6 +130,7 @@ __all__ = [
     "policies",
     "pricing",
     "rate_buckets",
+    "report_queries",
     "segments",
     "workspaces",
 ]

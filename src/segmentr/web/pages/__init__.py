@@ -1,5 +1,5 @@
-"""The dashboard's pages: sign-in, the Customer Segments list, the segment editor and the settings (Policy,
-Members, API keys) (``pages()``)."""
+"""The dashboard's pages: sign-in, the Customer Segments list, the segment editor, Customers, Margin and Usage,
+and the settings (Policy, Members, API keys) (``pages()``)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from fastapi import APIRouter
 
 from .api_keys import router as api_keys_router
 from .auth import router as auth_router
+from .customers import router as customers_router
 from .editor import router as editor_router
+from .margin import router as margin_router
 from .members import router as members_router
 from .policy import router as policy_router
 from .segments import router as segments_router
+from .usage import router as usage_router
 
 
 def pages() -> APIRouter:
     """Every page route (mount beside ``web.router()``); unauthenticated pages redirect to ``/sign-in``."""
     routes = APIRouter(include_in_schema=False)
-    for router in (auth_router, segments_router, editor_router, policy_router, members_router, api_keys_router):
+    for router in (auth_router, segments_router, editor_router, customers_router, margin_router, usage_router,
+                   policy_router, members_router, api_keys_router):  # fmt: skip
         routes.include_router(router)
     return routes
 
