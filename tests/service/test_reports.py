@@ -40,6 +40,7 @@ def test_without_an_active_segment_every_customer_in_id_order(services: Services
     assert first.segment is None
     assert len(first.rows) == 10 and first.next_cursor == first.rows[-1].id
     assert _all_ids(report) == sorted(c["id"] for c in _every_customer(store))
+    assert report.member_count("live") == len(_every_customer(store))
     assert _all_ids(report, "test") == sorted(c["id"] for c in _every_customer(store, "test"))
 
 
@@ -56,6 +57,7 @@ def test_the_active_segment_filters_pages(services: Services, owner: Actor, stor
     expected = expected_members(store, condition, "live")
     assert 0 < len(expected) < 120
     assert _all_ids(report, limit=5) == expected
+    assert report.member_count("live") == len(expected)
     if not sql:
         assert report.customers("live", limit=50).partial
 

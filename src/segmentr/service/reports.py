@@ -216,6 +216,18 @@ class ReportService:
         return CustomerList(rows, page.next_cursor, page.segment, _clean_search(search), page.scanned, page.errors,
                             page.partial)  # fmt: skip
 
+    def member_count(self, environment: str) -> int:
+        """How many customers the active segment holds (all without one): one SQL count when it pushes down,
+        else the roll-up's count (one streamed pass, cached as the roll-up is: a page view never re-evaluates
+        everyone while nothing changed)."""
+        require(self.actor, Action.READ_CUSTOMERS)
+        environment_id = self._environment_id(environment)
+        chosen = self._filter(self.active_segment())
+        if chosen.segment is not None and chosen.clause is None:
+            return self.rollup(environment).members
+        with self._store.session() as session:
+            return report_queries.count_where(session=session, environment_id=environment_id, segment=chosen.clause)
+
     # ------------------------------------------------------------------ one customer
 
     def customer(self, environment: str, customer_id: str) -> CustomerReport:

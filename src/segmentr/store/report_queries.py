@@ -21,7 +21,7 @@ from segmentr.segments.pushdown import PushdownUnsupported, to_predicate
 from segmentr.store.customers import CUSTOMER_COLUMNS, CUSTOMER_TABLE, customer_from_row
 from segmentr.store.sql_predicates import compile_predicate
 
-__all__ = ["ChangeMark", "change_mark", "customer_page", "price_overrides_of", "search_bounds", "segment_clause"]
+__all__ = ["ChangeMark", "change_mark", "count_where", "customer_page", "price_overrides_of", "search_bounds", "segment_clause"]
 
 _C = CUSTOMER_TABLE.c
 # ASCII-only lower case: SQLite's lower() folds ASCII only, so a search folds the same letters it does.
@@ -108,6 +108,14 @@ def price_overrides_of(*, session: Session, environment_id: int, ids: list[str])
         )
     )
     return {customer_id: dict(raw) for customer_id, raw in rows if raw}
+
+
+def count_where(*, session: Session, environment_id: int, segment: ColumnElement[bool] | None = None) -> int:
+    """How many customers of the environment are in ``segment`` (a ``segment_clause``; all without one)."""
+    query = select(func.count()).select_from(CUSTOMER_TABLE).where(_C.environment_id == environment_id)
+    if segment is not None:
+        query = query.where(segment)
+    return int(session.scalar(query) or 0)
 
 
 def change_mark(*, session: Session, environment_id: int) -> ChangeMark:

@@ -40,12 +40,8 @@ def customers_page(request: Request) -> Response:
 def customers_count(request: Request) -> Response:
     """How many customers the list holds (the active segment's count): a fragment loaded after the page."""
     seen = viewer(request)
-    active = reports(seen).active_segment()
     try:
-        if active is None:
-            number = seen.services.customers(seen.actor).count(seen.environment)
-        else:
-            number = seen.segments().count(active.id, seen.environment).n
+        number = reports(seen).member_count(seen.environment)
     except errors.SegmentrError:
         return HTMLResponse('<span class="muted">—</span>')
     word = "customer" if number == 1 else "customers"
