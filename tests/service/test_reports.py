@@ -10,7 +10,7 @@ from sqlalchemy import text
 from segmentr.errors import NotFound
 from segmentr.policy import Policy
 from segmentr.sample import sample_policy
-from segmentr.service import Actor, ReportService, SegmentChanges, SegmentInput, Services
+from segmentr.service import Actor, InvalidRequest, ReportService, SegmentChanges, SegmentInput, Services
 from segmentr.service import reports as reports_module
 from segmentr.store import Store
 
@@ -198,8 +198,10 @@ def test_keys_see_everyone_viewers_read_and_unknowns_are_clear(services: Service
         report.customers("live")
     with pytest.raises(NotFound):
         services.reports(owner).usage_page("live", "no_such_entitlement")
-    assert services.reports(owner).usage_over_time("live", "api_requests") is None
-    assert services.reports(owner).recent_events("live", "cus_0000001") is None  # no event log on this build
+    with pytest.raises(InvalidRequest, match="buckets"):
+        services.reports(owner).usage_over_time("live", "api_requests", buckets=0)
+    with pytest.raises(InvalidRequest, match="since < until"):
+        services.reports(owner).usage_over_time("live", "api_requests", since_ms=10, until_ms=10)
     assert [name for name, _ in services.reports(owner).entitlements("live")][:2] == ["api_requests", "ai_tokens"]
 
 
@@ -289,3 +291,52 @@ def test_margins_are_priced_with_effective_prices(services: Services, owner: Act
         assert (row.revenue, row.cost) == (customer_service.margin("live", row.id)["revenue"],
                                            customer_service.margin("live", row.id)["cost"])  # fmt: skip
     assert report.customer("live", someone).margin == customer_service.margin("live", someone)
+
+
+def _used(services: Services, owner: Actor, env: str, customer_id: str, entitlement: str) -> float:
+    return services.customers(owner).entitlement(env, customer_id, entitlement).value or 0
+
+
+def test_usage_over_time_sums_the_event_log_filtered_by_the_active_segment(
+    services: Services, owner: Actor, store: Store
+) -> None:
+    customers = services.customers(owner)
+    every = _every_customer(store)
+    growth = {c["id"] for c in every if c["plan"] in ("growth", "enterprise")}
+    moved: dict[str, float] = {}
+    for index, customer in enumerate(every[:12]):
+        before = _used(services, owner, "live", customer["id"], "api_requests")
+        result = customers.record_usage("live", customer["id"], "api_requests", index + 1)
+        after = _used(services, owner, "live", customer["id"], "api_requests")
+        if result.allowed and after != before:
+            moved[customer["id"]] = after - before
+    assert moved, "the sample's first customers meter api_requests"
+    report = services.reports(owner)
+    series = report.usage_over_time("live", "api_requests")
+    assert len(series.x) == len(series.values) == 30 and series.width_ms == 86_400_000
+    # everything was recorded now: the last daily bucket holds it all, summed by the database
+    assert series.values[-1] == pytest.approx(sum(moved.values())) and sum(series.values[:-1]) == 0
+    assert series.customers == len(moved) and not series.partial
+    assert report.usage_over_time("live", "seats").values == [0.0] * 30  # no seat was recorded
+    # a window that ends before the usage: nothing
+    early = report.usage_over_time("live", "api_requests", since_ms=0, until_ms=1_000, buckets=4)
+    assert early.values == [0.0] * 4 and early.x == [0, 0, 0, 0]
+
+    # a SQL segment joins the customers in the query; an evaluated one is evaluated for the customers who used it
+    services.segments(owner).create(SegmentInput(name="Paid", condition=SQL_CONDITION))
+    services.segments(owner).set_active_segment("Paid")
+    paid = report.usage_over_time("live", "api_requests")
+    assert paid.values[-1] == pytest.approx(sum(v for cid, v in moved.items() if cid in growth))
+    evaluated = 'customer.plan == "growth" || customer.plan.len() == 10'  # `.len()`: not a SQL shape
+    services.segments(owner).create(SegmentInput(name="Evaluated", condition=evaluated))
+    services.segments(owner).set_active_segment("Evaluated")
+    members = set(expected_members(store, evaluated, "live"))
+    assert report.usage_over_time("live", "api_requests").values[-1] == pytest.approx(
+        sum(v for cid, v in moved.items() if cid in members))
+
+    # the customer detail's events, newest first, each with its line
+    first = next(iter(moved))
+    events = report.recent_events("live", first)
+    assert events and events[0].type in ("meter-changed", "meter-overage")
+    assert events[0].summary.startswith("api_requests +")
+    assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)

@@ -207,6 +207,11 @@ class UsageSeries:
     entitlement: str
     x: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    # the bucket's width (ms); how many customers' usage was summed
+    width_ms: int = 0
+    customers: int = 0
+    # an evaluated segment with more customers in the window than one request evaluates: the first ones by id
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)

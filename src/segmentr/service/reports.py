@@ -29,6 +29,7 @@ from segmentr.policy import Policy
 from segmentr.service.access import Action, require
 from segmentr.service.context import Actor
 from segmentr.service.errors import InvalidRequest
+from segmentr.service.event_text import event_summary
 from segmentr.service.pricing import price_context
 from segmentr.service.report_models import (
     CustomerList,
@@ -49,7 +50,7 @@ from segmentr.service.report_models import (
     UsageSeries,
 )
 from segmentr.service.rollups import ROLLUP_FRESH_MS, ROLLUP_TTL_MS, MarginTally, ReportCache, UsageTally
-from segmentr.store import Segment, Store, UnitOfWork, customers, policies, report_queries
+from segmentr.store import Segment, Store, UnitOfWork, customers, event_log, policies, report_queries
 from segmentr.store import auth as auth_repo
 from segmentr.store import pricing as pricing_repo
 
@@ -84,6 +85,11 @@ MAX_PAGE_SIZE = 100
 SCAN_BUDGET = 2000
 BATCH = 1000
 MAX_SEARCH_CHARS = 200
+# the usage-over-time chart: 30 days by default, at most 366 buckets; an evaluated segment is evaluated for at
+# most this many customers who used the entitlement in the window (a SQL segment has no such bound)
+DEFAULT_SERIES_SPAN_MS = 30 * 86_400_000
+MAX_SERIES_BUCKETS = 366
+SERIES_EVALUATION_BUDGET = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,27 +324,90 @@ class ReportService:
     def usage_over_time(
         self, environment: str, entitlement: str, *, since_ms: int | None = None, until_ms: int | None = None,
         buckets: int = 30,
-    ) -> UsageSeries | None:
-        """Usage of ``entitlement`` by the active segment's customers over time, from the event log.
+    ) -> UsageSeries:
+        """Usage of ``entitlement`` by the active segment's customers over time (default: the last 30 days in
+        daily buckets), summed from the event log's ``meter-changed`` / ``meter-overage`` events by the database.
 
-        None while this build records no event log (the customer rows hold only the current period's meters):
-        the page says so instead of drawing a made-up line. The event log is the place to sum ``meter-changed``
-        events per bucket once it exists.
+        The segment is today's membership (who is in it now, with all their usage in the window): a SQL segment
+        joins the customers in the same query; an evaluated one sums per customer and evaluates the customers
+        who used the entitlement in the window (at most ``SERIES_EVALUATION_BUDGET``, first by id: ``partial``).
         """
         require(self.actor, Action.READ_CUSTOMERS)
-        self.actor.reach(environment)
-        if buckets < 1:
-            raise InvalidRequest("buckets must be at least 1")
-        return None
+        environment_id = self._environment_id(environment)
+        if not 1 <= buckets <= MAX_SERIES_BUCKETS:
+            raise InvalidRequest(f"buckets must be between 1 and {MAX_SERIES_BUCKETS}, not {buckets}")
+        # the window ends just after now by default: what was recorded this millisecond is in it
+        until = self._store.now() + 1 if until_ms is None else until_ms
+        since = until - DEFAULT_SERIES_SPAN_MS if since_ms is None else since_ms
+        if since >= until:
+            raise InvalidRequest("the series must start before it ends (since < until)")
+        width = max(1, -(-(until - since) // buckets))
+        chosen = self._filter(self.active_segment())
+        evaluated = chosen.segment is not None and chosen.clause is None
 
-    def recent_events(self, environment: str, customer_id: str, *, limit: int = 20) -> list[EventSummary] | None:
-        """The customer's latest policy events (newest first), from the event log; None while this build records
-        none (the detail page says so)."""
+        def read(uow: UnitOfWork) -> list[tuple[int, str | None, float]]:
+            return event_log.usage_by_bucket(
+                session=uow.session, environment_id=environment_id, entitlement=entitlement, since=since,
+                width=width, buckets=buckets, segment=chosen.clause, per_customer=True,
+            )
+
+        rows = self._store.run(read)
+        partial = False
+        if evaluated:
+            assert chosen.segment is not None
+            kept, partial = self._members_among(environment, environment_id, chosen.segment,
+                                                sorted({str(customer) for _, customer, _ in rows}))  # fmt: skip
+            rows = [row for row in rows if row[1] in kept]
+        values = [0.0] * buckets
+        for bucket, _, used in rows:
+            if 0 <= bucket < buckets:
+                values[bucket] += used
+        return UsageSeries(
+            entitlement=entitlement, x=[(since + index * width) // 1000 for index in range(buckets)],
+            values=[round(value, 9) for value in values], width_ms=width,
+            customers=len({customer for _, customer, _ in rows}), partial=partial,
+        )
+
+    def _members_among(self, environment: str, environment_id: int, segment: Segment,
+                       ids: list[str]) -> tuple[set[str], bool]:
+        """Which of ``ids`` the (evaluated) segment holds now; ``True`` when the budget cut the list short."""
+        partial = len(ids) > SERIES_EVALUATION_BUDGET
+        policy = self._source.policy(environment)
+        kept: set[str] = set()
+        errors: list[Any] = [0, None]
+        wanted = ids[:SERIES_EVALUATION_BUDGET]
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start:start + BATCH]
+            with self._store.session() as session:
+                batch = report_queries.customer_page(
+                    session=session, environment_id=environment_id,
+                    segment=customers.CUSTOMER_TABLE.c.id.in_(chunk), limit=len(chunk),
+                )
+            for customer, (_, hit, error) in zip(
+                batch, segment_engine.evaluate_many(segment.condition, batch, policy), strict=True
+            ):
+                if error is not None:
+                    errors[0] += 1
+                    errors[1] = error
+                if hit:
+                    kept.add(customer["id"])
+        if errors[0]:
+            self._store.record_segment_error(segment.id, errors[1], count=errors[0])
+        return kept, partial
+
+    def recent_events(self, environment: str, customer_id: str, *, limit: int = 20) -> list[EventSummary]:
+        """The customer's latest events (newest first) from the event log, each with a one-line summary."""
         require(self.actor, Action.READ_CUSTOMERS)
-        self.actor.reach(environment)
+        environment_id = self._environment_id(environment)
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
-        return None
+
+        def read(uow: UnitOfWork) -> list[event_log.LoggedEvent]:
+            return event_log.list_events(session=uow.session, environment_id=environment_id,
+                                         customer_id=customer_id, limit=limit)  # fmt: skip
+
+        return [EventSummary(type=event.type, at=event.at, summary=event_summary(event.type, event.payload),
+                             data=dict(event.payload)) for event in self._store.run(read)]  # fmt: skip
 
     # ------------------------------------------------------------------ the roll-up
 

@@ -7,14 +7,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from segmentr.notifications import Event
+from segmentr.store.customers import CUSTOMER_TABLE
 from segmentr.store.insert import insert_ignoring
 from segmentr.store.notification_tables import EventRow
 
-__all__ = ["LoggedEvent", "append_events", "list_events", "prune_events"]
+__all__ = ["USAGE_EVENT_TYPES", "LoggedEvent", "append_events", "list_events", "prune_events", "usage_by_bucket"]
+
+# The events whose ``meter.diff`` is usage that was recorded (refusals move nothing; a reset starts a period).
+USAGE_EVENT_TYPES = ("meter-changed", "meter-overage")
 
 _E = EventRow.__table__.c
 
@@ -70,3 +86,37 @@ def prune_events(*, session: Session, older_than: int, limit: int = 10_000) -> i
     ids = select(_E.id).where(_E.at < older_than).limit(limit)
     done = session.execute(delete(EventRow.__table__).where(_E.id.in_(ids)))
     return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _payload_fields(dialect: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The payload's ``entitlement`` (text) and ``meter.diff`` (a number), read by the database."""
+    if dialect == "postgresql":
+        entitlement = _E.payload.op("->>")(literal_column("'entitlement'"))
+        diff = _E.payload.op("->")(literal_column("'meter'")).op("->>")(literal_column("'diff'"))
+        return entitlement, cast(diff, Float)
+    return (func.json_extract(_E.payload, literal_column("'$.entitlement'")),
+            func.json_extract(_E.payload, literal_column("'$.meter.diff'")))
+
+
+def usage_by_bucket(*, session: Session, environment_id: int, entitlement: str, since: int, width: int,
+                    buckets: int, segment: ColumnElement[bool] | None = None,
+                    per_customer: bool = False) -> list[tuple[int, str | None, float]]:
+    """Usage of ``entitlement`` recorded in ``[since, since + width * buckets)``, summed per bucket of ``width`` ms
+    (and per customer when ``per_customer``): ``(bucket, customer or None, sum)`` rows, summed by the database.
+    ``segment`` (a WHERE clause over customers, see ``report_queries.segment_clause``) keeps the events of the
+    customers it holds now."""
+    entitlement_of, diff = _payload_fields(session.get_bind().dialect.name)
+    # integer division of two integers on both databases: the bucket's index
+    bucket = (_E.at - literal(since, BigInteger)).self_group().op("/")(literal(max(1, width), BigInteger)).label("bucket")
+    columns: list[Any] = [bucket, _E.customer_id if per_customer else literal_column("NULL").label("customer"),
+                          func.sum(diff).label("used")]
+    query = select(*columns).where(
+        _E.environment_id == environment_id, _E.type.in_(USAGE_EVENT_TYPES), _E.at >= since,
+        _E.at < since + max(1, width) * buckets, entitlement_of == entitlement,
+    )
+    if segment is not None:
+        customers = CUSTOMER_TABLE.c
+        query = query.join(CUSTOMER_TABLE, and_(customers.environment_id == _E.environment_id,
+                                                customers.id == _E.customer_id)).where(segment)
+    query = query.group_by(bucket, _E.customer_id) if per_customer else query.group_by(bucket)
+    return [(int(row.bucket), row[1], float(row.used or 0)) for row in session.execute(query)]

@@ -86,7 +86,7 @@ def customer_page(request: Request, customer_id: str) -> Response:
         "metadata_json": json.dumps(metadata, indent=2, ensure_ascii=False, sort_keys=True) if metadata else None,
     }  # fmt: skip
     context["events"] = report.recent_events(seen.environment, customer_id)
-    context["event_times"] = [day(event.at) for event in context["events"] or []]
+    context["event_times"] = [day(event.at) for event in context["events"]]
     title = customer.get("label") or customer["id"]
     layout = seen.layout(title, "customers", active=active)
     return render(templates, request, "customer_detail.html", layout=layout, context=context)

@@ -49,8 +49,7 @@ def usage_page(request: Request) -> Response:
     context["fragment"] = fragment_requested(request, RESULTS)
     if context["fragment"]:
         return render(templates, request, "_usage_results.html", context=context)
-    over_time = report.usage_over_time(seen.environment, chosen) if chosen else None
-    context.update(entitlements=entitlements, over_time=over_time)
+    context.update(entitlements=entitlements)
     layout = seen.layout("Usage", "usage", active=report.active_segment())
     return render(templates, request, "usage.html", layout=layout, context=context)
 
@@ -78,3 +77,18 @@ def usage_totals(request: Request) -> Response:
     context = {"rollup": rollup, "rows": rows, "chart": chart, "chosen": chosen, "nearest": nearest,
                "as_of": clock(rollup.computed_at) if rollup else None}  # fmt: skip
     return render(templates, request, "_usage_totals.html", context=context)
+
+
+@router.get("/usage/over-time", name="usage_over_time")
+def usage_over_time(request: Request) -> Response:
+    """Usage of one entitlement per day over the last 30 days (the event log): a fragment loaded after the page."""
+    seen = viewer(request)
+    report = reports(seen)
+    entitlement = request.query_params.get("entitlement") or ""
+    units = dict(report.entitlements(seen.environment))
+    series = report.usage_over_time(seen.environment, entitlement) if entitlement in units else None
+    context = {
+        "series": series, "entitlement": entitlement, "unit": units.get(entitlement),
+        "total": figure(sum(series.values)) if series else "0", "active": report.active_segment() is not None,
+    }
+    return render(templates, request, "_usage_over_time.html", context=context)
