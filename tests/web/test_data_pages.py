@@ -284,7 +284,7 @@ def test_usage_page(signed_in, axe_script, screenshots, seeded) -> None:
     assert page.get_by_role("heading", name="By customer: seats").is_visible()
 
 
-def test_usage_over_time_and_the_recent_events_come_from_the_event_log(signed_in, seeded) -> None:
+def test_usage_over_time_and_the_recent_events_come_from_the_event_log(signed_in, screenshots, seeded) -> None:
     page = signed_in
     services, owner = _owner(seeded)
     row = next(row for row in services.reports(owner).usage_page("live", "api_requests", limit=25).rows
@@ -294,5 +294,7 @@ def test_usage_over_time_and_the_recent_events_come_from_the_event_log(signed_in
     page.goto("/usage?entitlement=api_requests")
     page.locator("#usage-over-time .chart canvas").wait_for()
     expect(page.locator("#usage-over-time")).to_contain_text("3 in all (request), recorded by 1 customer in the last 30 days")
+    page.locator("#usage-over-time").scroll_into_view_if_needed()
+    _shots(page, screenshots, "usage-over-time")
     page.goto(f"/customers/{row.id}")
     expect(page.locator("[data-events] li").first).to_contain_text("api_requests +3")
