@@ -348,3 +348,32 @@ def test_steps_counted_up_front_never_change_the_outcome(source: str, length: in
     condition = generated(source, max_steps=steps)
     assert speculates(condition)
     assert outcomes(condition, customer) == first
+
+
+# ---------------------------------------------------------------- the closure tier's fast paths
+
+
+@pytest.mark.parametrize(
+    "receiver",
+    ["customer.pair", "customer.tags", "customer.word", "'abc'", "customer.missing", "customer.meters",
+     "map((0, 'z'))", "[]", "(1,)", "customer.n"],
+)
+@pytest.mark.parametrize("index", ["0", "1", "2", "5"])
+def test_constant_index_in_both_tiers(receiver: str, index: str) -> None:
+    assert_tiers_agree(f"const r = {receiver}; r[{index}]")
+    assert_tiers_agree(f"const r = {receiver}; let s = []; for (const x in [1, 2]) {{ s.push_back(r[{index}]); }} s")
+
+
+@pytest.mark.parametrize("receiver", ["customer.meters", "customer.many", "customer.tags", "customer.missing", "customer.metadata"])
+def test_fields_in_both_tiers(receiver: str) -> None:
+    assert_tiers_agree(f"{receiver}.fields()")
+    assert_tiers_agree(f"?{receiver}.fields()")
+
+
+@pytest.mark.parametrize("op", ["==", "!=", "<", "<=", ">", ">="])
+@pytest.mark.parametrize("literal", ["3", "-2", "2.5", "0.0", "9007199254740993", "1e300"])
+@pytest.mark.parametrize(
+    "value", ["3", "3.0", "2.5", "-2", "true", "'3'", "null", "3ms", "(0.0 / 0.0)", "9007199254740993", "[3]"]
+)
+def test_number_comparisons_in_both_tiers(op: str, literal: str, value: str) -> None:
+    assert_tiers_agree(f"const v = {value}; v {op} {literal}")
