@@ -219,7 +219,7 @@ class Condition:
                     self.matches_customer = full
                 if self.matches is compiled.speculative_bindings:
                     self.matches = compiled.matches  # type: ignore[assignment]
-            return full(customer, policy, data, _started=started)
+            return full(customer, policy, data, started)
 
         return bailed
 
