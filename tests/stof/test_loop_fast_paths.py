@@ -10,8 +10,11 @@ import time
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_closure_tier import programs
 
-from segmentr.stof import StofBudgetExceeded, StofRuntimeError, parse, sandbox
+from segmentr.stof import StofBudgetExceeded, StofRuntimeError, StofSyntaxError, parse, sandbox
 from segmentr.stof.condition import SPECULATION_BAILS, Condition
 from segmentr.stof.conformance import encode_result
 from segmentr.stof.values import Units
@@ -377,3 +380,31 @@ def test_fields_in_both_tiers(receiver: str) -> None:
 )
 def test_number_comparisons_in_both_tiers(op: str, literal: str, value: str) -> None:
     assert_tiers_agree(f"const v = {value}; v {op} {literal}")
+
+
+# ---------------------------------------------------------------- generated programs, entry by entry
+
+FIELDS_PREFIX = (
+    "let seen = 0; for (const f in customer.meters.fields()) { if (f[1].value != null && f[1].value > 100) "
+    "seen += 1; }\n"
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(programs, programs.map(lambda p: FIELDS_PREFIX + p)), st.sampled_from([40, 3000]))
+def test_every_entry_agrees_with_the_closure_tier_on_programs(source: str, steps: int) -> None:
+    """``matches`` and ``matches_customer`` one by one (the speculative entries when the program has them):
+    the closure tier's value or error kind, under a step budget that ends some loops."""
+    try:
+        parse(source)
+    except StofSyntaxError:
+        return
+    customer = {**CUSTOMER, "tags": list(CUSTOMER["tags"]), "metadata": {"k": 1}}
+
+    def kinds(condition: Condition) -> tuple[str, str]:
+        return tuple(  # type: ignore[return-value]
+            json.dumps(json.loads(x)[:2]) for x in outcomes(condition, customer)[1:]
+        )
+
+    limits = {"max_steps": steps, "max_seconds": 30.0}
+    assert kinds(closures(source, **limits)) == kinds(generated(source, **limits)), source
