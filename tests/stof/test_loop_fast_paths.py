@@ -199,6 +199,18 @@ def test_a_condition_that_keeps_bailing_stops_speculating() -> None:
     assert condition.matches({"customer": big}) is False
 
 
+def test_a_condition_that_bails_now_and_then_keeps_speculating() -> None:
+    condition = generated(METER_LOOP)
+    fast = condition.matches_customer
+    clock = iter(range(0, 10_000, 2))  # two seconds between attempts: never SPECULATION_BAILS in one window
+    fast.__globals__["_clock"] = lambda: float(next(clock))
+    big = {"meters": CUSTOMER["many"]}
+    for _ in range(3 * SPECULATION_BAILS):
+        assert condition.matches_customer(big) is False
+        assert condition.matches_customer(CUSTOMER) is False
+    assert condition.matches_customer is fast and fast.__code__.co_name == "_matches_fast"
+
+
 def test_no_speculation_around_host_calls() -> None:
     """A host method may have effects: a body calling one runs once, in the full entry."""
 
