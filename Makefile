@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/stof_eval.py
+	$(BIN)/python bench/stof_loops.py
 	$(BIN)/python bench/policy.py
 
 clean:

@@ -10,8 +10,11 @@ import time
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_closure_tier import programs
 
-from segmentr.stof import StofBudgetExceeded, StofRuntimeError, parse, sandbox
+from segmentr.stof import StofBudgetExceeded, StofRuntimeError, StofSyntaxError, parse, sandbox
 from segmentr.stof.condition import SPECULATION_BAILS, Condition
 from segmentr.stof.conformance import encode_result
 from segmentr.stof.values import Units
@@ -196,6 +199,18 @@ def test_a_condition_that_keeps_bailing_stops_speculating() -> None:
     assert condition.matches({"customer": big}) is False
 
 
+def test_a_condition_that_bails_now_and_then_keeps_speculating() -> None:
+    condition = generated(METER_LOOP)
+    fast = condition.matches_customer
+    clock = iter(range(0, 10_000, 2))  # two seconds between attempts: never SPECULATION_BAILS in one window
+    fast.__globals__["_clock"] = lambda: float(next(clock))
+    big = {"meters": CUSTOMER["many"]}
+    for _ in range(3 * SPECULATION_BAILS):
+        assert condition.matches_customer(big) is False
+        assert condition.matches_customer(CUSTOMER) is False
+    assert condition.matches_customer is fast and fast.__code__.co_name == "_matches_fast"
+
+
 def test_no_speculation_around_host_calls() -> None:
     """A host method may have effects: a body calling one runs once, in the full entry."""
 
@@ -348,3 +363,60 @@ def test_steps_counted_up_front_never_change_the_outcome(source: str, length: in
     condition = generated(source, max_steps=steps)
     assert speculates(condition)
     assert outcomes(condition, customer) == first
+
+
+# ---------------------------------------------------------------- the closure tier's fast paths
+
+
+@pytest.mark.parametrize(
+    "receiver",
+    ["customer.pair", "customer.tags", "customer.word", "'abc'", "customer.missing", "customer.meters",
+     "map((0, 'z'))", "[]", "(1,)", "customer.n"],
+)
+@pytest.mark.parametrize("index", ["0", "1", "2", "5"])
+def test_constant_index_in_both_tiers(receiver: str, index: str) -> None:
+    assert_tiers_agree(f"const r = {receiver}; r[{index}]")
+    assert_tiers_agree(f"const r = {receiver}; let s = []; for (const x in [1, 2]) {{ s.push_back(r[{index}]); }} s")
+
+
+@pytest.mark.parametrize("receiver", ["customer.meters", "customer.many", "customer.tags", "customer.missing", "customer.metadata"])
+def test_fields_in_both_tiers(receiver: str) -> None:
+    assert_tiers_agree(f"{receiver}.fields()")
+    assert_tiers_agree(f"?{receiver}.fields()")
+
+
+@pytest.mark.parametrize("op", ["==", "!=", "<", "<=", ">", ">="])
+@pytest.mark.parametrize("literal", ["3", "-2", "2.5", "0.0", "9007199254740993", "1e300"])
+@pytest.mark.parametrize(
+    "value", ["3", "3.0", "2.5", "-2", "true", "'3'", "null", "3ms", "(0.0 / 0.0)", "9007199254740993", "[3]"]
+)
+def test_number_comparisons_in_both_tiers(op: str, literal: str, value: str) -> None:
+    assert_tiers_agree(f"const v = {value}; v {op} {literal}")
+
+
+# ---------------------------------------------------------------- generated programs, entry by entry
+
+FIELDS_PREFIX = (
+    "let seen = 0; for (const f in customer.meters.fields()) { if (f[1].value != null && f[1].value > 100) "
+    "seen += 1; }\n"
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(programs, programs.map(lambda p: FIELDS_PREFIX + p)), st.sampled_from([40, 3000]))
+def test_every_entry_agrees_with_the_closure_tier_on_programs(source: str, steps: int) -> None:
+    """``matches`` and ``matches_customer`` one by one (the speculative entries when the program has them):
+    the closure tier's value or error kind, under a step budget that ends some loops."""
+    try:
+        parse(source)
+    except StofSyntaxError:
+        return
+    customer = {**CUSTOMER, "tags": list(CUSTOMER["tags"]), "metadata": {"k": 1}}
+
+    def kinds(condition: Condition) -> tuple[str, str]:
+        return tuple(  # type: ignore[return-value]
+            json.dumps(json.loads(x)[:2]) for x in outcomes(condition, customer)[1:]
+        )
+
+    limits = {"max_steps": steps, "max_seconds": 30.0}
+    assert kinds(closures(source, **limits)) == kinds(generated(source, **limits)), source

@@ -32,10 +32,12 @@ _ABSENT = ABSENT_BINDING  # the generated entries' sentinel: a call handed on ke
 # one-off evaluations (previews, `segmentr eval`, the editor) free of code generation and promotes anything used
 # repeatedly early; membership streaming calls `optimize()` up front anyway.
 PROMOTE_AFTER = 100
-# Speculative attempts (the generated `_matches_fast`) a condition may abandon before it stops making them: one
-# abandoned costs the attempt and the full evaluation again, so a condition whose data keeps leaving the inline
-# paths (or runs long loops) goes straight to the full entry after this many.
+# Speculative attempts (the generated `_matches_fast`) a condition may abandon within SPECULATION_WINDOW seconds
+# before it stops making them: one abandoned costs the attempt and the full evaluation again, so a condition
+# whose data keeps leaving the inline paths (or runs long loops) goes straight to the full entry after this
+# many, while one that gives up now and then (a customer with 32+ meters in a stream of thousands) keeps them.
 SPECULATION_BAILS = 64
+SPECULATION_WINDOW = 1.0
 
 
 class Condition:
@@ -205,13 +207,16 @@ class Condition:
 
     def _bail_hook(self, compiled: Compiled, fast_namespace: dict[str, Any]) -> Callable[..., bool]:
         """What the speculative entry calls when it gives up: the full entry, from the same start time; after
-        ``SPECULATION_BAILS`` of them the condition stops speculating (its customers need the full entry)."""
+        ``SPECULATION_BAILS`` of them within ``SPECULATION_WINDOW`` the condition stops speculating (its
+        customers need the full entry)."""
         full = compiled.matches_customer
         assert full is not None
-        bails = 0
+        bails, window = 0, float("-inf")
 
         def bailed(customer: Any, policy: Any, data: Any, started: float) -> bool:
-            nonlocal bails
+            nonlocal bails, window
+            if started - window > SPECULATION_WINDOW:  # the attempts' own clock: no extra read
+                bails, window = 0, started
             bails += 1
             if bails >= SPECULATION_BAILS:
                 stop_speculating(compiled)
@@ -219,7 +224,7 @@ class Condition:
                     self.matches_customer = full
                 if self.matches is compiled.speculative_bindings:
                     self.matches = compiled.matches  # type: ignore[assignment]
-            return full(customer, policy, data, _started=started)
+            return full(customer, policy, data, started)
 
         return bailed
 

@@ -103,6 +103,8 @@ def build_for_in(b: Builder, stmt: n.ForIn) -> Closure:
 
     def iterate(frame: list[Any], source: Any) -> Any:
         length = iter_len(source)
+        # item i of a list or tuple is what iter_at gives (read at each iteration: the body may change it)
+        sequence = type(source) is list or type(source) is tuple
         for i in range(length):
             countdown = frame[TICK] - 1
             frame[TICK] = countdown if countdown > 0 else frame[BUDGET].refill(countdown)
@@ -118,7 +120,7 @@ def build_for_in(b: Builder, stmt: n.ForIn) -> Closure:
                     frame[index] = length
                 else:
                     frame[index] = source
-            item = iter_at(source, i)
+            item = source[i] if sequence and i < len(source) else iter_at(source, i)
             frame[item_index] = item if names is None else cast(item, names, not_null)
             signal = body(frame)
             if signal is not None and signal is not continue_token:

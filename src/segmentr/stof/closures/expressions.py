@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .. import nodes as n
 from ..cast import member_type
 from ..compiler import ARITH_FUNCS, COMPARE_FUNCS
+from ..compiler.runtime import EXACT_INT_LITERAL
 from ..tiers import chain_operands
 from .builder import NOT_CONSTANT, Builder, ExpressionBuilder, Unsupported
 from .calls import build_call
 from .frame import NULL, RESULT, Closure, constant, fields, slot_reader
-from .operators import binary_call, constant_right_call, right_first_call, text_equality, unary_call
+from .operators import (
+    binary_call,
+    constant_right_call,
+    number_comparison,
+    right_first_call,
+    text_equality,
+    unary_call,
+)
+
+_PYTHON_COMPARISONS = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
 
 
 def build_unit(b: Builder, e: n.UnitLiteral) -> Closure:
@@ -131,6 +144,8 @@ def build_comparison(b: Builder, e: n.Binary) -> Closure:
         return is_not_null
     if type(k) is str and e.op in ("==", "!="):
         return text_equality(fn, left, k, e.op == "==", e)
+    if (type(k) is int and abs(k) < EXACT_INT_LITERAL) or type(k) is float:
+        return number_comparison(fn, _PYTHON_COMPARISONS[e.op], left, k, e)
     if k is not NOT_CONSTANT:
         return constant_right_call(fn, left, k, e)
     return binary_call(fn, left, b.expr(e.right), e)

@@ -83,3 +83,26 @@ def text_equality(
             raise
 
     return compare_text
+
+
+def number_comparison(
+    fn: Callable[[Any, Any], Any], python: Callable[[Any, Any], bool], left: Closure, k: float, node: n.Node
+) -> Closure:
+    """``left <op> k`` for a number literal ``k``: Python's comparison for the operands the generated code
+    compares inline (an int or a float against an int literal of at most 2**53, a float against a float
+    literal), the runtime's ``fn`` for anything else."""
+    line, col = node.line, node.col
+    exact_int = type(k) is int
+
+    def compare_number(frame: list[Any]) -> Any:
+        v = left(frame)
+        t = type(v)
+        if t is float or (exact_int and t is int):
+            return python(v, k)
+        try:
+            return fn(v, k)
+        except StofRuntimeError as error:
+            at(error, line, col)
+            raise
+
+    return compare_number

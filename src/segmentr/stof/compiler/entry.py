@@ -78,12 +78,14 @@ class EntryMixin(GeneratorCore):
             "    if v_data is _ABSENT:",
             "        v_data = v_customer.get('metadata') if type(v_customer) is dict else None",
         ] if "v_data" in uses else []
-        # `_started`: the start of an evaluation the speculative entry began (its deadline counts from there)
-        lines = ["def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT, *, _started=None):", *data]
+        # `_started`, behind a speculative entry (the only caller that passes it, positionally: a keyword-only
+        # parameter would cost every call CPython's specialised call path): when the evaluation began
+        started = ", _started=None" if self.speculates else ""
+        lines = [f"def _matches_customer(v_customer, v_policy=None, v_data=_ABSENT{started}):", *data]
         if self.restores_budget:
             lines.append("    _outer = _ACTIVE.budget")
         if self.uses_budget:
-            lines.append("    _budget, _tick = _new_budget(_started)")
+            lines.append(f"    _budget, _tick = _new_budget({'_started' if started else ''})")
         elif self.clears_budget:
             lines.append("    _ACTIVE.budget = _LAZY")
         lines.append("    try:")
