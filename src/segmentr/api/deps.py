@@ -53,7 +53,14 @@ def get_services(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+async def _services(request: Request) -> Services:
+    return get_services(request)
+
+
+# The dependencies that only look something up or build a service object are ``async def``: FastAPI runs a
+# plain ``def`` dependency in the thread pool, and a thread hop each costs more than the work itself (the
+# database-reading ``authenticate`` and the routes stay plain functions, off the event loop).
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
 def authenticate(request: Request) -> Actor:
@@ -94,23 +101,23 @@ ActorDep = Annotated[Actor, Depends(authenticate)]
 Environment = Annotated[Literal["test", "live"], Path(description="the environment: `test` or `live`")]
 
 
-def segment_service(services: ServicesDep, actor: ActorDep) -> SegmentService:
+async def segment_service(services: ServicesDep, actor: ActorDep) -> SegmentService:
     return services.segments(actor)
 
 
-def customer_service(services: ServicesDep, actor: ActorDep) -> CustomerService:
+async def customer_service(services: ServicesDep, actor: ActorDep) -> CustomerService:
     return services.customers(actor)
 
 
-def policy_service(services: ServicesDep, actor: ActorDep) -> PolicyService:
+async def policy_service(services: ServicesDep, actor: ActorDep) -> PolicyService:
     return services.policies(actor)
 
 
-def member_service(services: ServicesDep, actor: ActorDep) -> MemberService:
+async def member_service(services: ServicesDep, actor: ActorDep) -> MemberService:
     return services.members(actor)
 
 
-def key_service(services: ServicesDep, actor: ActorDep) -> KeyService:
+async def key_service(services: ServicesDep, actor: ActorDep) -> KeyService:
     return services.keys(actor)
 
 

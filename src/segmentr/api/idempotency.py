@@ -51,7 +51,7 @@ def request_fingerprint(request: Request, body: bytes) -> str:
     return fingerprint(request.method, request.url.path, request.url.query, body.decode("utf-8", "replace"))
 
 
-def _declared(idempotency_key: IdempotencyKey = None) -> None:
+async def _declared(idempotency_key: IdempotencyKey = None) -> None:
     """Declares the header on every POST in OpenAPI (the route class reads it)."""
 
 
