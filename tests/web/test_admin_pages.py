@@ -64,7 +64,7 @@ def _sign_in(browser, server: LiveServer, email: str):
     # axe is injected as a script: bypass_csp lets it past the pages' Content-Security-Policy
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900},
                                   color_scheme="light", bypass_csp=True)  # fmt: skip
-    context.set_default_timeout(8000)
+    context.set_default_timeout(15_000)  # a shared, loaded machine
     page = context.new_page()
     page.goto("/sign-in")
     page.get_by_role("textbox", name="Email").fill(email)
