@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -148,9 +148,23 @@ class PageRoute(APIRoute):
         return handle
 
 
+def as_page_routes(router: APIRouter) -> APIRouter:
+    """``router`` with every route a ``PageRoute``, whatever class its module built it with: a page module that
+    forgets ``route_class=PageRoute`` still answers errors as pages (``pages()`` passes every router through)."""
+    for index, route in enumerate(router.routes):
+        if isinstance(route, APIRoute) and not isinstance(route, PageRoute):
+            router.routes[index] = PageRoute(
+                route.path, route.endpoint, methods=route.methods, name=route.name, include_in_schema=False,
+                response_class=route.response_class, status_code=route.status_code,
+                dependencies=route.dependencies, response_model=route.response_model,
+            )  # fmt: skip
+    return router
+
+
 __all__ = [
     "PAGE_STATUS",
     "PageRoute",
+    "as_page_routes",
     "error_page",
     "message_of",
     "page_error_response",
