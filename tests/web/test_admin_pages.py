@@ -64,7 +64,7 @@ def _sign_in(browser, server: LiveServer, email: str):
     # axe is injected as a script: bypass_csp lets it past the pages' Content-Security-Policy
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900},
                                   color_scheme="light", bypass_csp=True)  # fmt: skip
-    context.set_default_timeout(8000)
+    context.set_default_timeout(15_000)  # a shared, loaded machine
     page = context.new_page()
     page.goto("/sign-in")
     page.get_by_role("textbox", name="Email").fill(email)
@@ -606,3 +606,28 @@ def test_a_form_posted_after_the_session_ended_signs_in_back_to_its_page(server)
     assert answer.headers["location"] == "/sign-in?next=%2Fmembers%3Ftab%3D1"
     elsewhere = httpx.post(f"{server.url}/api-keys", headers={"Referer": "https://evil.example/x"})
     assert elsewhere.headers["location"] == "/sign-in?next=%2F"
+
+
+def test_every_page_route_is_a_page_route_even_one_built_without_it() -> None:
+    """``pages()`` makes every route a PageRoute, so a page module that forgot ``route_class`` still answers
+    errors as pages."""
+    from fastapi import APIRouter, FastAPI
+    from fastapi.routing import APIRoute
+
+    from segmentr import errors
+    from segmentr.web import pages
+    from segmentr.web.page_errors import PageRoute, as_page_routes
+
+    assert all(isinstance(route, PageRoute) for route in pages().routes if isinstance(route, APIRoute))
+    plain = APIRouter()
+
+    @plain.get("/forgot/{n}")
+    def forgot(n: int) -> None:
+        raise errors.NotFound(f"nothing numbered {n}")
+
+    app = FastAPI()
+    app.include_router(as_page_routes(plain))
+    with LiveServer(app) as live:
+        answer = httpx.get(f"{live.url}/forgot/7")
+        assert answer.status_code == 404 and "nothing numbered 7" in answer.text and "<html" in answer.text
+        assert httpx.get(f"{live.url}/forgot/seven").status_code == 404  # the path parameter still parses

@@ -6,8 +6,8 @@ Every page router is built with ``route_class=PageRoute``. Its handler catches t
 
 * a form post (an unsafe method, not htmx) that came from one of our pages: a 303 back to that page with the
   message as an error flash — a refused write or an expired CSRF token reads in place, the page reloaded;
-* an htmx request: a small alert fragment with the error's status (the ``HX-Reswap`` header asks for an
-  in-place swap where a page opts in);
+* an htmx request: a small alert fragment with the error's status (htmx does not swap an error by default;
+  a fragment's own handler of ``htmx:responseError`` can show it);
 * anything else: the error page (``error.html``) with the error's status, inside the signed-in layout when the
   session is good, else the public one.
 
@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -114,7 +114,7 @@ def page_error_response(request: Request, exc: errors.SegmentrError) -> Response
     message = message_of(exc) if status < 500 else UNEXPECTED_MESSAGE
     if request.headers.get("hx-request") == "true":
         fragment = f'<div class="flash flash--error" role="alert"><div class="flash__body">{escape(message)}</div></div>'
-        return HTMLResponse(fragment, status_code=status, headers={"HX-Reswap": "innerHTML"})
+        return HTMLResponse(fragment, status_code=status)
     if request.method not in SAFE_METHODS:
         back = _came_from(request)
         if back is not None:
@@ -148,9 +148,23 @@ class PageRoute(APIRoute):
         return handle
 
 
+def as_page_routes(router: APIRouter) -> APIRouter:
+    """``router`` with every route a ``PageRoute``, whatever class its module built it with: a page module that
+    forgets ``route_class=PageRoute`` still answers errors as pages (``pages()`` passes every router through)."""
+    for index, route in enumerate(router.routes):
+        if isinstance(route, APIRoute) and not isinstance(route, PageRoute):
+            router.routes[index] = PageRoute(
+                route.path, route.endpoint, methods=route.methods, name=route.name, include_in_schema=False,
+                response_class=route.response_class, status_code=route.status_code,
+                dependencies=route.dependencies, response_model=route.response_model,
+            )  # fmt: skip
+    return router
+
+
 __all__ = [
     "PAGE_STATUS",
     "PageRoute",
+    "as_page_routes",
     "error_page",
     "message_of",
     "page_error_response",

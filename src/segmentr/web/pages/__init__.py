@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ..page_errors import as_page_routes
 from .api_keys import router as api_keys_router
 from .auth import router as auth_router
 from .customers import router as customers_router
@@ -17,12 +18,13 @@ from .usage import router as usage_router
 
 
 def pages() -> APIRouter:
-    """Every page route (mount beside ``web.router()``); unauthenticated pages redirect to ``/sign-in``."""
+    """Every page route (mount beside ``web.router()``); unauthenticated pages redirect to ``/sign-in``; every
+    route is a ``PageRoute`` (errors become pages, ``web/page_errors.py``)."""
     routes = APIRouter(include_in_schema=False)
     for router in (auth_router, segments_router, editor_router, customers_router, margin_router, usage_router,
                    policy_router, members_router, api_keys_router):  # fmt: skip
         routes.include_router(router)
-    return routes
+    return as_page_routes(routes)
 
 
 __all__ = ["pages"]
