@@ -9,16 +9,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import anyio.from_thread
 import httpx
 from argon2 import PasswordHasher
 
-__all__ = ["FAST_HASHER", "OWNER_PASSWORD", "Api", "Server", "assert_error", "free_port", "in_process"]
+__all__ = ["FAST_HASHER", "OWNER_PASSWORD", "Api", "Server", "assert_error", "free_port", "in_process", "run_async"]
+
+T = TypeVar("T")
 
 # argon2 at its cheapest: the tests check behaviour, not the hash's cost
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -148,3 +152,10 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def run_async(function: Callable[[], Awaitable[T]], timeout: float = 60) -> T:
+    """``anyio.run(function)`` in a thread of its own: the browser tests' sync Playwright may hold an event loop
+    in this worker's main thread (the suite runs files side by side on several workers)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, function).result(timeout=timeout)

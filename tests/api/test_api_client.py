@@ -6,14 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
-from api_helpers import FAST_HASHER, Server
+from api_helpers import FAST_HASHER, Server, run_async
 
 from segmentr.client import (
     APIConnectionError,
@@ -132,9 +130,7 @@ def test_async_client(served: tuple[Server, dict[str, str]]) -> None:
             ids = [m["id"] async for m in client.iter_members(seeded["segment"], page_size=4)]
             return decision, ids
 
-    # a thread of its own: the browser tests' sync Playwright may hold an event loop in this worker's main thread
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        decision, ids = pool.submit(anyio.run, calls).result(timeout=60)
+    decision, ids = run_async(calls)
     assert decision.allowed and seeded["customer"] in ids
 
 

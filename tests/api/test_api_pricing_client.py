@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
-from api_helpers import FAST_HASHER, Server
+from api_helpers import FAST_HASHER, Server, run_async
 
 from segmentr.client import AsyncClient, Client, InvalidRequestError
 from segmentr.sample import generate_customers, sample_policy
@@ -60,4 +59,4 @@ def test_async_pricing_calls(served: tuple[Server, dict[str, str]]) -> None:
         async with AsyncClient(server.base_url, seeded["key"]) as client:
             return await client.price(seeded["customer"], "topup:tokens_1m")
 
-    assert anyio.run(calls)["price"] == {"amount": 11}
+    assert run_async(calls)["price"] == {"amount": 11}

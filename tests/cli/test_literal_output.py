@@ -60,7 +60,8 @@ def database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _run(*args: str, stdin: str | None = None) -> Result:
-    result = runner.invoke(app, list(args), input=stdin)
+    # a wide terminal: tables wrap a long cell at any width, and these tests read the cells back
+    result = runner.invoke(app, list(args), input=stdin, env={"COLUMNS": "200"})
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result

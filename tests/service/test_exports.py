@@ -22,7 +22,7 @@ SERVICE_PUBLIC = {
     "ENVIRONMENTS", "KEY_ROLES", "ROLES", "Actor", "ApiKey", "BatchItem", "CreatedKey", "CustomerDetail",
     "CustomerPage", "CustomerService", "EntitlementReading", "Idempotency", "InvitationGrant", "KeyService",
     "MemberService", "PolicyService", "PolicySummary", "Services", "SessionGrant", "StoredResponse",
-    "TopupResult", "UsageRecord", "UsageResult", "fingerprint", "open_services",
+    "TopupResult", "UsageRecord", "UsageResult", "fingerprint", "open_services", "permits",
     # pricing rules, price overrides and explained prices
     "PricingRuleDetail", "PricingService",
     # the edge: the request rate shared by every server process
@@ -33,6 +33,10 @@ SERVICE_PUBLIC = {
     # notifications, their deliveries, alerts, the event log and the worker
     "AlertPage", "AlertService", "DeliveryPage", "EventPage", "EventService", "NotificationPage",
     "NotificationService", "NotificationView", "Worker", "WorkerSettings",
+    # the dashboard's reports (customers, margin, usage, filtered by the active segment)
+    "CustomerList", "CustomerReport", "CustomerSummary", "EntitlementUsage", "EventSummary", "GrantReading",
+    "MarginPage", "MarginRow", "MarginTotals", "MeterReading", "ReportCache", "ReportService", "Rollup",
+    "SegmentFilter", "SegmentMembership", "UsagePage", "UsageRow", "UsageSeries",
 }  # fmt: skip
 
 

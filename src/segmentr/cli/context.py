@@ -38,8 +38,9 @@ def literal(*parts: Part) -> Text:
 
 
 def say(*parts: Part) -> None:
-    """Print a line on standard output, every part literally."""
-    out.print(literal(*parts))
+    """Print a line on standard output, every part literally; never wrapped (a line stays one line to copy or
+    grep, whatever the terminal's width)."""
+    out.print(literal(*parts), soft_wrap=True)
 
 
 def warn(*parts: Part) -> None:
