@@ -175,3 +175,15 @@ def test_usage_series_from_the_event_log(api: Api) -> None:
     assert sum(p["calls"] for p in other["points"]) == 0
     assert_error(api.get(f"/v1/live/events/usage-series?customer={CUSTOMER}&entitlement=x&since=5&until=1"), 422,
                  "invalid_request_error")
+
+
+def test_the_dashboards_delete_confirmation_lists_the_notifications_then_deletes(api: Api) -> None:
+    segment = api.post("/v1/segments", json={"name": "Watched", "condition": 'customer.plan == "growth"'}).json()
+    api.post("/v1/notifications", json=in_app_body(name="Growth <watch>", segment=segment["id"]))
+    assert_error(api.delete(f"/v1/segments/{segment['id']}"), 409, "conflict", "segment_in_use")
+    page = api.get(f"/segments/{segment['id']}/delete")
+    assert page.status_code == 200, page.text[:300]
+    assert "notification “Growth &lt;watch&gt;” (live)" in page.text
+    done = api.post(f"/segments/{segment['id']}/delete", data={"csrf_token": api.headers["X-CSRF-Token"]})
+    assert done.status_code == 303
+    assert api.get("/v1/notifications?limit=1").json()["data"][0]["segment_deleted"] is True

@@ -82,7 +82,7 @@ async def delete(request: Request, segment_id: str) -> Response:
     check_csrf(request, seen, await read_form(request))
     service = seen.segments()
     segment = service.get(segment_id)
-    service.delete(segment.id)
+    service.delete(segment.id, force=True)  # the confirmation page listed what references it
     response = RedirectResponse("/segments", status_code=303)
     flash(response, "success", f"Segment “{segment.name}” deleted.", request=request)
     return response
