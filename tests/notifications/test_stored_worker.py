@@ -100,3 +100,18 @@ def test_pruning_keeps_the_retention(stored: Stored) -> None:
     kept = Worker(stored.store, settings=WorkerSettings(retention_days=90), housekeeping=False)
     stored.customers.put("live", customer("c2", "growth"))
     assert kept.prune() == 0 and len(stored.events.list("live").data) == 1
+
+
+def test_slack_gets_a_readable_message(stored: Stored, receiver: Receiver) -> None:
+    stored.notifications.create({"name": "Slack", "environment": "live", "events": ["meter-overage"],
+                                 "channels": [{"type": "slack", "url": receiver.url("/slack")}]})
+    stored.customers.put("live", customer("acme", "free"))
+    stored.customers.record_usage("live", "acme", "api", 150)  # limit 100: an overage
+    receiver.verify = False  # Slack's incoming webhooks are not signed
+    from segmentr.notifications.channels import SlackChannel
+
+    worker = webhook_worker(stored.store, slack=SlackChannel(allow_private=True))
+    assert worker.run_once().delivered == 1
+    (got,) = receiver.received
+    text = got.json["text"]
+    assert got.path == "/slack" and "acme" in text and "150" in text and "100" in text
