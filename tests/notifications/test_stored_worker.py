@@ -115,3 +115,27 @@ def test_slack_gets_a_readable_message(stored: Stored, receiver: Receiver) -> No
     (got,) = receiver.received
     text = got.json["text"]
     assert got.path == "/slack" and "acme" in text and "150" in text and "100" in text
+
+
+def test_the_last_attempt_fails_the_delivery_and_a_retry_by_hand_sends_it_again(stored: Stored,
+                                                                               receiver: Receiver) -> None:
+    from segmentr.notifications import MAX_ATTEMPTS
+
+    notification = hook(stored, receiver, "/down")
+    receiver.script["/down"] = [(500, {}, b"down")] * MAX_ATTEMPTS
+    stored.customers.put("live", customer("c1", "growth"))
+    stored.customers.record_usage("live", "c1", "api", 1)
+    worker = webhook_worker(stored.store)
+    for _ in range(MAX_ATTEMPTS):
+        (delivery,) = stored.notifications.deliveries(notification.id).data
+        assert delivery.state == "pending"
+        stored.notifications.retry(delivery.id)  # due now instead of in minutes or hours
+        worker.run_once()
+    (delivery,) = stored.notifications.deliveries(notification.id).data
+    assert delivery.state == "failed" and len(delivery.attempt_log) == MAX_ATTEMPTS
+    assert [a.number for a in delivery.attempt_log] == list(range(1, MAX_ATTEMPTS + 1))
+    stored.notifications.retry(delivery.id)
+    assert worker.run_once().delivered == 1
+    (delivery,) = stored.notifications.deliveries(notification.id).data
+    assert delivery.state == "delivered" and len(delivery.attempt_log) == MAX_ATTEMPTS + 1
+    assert len({r.headers["webhook-id"] for r in receiver.received}) == 1 and receiver.failures == []
