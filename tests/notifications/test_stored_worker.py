@@ -139,3 +139,17 @@ def test_the_last_attempt_fails_the_delivery_and_a_retry_by_hand_sends_it_again(
     (delivery,) = stored.notifications.deliveries(notification.id).data
     assert delivery.state == "delivered" and len(delivery.attempt_log) == MAX_ATTEMPTS + 1
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1 and receiver.failures == []
+
+
+def test_a_rotated_secret_signs_beside_the_old_one(stored: Stored, receiver: Receiver) -> None:
+    notification = hook(stored, receiver)
+    old = notification.channels[0].secret
+    rotated = stored.notifications.edit(notification.id, {}, rotate_secrets=True).notification
+    new = rotated.channels[0].secret
+    assert new != old and rotated.channels[0].previous_secret == old
+    receiver.secrets = [old, new]  # the receiver verifies each: both signatures are on the message
+    stored.customers.put("live", customer("c1", "growth"))
+    stored.customers.record_usage("live", "c1", "api", 1)
+    assert webhook_worker(stored.store).run_once().delivered == 1
+    (got,) = receiver.received
+    assert receiver.failures == [] and len(got.headers["webhook-signature"].split(" ")) == 2
