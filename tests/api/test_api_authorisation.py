@@ -249,6 +249,8 @@ TABLE = [
     Row("mark_alert_seen", "edit", True, True, lambda w: ("POST", f"/v1/live/alerts/{alert(w)}/seen", None)),
     Row("resolve_alert", "edit", True, True, lambda w: ("POST", f"/v1/live/alerts/{alert(w)}/resolve", None)),
     Row("list_events", "read", True, False, lambda w: ("GET", "/v1/live/events", None)),
+    Row("get_usage_series", "read", True, False,
+        lambda w: ("GET", f"/v1/live/events/usage-series?customer={w.customer_id}&entitlement={w.entitlement}", None)),
 ]
 
 

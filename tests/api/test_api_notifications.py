@@ -157,3 +157,33 @@ def test_serve_runs_the_worker_unless_told_not_to(monkeypatch: Any) -> None:
     assert settings_from_environment().run_worker is True
     monkeypatch.setenv(RUN_WORKER_ENV, "0")  # what `segmentr serve --no-worker` sets for its processes
     assert settings_from_environment().run_worker is False
+
+
+def test_usage_series_from_the_event_log(api: Api) -> None:
+    api.post("/v1/live/customers", json={"id": CUSTOMER, "plan": "growth"})
+    for value in (3, 4, 5):
+        api.post(f"/v1/live/customers/{CUSTOMER}/usage", json={"entitlement": "api_requests", "value": value})
+    series = api.get(f"/v1/live/events/usage-series?customer={CUSTOMER}&entitlement=api_requests").json()
+    assert series["object"] == "usage_series" and series["bucket"] == "hour"
+    assert len(series["points"]) in (24, 25)  # every hour of the last day, empty ones included
+    last = [p for p in series["points"] if p["calls"]]
+    assert len(last) == 1 and last[0]["used"] == 12 and last[0]["value"] == 12 and last[0]["calls"] == 3
+    assert sum(p["used"] for p in series["points"]) == 12
+    daily = api.get(f"/v1/live/events/usage-series?customer={CUSTOMER}&entitlement=api_requests&bucket=day").json()
+    assert sum(p["used"] for p in daily["points"]) == 12
+    other = api.get(f"/v1/live/events/usage-series?customer={CUSTOMER}&entitlement=ai_tokens").json()
+    assert sum(p["calls"] for p in other["points"]) == 0
+    assert_error(api.get(f"/v1/live/events/usage-series?customer={CUSTOMER}&entitlement=x&since=5&until=1"), 422,
+                 "invalid_request_error")
+
+
+def test_the_dashboards_delete_confirmation_lists_the_notifications_then_deletes(api: Api) -> None:
+    segment = api.post("/v1/segments", json={"name": "Watched", "condition": 'customer.plan == "growth"'}).json()
+    api.post("/v1/notifications", json=in_app_body(name="Growth <watch>", segment=segment["id"]))
+    assert_error(api.delete(f"/v1/segments/{segment['id']}"), 409, "conflict", "segment_in_use")
+    page = api.get(f"/segments/{segment['id']}/delete")
+    assert page.status_code == 200, page.text[:300]
+    assert "notification “Growth &lt;watch&gt;” (live)" in page.text
+    done = api.post(f"/segments/{segment['id']}/delete", data={"csrf_token": api.headers["X-CSRF-Token"]})
+    assert done.status_code == 303
+    assert api.get("/v1/notifications?limit=1").json()["data"][0]["segment_deleted"] is True

@@ -163,3 +163,18 @@ def test_a_failing_condition_does_not_fire_is_recorded_and_never_fails_the_usage
     assert stored.segments.get(failing).error_count >= 1
     assert stored.notifications.get(notification).error_count == 1
     assert stored.notifications.get(other).error_count == 1
+
+
+def test_a_deleted_watched_segment_forgets_its_members_and_decides_nothing(stored: Stored) -> None:
+    from sqlalchemy import text
+
+    growth = stored.segment("Growth", 'customer.plan == "growth"')
+    notification = in_app(stored, events=["segment-entered", "segment-exited"], segment=growth)
+    stored.customers.put("live", customer("c1", "growth"))
+    assert decided(stored, notification) == ["segment-entered"]
+    stored.segments.delete(growth, force=True)
+    with stored.store.engine.connect() as connection:
+        left = connection.execute(text("SELECT count(*) FROM segment_memberships")).scalar()
+    assert left == 0
+    stored.customers.patch("live", "c1", {"plan": "free"})
+    assert decided(stored, notification) == ["segment-entered"]

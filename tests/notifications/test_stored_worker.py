@@ -100,3 +100,56 @@ def test_pruning_keeps_the_retention(stored: Stored) -> None:
     kept = Worker(stored.store, settings=WorkerSettings(retention_days=90), housekeeping=False)
     stored.customers.put("live", customer("c2", "growth"))
     assert kept.prune() == 0 and len(stored.events.list("live").data) == 1
+
+
+def test_slack_gets_a_readable_message(stored: Stored, receiver: Receiver) -> None:
+    stored.notifications.create({"name": "Slack", "environment": "live", "events": ["meter-overage"],
+                                 "channels": [{"type": "slack", "url": receiver.url("/slack")}]})
+    stored.customers.put("live", customer("acme", "free"))
+    stored.customers.record_usage("live", "acme", "api", 150)  # limit 100: an overage
+    receiver.verify = False  # Slack's incoming webhooks are not signed
+    from segmentr.notifications.channels import SlackChannel
+
+    worker = webhook_worker(stored.store, slack=SlackChannel(allow_private=True))
+    assert worker.run_once().delivered == 1
+    (got,) = receiver.received
+    text = got.json["text"]
+    assert got.path == "/slack" and "acme" in text and "150" in text and "100" in text
+
+
+def test_the_last_attempt_fails_the_delivery_and_a_retry_by_hand_sends_it_again(stored: Stored,
+                                                                               receiver: Receiver) -> None:
+    from segmentr.notifications import MAX_ATTEMPTS
+
+    notification = hook(stored, receiver, "/down")
+    receiver.script["/down"] = [(500, {}, b"down")] * MAX_ATTEMPTS
+    stored.customers.put("live", customer("c1", "growth"))
+    stored.customers.record_usage("live", "c1", "api", 1)
+    worker = webhook_worker(stored.store)
+    for _ in range(MAX_ATTEMPTS):
+        (delivery,) = stored.notifications.deliveries(notification.id).data
+        assert delivery.state == "pending"
+        stored.notifications.retry(delivery.id)  # due now instead of in minutes or hours
+        worker.run_once()
+    (delivery,) = stored.notifications.deliveries(notification.id).data
+    assert delivery.state == "failed" and len(delivery.attempt_log) == MAX_ATTEMPTS
+    assert [a.number for a in delivery.attempt_log] == list(range(1, MAX_ATTEMPTS + 1))
+    stored.notifications.retry(delivery.id)
+    assert worker.run_once().delivered == 1
+    (delivery,) = stored.notifications.deliveries(notification.id).data
+    assert delivery.state == "delivered" and len(delivery.attempt_log) == MAX_ATTEMPTS + 1
+    assert len({r.headers["webhook-id"] for r in receiver.received}) == 1 and receiver.failures == []
+
+
+def test_a_rotated_secret_signs_beside_the_old_one(stored: Stored, receiver: Receiver) -> None:
+    notification = hook(stored, receiver)
+    old = notification.channels[0].secret
+    rotated = stored.notifications.edit(notification.id, {}, rotate_secrets=True).notification
+    new = rotated.channels[0].secret
+    assert new != old and rotated.channels[0].previous_secret == old
+    receiver.secrets = [old, new]  # the receiver verifies each: both signatures are on the message
+    stored.customers.put("live", customer("c1", "growth"))
+    stored.customers.record_usage("live", "c1", "api", 1)
+    assert webhook_worker(stored.store).run_once().delivered == 1
+    (got,) = receiver.received
+    assert receiver.failures == [] and len(got.headers["webhook-signature"].split(" ")) == 2

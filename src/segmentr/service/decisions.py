@@ -323,6 +323,8 @@ class Decider:
         """A segment was edited, restored or deleted: stale caches go, and its watched membership follows."""
         def bump(uow: UnitOfWork) -> None:
             notification_repo.bump_epoch(session=uow.session, workspace_id=workspace_id)
+            if version is None:  # deleted: nobody is in it any more, and nobody is told (it never fires again)
+                notification_repo.forget_memberships(session=uow.session, segment_id=segment_id)
 
         self._store.run(bump, write=True)
         if version is None:

@@ -34,6 +34,8 @@ __all__ = [
     "ALERT_STATES",
     "AlertPage",
     "AlertService",
+    "CustomerUsagePoint",
+    "CustomerUsageSeries",
     "DeliveryPage",
     "EventPage",
     "EventService",
@@ -403,6 +405,38 @@ class AlertService:
         return self._store.run(read)
 
 
+BUCKETS_MS = {"hour": 3_600_000, "day": 86_400_000}
+DEFAULT_SPAN_MS = {"hour": 86_400_000, "day": 30 * 86_400_000}
+MAX_SERIES_EVENTS = 20_000
+METERED = ("meter-changed", "meter-overage")  # the engine sends one of them per metered call
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUsagePoint:
+    """One bucket: ``used`` is what was metered in it (the sum of each call's ``meter.diff``), ``value`` and
+    ``limit`` the meter after the bucket's last call (None where no call fell in it), ``calls`` how many."""
+
+    start: int
+    used: float
+    value: float | None
+    limit: float | None
+    calls: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUsageSeries:
+    """One customer's usage of one entitlement per hour or day (the API's usage series; the dashboard's chart over a
+    segment is ``ReportService.usage_over_time``)."""
+
+    customer: str
+    entitlement: str
+    bucket: str
+    since: int
+    until: int
+    points: list[CustomerUsagePoint]
+    truncated: bool
+
+
 class EventService:
     """The event log of the environments the actor reaches."""
 
@@ -429,5 +463,52 @@ class EventService:
             found = event_log.list_events(session=uow.session, environment_id=environment_id, customer_id=customer,
                                           types=types, since=since, before=before, limit=limit + 1)
             return EventPage(found[:limit], len(found) > limit)
+
+        return self._store.run(read)
+
+    def usage_series(self, environment: str, customer: str, entitlement: str, *, bucket: str = "hour",
+                     since: int | None = None, until: int | None = None) -> CustomerUsageSeries:
+        """A customer's metered usage of one entitlement per hour or day, from the event log (the dashboard's
+        charts): every bucket from ``since`` to ``until`` (default: the last day by hour, 30 days by day)."""
+        require(self.actor, Action.READ_NOTIFICATIONS)
+        if bucket not in BUCKETS_MS:
+            raise InvalidRequest(f"unknown bucket {bucket!r}: use hour or day")
+        width = BUCKETS_MS[bucket]
+
+        def read(uow: UnitOfWork) -> CustomerUsageSeries:
+            self.actor.reach(environment)
+            environment_id = uow.environment(self.actor.workspace_id, environment).id
+            end = until if until is not None else uow.now
+            start = since if since is not None else end - DEFAULT_SPAN_MS[bucket]
+            if start > end or (end - start) // width > 2000:
+                raise InvalidRequest("since must be before until, and at most 2 000 buckets apart")
+            first = start - start % width
+            points = {at: [0.0, None, None, 0] for at in range(first, end + 1, width)}
+            found: list[Any] = []
+            before = None
+            while len(found) < MAX_SERIES_EVENTS:
+                page = event_log.list_events(session=uow.session, environment_id=environment_id, customer_id=customer,
+                                             types=METERED, since=start, before=before, limit=1000)
+                found.extend(e for e in page if e.at <= end)
+                if len(page) < 1000:
+                    break
+                before = (page[-1].at, page[-1].id)
+            for event in sorted(found, key=lambda e: (e.at, e.id)):
+                if event.payload.get("entitlement") != entitlement:
+                    continue
+                meter = event.payload.get("meter") or {}
+                point = points.get(event.at - event.at % width)
+                if point is None:
+                    continue
+                diff = meter.get("diff")
+                if not isinstance(diff, int | float):
+                    old, value = meter.get("old"), meter.get("value")
+                    diff = (value - old) if isinstance(value, int | float) and isinstance(old, int | float) else 0
+                point[0] += float(diff)
+                point[1], point[2] = meter.get("value"), meter.get("limit")
+                point[3] += 1
+            return CustomerUsageSeries(customer, entitlement, bucket, start, end,
+                               [CustomerUsagePoint(at, round(p[0], 9), p[1], p[2], p[3]) for at, p in points.items()],
+                               len(found) >= MAX_SERIES_EVENTS)
 
         return self._store.run(read)

@@ -96,11 +96,14 @@ class _AlertBuffer:
 
 
 def default_channels(in_app: InAppChannel) -> dict[str, Channel]:
-    """Webhook and Slack always; email when ``SEGMENTR_SMTP_HOST`` is set; in-app into the worker's buffer."""
-    channels: dict[str, Channel] = {"webhook": WebhookChannel(), "slack": SlackChannel(), "in_app": in_app}
+    """Webhook and Slack always; email when ``SEGMENTR_SMTP_HOST`` is set; in-app into the worker's buffer.
+    ``SEGMENTR_DASHBOARD_URL`` is the dashboard's address the Slack and email messages link to."""
+    dashboard = os.environ.get("SEGMENTR_DASHBOARD_URL") or None  # the link in Slack messages and emails
+    channels: dict[str, Channel] = {"webhook": WebhookChannel(), "slack": SlackChannel(dashboard_url=dashboard),
+                                    "in_app": in_app}
     smtp = SmtpSettings.from_env()
     if smtp is not None:
-        channels["email"] = EmailChannel(smtp)
+        channels["email"] = EmailChannel(smtp, dashboard_url=dashboard)
     return channels
 
 

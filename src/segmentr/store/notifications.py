@@ -31,6 +31,7 @@ __all__ = [
     "delete_notification",
     "disable_channel",
     "epoch",
+    "forget_memberships",
     "get_notification",
     "insert_notification",
     "list_notifications",
@@ -205,6 +206,11 @@ def lock_customer_page(*, session: Session, environment_id: int, after: str | No
         query = query.where(c.id > after)
     query = query.order_by(c.id).limit(limit).with_for_update(of=CUSTOMER_TABLE)
     return [customer_from_row(row) for row in session.execute(query)]
+
+
+def forget_memberships(*, session: Session, segment_id: str) -> None:
+    """A deleted segment's stored membership, in every environment."""
+    session.execute(delete(MembershipRow.__table__).where(MembershipRow.__table__.c.segment_id == segment_id))
 
 
 def segment_refs(*, session: Session, workspace_id: str, ids: Sequence[str]) -> dict[str, SegmentRef]:

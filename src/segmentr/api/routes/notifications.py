@@ -31,6 +31,8 @@ from segmentr.api.schemas.notifications import (
     NotificationTest,
     NotificationTestResult,
     NotificationUpdate,
+    UsagePointObject,
+    UsageSeriesObject,
 )
 from segmentr.service import AlertService, EventService, NotificationService, NotificationView, Services
 
@@ -259,3 +261,23 @@ def list_events(
     return EventList(data=[EventObject(id=e.id, environment=environment, customer=e.customer_id, type=e.type,
                                        data=e.payload, created_at=e.at) for e in page.data],
                      has_more=page.has_more)
+
+
+@router.get("/v1/{environment}/events/usage-series", operation_id="get_usage_series",
+            response_model=UsageSeriesObject, responses=error_responses(), tags=["events"])
+def usage_series(
+    environment: Environment, events: EventsDep,
+    customer: Annotated[Text, Query(description="the customer")],
+    entitlement: Annotated[Text, Query(description="the entitlement (meter)")],
+    bucket: Annotated[Literal["hour", "day"], Query()] = "hour",
+    since: Annotated[int | None, Query(description="epoch ms; default: a day (hour) or 30 days (day) back")] = None,
+    until: Annotated[int | None, Query(description="epoch ms; default: now")] = None,
+) -> UsageSeriesObject:
+    """A customer's metered usage per hour or day, from the event log: every bucket of the range, empty ones
+    included (`used` 0, `value` null)."""
+    series = events.usage_series(environment, customer, entitlement, bucket=bucket, since=since, until=until)
+    return UsageSeriesObject(
+        customer=series.customer, entitlement=series.entitlement, bucket=series.bucket,  # type: ignore[arg-type]
+        since=series.since, until=series.until, truncated=series.truncated,
+        points=[UsagePointObject(start=p.start, used=p.used, value=p.value, limit=p.limit, calls=p.calls)
+                for p in series.points])

@@ -23,6 +23,8 @@ __all__ = [
     "NotificationTest",
     "NotificationTestResult",
     "NotificationUpdate",
+    "UsagePointObject",
+    "UsageSeriesObject",
 ]
 
 EnvironmentChoice = Literal["test", "live", "both"]
@@ -158,3 +160,22 @@ class EventObject(BaseModel):
 
 
 EventList = ListOf[EventObject]
+
+
+class UsagePointObject(BaseModel):
+    start: int = Field(description="the bucket's start, epoch ms")
+    used: float = Field(description="metered in the bucket (the sum of each call's meter diff)")
+    value: float | None = Field(description="the meter after the bucket's last call")
+    limit: float | None
+    calls: int
+
+
+class UsageSeriesObject(BaseModel):
+    object: Literal["usage_series"] = "usage_series"
+    customer: str
+    entitlement: str
+    bucket: Literal["hour", "day"]
+    since: int
+    until: int
+    points: list[UsagePointObject]
+    truncated: bool = Field(description="more than 20 000 calls in the range: the oldest are left out")
