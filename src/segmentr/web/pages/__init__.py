@@ -1,5 +1,5 @@
 """The dashboard's pages: sign-in, the Customer Segments list, the segment editor, Customers, Margin and Usage,
-and the settings (Policy, Members, API keys) (``pages()``)."""
+Pricing rules, and the settings (Policy, Members, API keys) (``pages()``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .editor import router as editor_router
 from .margin import router as margin_router
 from .members import router as members_router
 from .policy import router as policy_router
+from .pricing_rules import router as pricing_rules_router
 from .segments import router as segments_router
 from .usage import router as usage_router
 
@@ -20,7 +21,7 @@ def pages() -> APIRouter:
     """Every page route (mount beside ``web.router()``); unauthenticated pages redirect to ``/sign-in``."""
     routes = APIRouter(include_in_schema=False)
     for router in (auth_router, segments_router, editor_router, customers_router, margin_router, usage_router,
-                   policy_router, members_router, api_keys_router):  # fmt: skip
+                   pricing_rules_router, policy_router, members_router, api_keys_router):  # fmt: skip
         routes.include_router(router)
     return routes
 
