@@ -111,6 +111,7 @@ def test_create_with_the_condition_editor_and_edit_by_keyboard(owner_page, axe_s
     page.get_by_role("link", name="+ New notification").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/notifications/new")
+    expect(page.locator(".env-switch [data-environment]")).to_have_count(2)  # the form's choices stay its own
     page.get_by_role("textbox", name="Name").fill("Near the limit")
     page.get_by_role("combobox", name="Environment").select_option("live")
     page.get_by_role("combobox", name="Segment").select_option(label="Growth plan")
@@ -128,6 +129,7 @@ def test_create_with_the_condition_editor_and_edit_by_keyboard(owner_page, axe_s
     page.get_by_role("textbox", name="Webhook URLs").fill("https://hooks.example.com/segmentr")
     page.get_by_role("textbox", name="Email addresses").fill("ops@example.com, finance@example.com")
     _axe(page, axe_script)
+    page.evaluate("window.scrollTo(0, 0)")
     _shots(page, screenshots, "notification-new")
     page.get_by_role("button", name="Save").focus()
     page.keyboard.press("Enter")
@@ -212,6 +214,7 @@ def test_an_alert_arrives_live_then_open_marks_seen_and_resolve(owner_page, axe_
     page.wait_for_url("**/notifications/alerts?state=new&alert=*")
     (alert,) = [a for a in alerts.list("live", state="all").data if a.customer_id == GROWTH and not a.resolved_at]
     assert alert.state.value == "seen"
+    expect(page.locator(f"#alert-feed [data-alert='{alert.id}'] [aria-current=true]")).to_be_visible()
     detail = page.locator("#alert-detail")
     expect(detail.get_by_role("heading", name=alert.title)).to_be_visible()
     expect(detail.locator(".card__header .badge")).to_have_text("Seen")
@@ -225,6 +228,7 @@ def test_an_alert_arrives_live_then_open_marks_seen_and_resolve(owner_page, axe_
     expect(pre).to_be_visible()
     expect(pre).to_contain_text('"entitlement": "api_requests"')
     _axe(page, axe_script)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky bars of a full-page shot sit where the view is
     _shots(page, screenshots, "alerts")
 
     detail.get_by_role("button", name="Resolve").focus()
@@ -232,6 +236,9 @@ def test_an_alert_arrives_live_then_open_marks_seen_and_resolve(owner_page, axe_
     page.wait_for_url("**/notifications/alerts?state=new&alert=*")
     expect(page.locator(".flashes")).to_contain_text("resolved")
     assert alerts.get("live", alert.id).state.value == "resolved"
+    # still listed where it was opened, marked resolved; the New view proper no longer has it
+    expect(page.locator(f"#alert-feed [data-alert='{alert.id}'][data-alert-state=resolved]")).to_be_visible()
+    page.get_by_role("link", name="New", exact=True).click()
     expect(page.locator("#alert-feed [data-alert]")).to_have_count(0)
     page.get_by_role("link", name="Resolved", exact=True).click()
     expect(page.locator(f"#alert-feed [data-alert='{alert.id}']")).to_be_visible()

@@ -95,6 +95,10 @@ def alerts_page(request: Request, state: str = "new", alert: str | None = None) 
     state = _state(state)
     opened = _open(seen, alert) if alert else None
     context = _feed_context(seen, state, alert)
+    if opened is not None and all(item["alert"].id != alert for item in context["items"]):
+        # opening it moved it out of this view (New → Seen): it stays listed, marked, until the feed is redrawn
+        context["items"] = sorted([*context["items"], _item(opened["alert"], state, alert)],
+                                  key=lambda item: (-item["alert"].created_at, item["alert"].id))
     context.update(opened=opened, can_manage=permits(seen.actor, Action.MANAGE_ALERTS), tab="alerts",
                    stream_url=f"/v1/{seen.environment}/alerts/stream")  # fmt: skip
     title = "Alerts"

@@ -155,7 +155,7 @@ def _form_page(request: Request, seen: Viewer, *, view: NotificationView | None,
         names = {segment: f"{segment} (deleted)", **names}
     context = {
         "view": view, "form": form, "problems": problems or [], "segments": names, "can_edit": _can_edit(seen),
-        "event_types": NOTIFICATION_EVENT_TYPES, "event_help": EVENT_HELP, "environments": ENVIRONMENT_CHOICES,
+        "event_types": NOTIFICATION_EVENT_TYPES, "event_help": EVENT_HELP, "environment_choices": ENVIRONMENT_CHOICES,
         "vocabulary": _vocabulary(seen),
         "webhooks": [c for c in view.notification.channels if c.type == "webhook"] if view else [],
     }  # fmt: skip
