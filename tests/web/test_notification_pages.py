@@ -267,3 +267,46 @@ def test_condition_validation_endpoint_and_viewer(viewer_page, server: LiveServe
     bare = httpx.post(f"{server.url}/notifications/{ids['usage']}/delete", cookies=cookies)
     assert bare.status_code == 403 and "expired" in bare.text
     assert services.notifications(_owner(services)).get(ids["usage"]).notification.enabled
+
+
+def _wait_for_new_alert(services: Services, notification_id: str) -> str:
+    import time
+
+    deadline = time.monotonic() + 30  # the worker polls; the machine is loaded
+    while time.monotonic() < deadline:
+        found = [a for a in services.alerts(_owner(services)).list("live", state="new").data
+                 if a.notification_id == notification_id]
+        if found:
+            return found[0].id
+        time.sleep(0.1)
+    raise AssertionError("no alert arrived")
+
+
+def test_a_viewer_opening_an_alert_leaves_it_new(viewer_page, seeded) -> None:
+    services, _, ids = seeded
+    services.notifications(_owner(services)).test(ids["usage"], environment="live")
+    alert_id = _wait_for_new_alert(services, ids["usage"])
+    page = viewer_page
+    page.goto(f"/notifications/alerts?alert={alert_id}")
+    detail = page.locator("#alert-detail")
+    expect(detail.locator(".card__header .badge")).to_have_text("New")
+    assert detail.get_by_role("button", name="Resolve").count() == 0
+    assert services.alerts(_owner(services)).get("live", alert_id).state.value == "new"
+
+
+def test_delete_a_notification_through_its_confirmation(owner_page, axe_script, seeded) -> None:
+    services, _, _ = seeded
+    made = services.notifications(_owner(services)).create(
+        {"name": "Short lived", "events": ["meter-reset"], "channels": [{"type": "in_app"}]}).notification
+    page = owner_page
+    page.goto("/notifications")
+    page.get_by_role("link", name="Delete Short lived").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/notifications/{made.id}/delete")
+    _axe(page, axe_script)
+    page.get_by_role("button", name="Delete").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/notifications")
+    expect(page.locator(".flashes")).to_contain_text("“Short lived” deleted")
+    expect(page.get_by_role("table", name="Notifications").locator("tr", has_text="Short lived")).to_have_count(0)
+    assert all(v.notification.id != made.id for v in services.notifications(_owner(services)).list().data)
