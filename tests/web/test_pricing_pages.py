@@ -23,6 +23,7 @@ from segmentr.store import Store
 NOW_MS = 1_760_000_000_000
 VIEWER = "pia.viewer@example.com"
 GROWTH_CUSTOMER = "cus_pricing_growth"
+OWN_PRICE_CUSTOMER = "cus_pricing_own"  # a growth customer with its own price for api requests
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services,
         store.put_policy("live", sample_policy())
         store.put_policy("test", sample_policy())
         store.import_customer_dicts("live", generate_customers(12, seed=5, now_ms=NOW_MS))
-        store.import_customer_dicts("live", [{"id": GROWTH_CUSTOMER, "plan": "growth", "label": "Growth Co"}])
+        store.import_customer_dicts("live", [{"id": GROWTH_CUSTOMER, "plan": "growth", "label": "Growth Co"},
+                                             {"id": OWN_PRICE_CUSTOMER, "plan": "growth", "label": "Own Co"}])
         services = Services(store, password_hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
         owner: Actor = services.local_owner()
         assert owner.member_id is not None
@@ -55,6 +57,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services,
         pricing.create("live", {"name": "Tokens for all", "segment": everyone.id, "priority": 40,
                                 "overrides": {"credit:ai_token": {"amount": 0.00001},
                                               "credit:api_request": {"amount": 0.0003}}, "enabled": False})
+        pricing.set_price_overrides("live", OWN_PRICE_CUSTOMER, {"credit:api_request": {"amount": 0.00042}})
         segments.delete(doomed.id, force=True)  # the rule dangles: "segment deleted"
         yield services, members.get(owner.member_id).email
 
@@ -139,6 +142,14 @@ def test_explain_a_price_by_keyboard_matches_the_service(owner_page, axe_script,
     page.get_by_role("textbox", name="Customer").fill("cus_nobody")
     page.get_by_role("button", name="Explain").click()
     expect(result.get_by_role("alert")).to_contain_text("cus_nobody")
+    # the customer's own override beats a rule that does not supersede it, and the page says so
+    page.get_by_role("textbox", name="Customer").fill(OWN_PRICE_CUSTOMER)
+    page.get_by_role("combobox", name="Target").select_option("credit:api_request")
+    page.get_by_role("button", name="Explain").click()
+    expect(result.locator("[data-price]")).to_have_text("$0.00042")
+    expect(result.locator("[data-winner]")).to_contain_text("The customer's own price override")
+    expect(considered.locator("tr", has_text="Growth discount").locator("[data-why]")).to_have_text(
+        "Matched, but the customer's own override comes first (the rule does not supersede customer overrides)")
     # without scripts the form is a GET: the same explanation as a page
     page.goto(f"/policy/pricing-rules/explain?customer={GROWTH_CUSTOMER}&target=credit%3Aapi_request")
     expect(page.locator("#price-explanation [data-price]")).to_have_text("$0.0004")
