@@ -202,6 +202,16 @@ def test_create_edit_and_delete_a_rule_by_keyboard(owner_page, axe_script, scree
     edited = pricing.get("live", created.rule.id)
     assert edited.rule.name == "Starter tokens (paused)" and not edited.rule.enabled and edited.rule.version == 2
 
+    # its history, newest first: who changed what
+    page.goto(f"/policy/pricing-rules/{created.rule.id}/edit")
+    history = page.get_by_role("table", name="Every change of the rule, newest first")
+    expect(history.locator("tbody tr")).to_have_count(2)
+    expect(history.locator("tr[data-version='2']")).to_contain_text("disabled")
+    expect(history.locator("tr[data-version='1']")).to_contain_text("Created")
+    expect(history.locator("tr[data-version='1']")).to_contain_text("“Starter tokens”, priority 15, Starter plan")
+    _axe(page, axe_script)
+    _shots(page, screenshots, "pricing-rule-edit")
+
     # the dangling rule can still be edited without choosing a new segment
     dangling = next(d for d in pricing.list("live") if d.rule.name == "Free tier rule")
     page.goto(f"/policy/pricing-rules/{dangling.rule.id}/edit")

@@ -213,11 +213,27 @@ def _form_page(request: Request, seen: Viewer, *, detail: PricingRuleDetail | No
     names = _segments(seen)
     if detail is not None and detail.rule.segment not in names:
         names = {detail.rule.segment: f"{detail.rule.segment} (deleted)", **names}
+    history = []
+    if detail is not None:
+        versions = seen.services.pricing(seen.actor).history(seen.environment, detail.rule.id)
+        history = [{"version": v.version, "action": v.action, "when": when(v.changed_at), "by": v.changed_by,
+                    "summary": _summary(v.fields, names)} for v in reversed(versions)]  # fmt: skip
     context = {"detail": detail, "form": form, "problems": problems or [], "segments": names,
-               "targets": policy_targets(seen), "can_edit": _can_edit(seen), "environment": seen.environment}
+               "targets": policy_targets(seen), "can_edit": _can_edit(seen), "environment": seen.environment,
+               "history": history}  # fmt: skip
     title = f"Edit “{detail.rule.name}”" if detail else "New pricing rule"
     return render(templates, request, "pricing_rule_form.html", layout=seen.layout(title, "pricing-rules"),
                   context=context, status_code=status_code)  # fmt: skip
+
+
+def _summary(fields: dict[str, Any], names: dict[str, str]) -> str:
+    """A version's fields in one line: priority, segment, overrides, flags."""
+    overrides = ", ".join(f"{target} → {price_text(price)}" for target, price in (fields.get("overrides") or {}).items())
+    flags = [word for word, on in (("supersedes customer overrides", fields.get("supersedes") == SUPERSEDES),
+                                   ("disabled", fields.get("enabled") is False)) if on]  # fmt: skip
+    segment = names.get(str(fields.get("segment")), str(fields.get("segment")))
+    head = f"“{fields.get('name')}”, priority {fields.get('priority')}, {segment}"
+    return "; ".join([head, overrides or "no overrides", *flags])
 
 
 def _problems_of(exc: errors.SegmentrError) -> list[str]:
