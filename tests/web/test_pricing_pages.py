@@ -204,6 +204,7 @@ def test_create_edit_and_delete_a_rule_by_keyboard(owner_page, axe_script, scree
 
     # its history, newest first: who changed what
     page.goto(f"/policy/pricing-rules/{created.rule.id}/edit")
+    assert '"amount": 0.00002' in page.get_by_role("textbox", name="Overrides").input_value()  # never 2e-05
     history = page.get_by_role("table", name="Every change of the rule, newest first")
     expect(history.locator("tbody tr")).to_have_count(2)
     expect(history.locator("tr[data-version='2']")).to_contain_text("disabled")

@@ -6,6 +6,7 @@ customer": the winner and every rule considered with why it did not win (product
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,13 +180,24 @@ def explain(request: Request, customer: str = "", target: str = "") -> Response:
 # ---------------------------------------------------------------------------------------------- the form
 
 
+_EXPONENT = re.compile(r"(?<=[\s:\[,])-?\d+(?:\.\d+)?[eE][-+]?\d+")
+
+
+def plain_json(value: Any) -> str:
+    """Indented JSON with small prices as people write them (0.00002, not 2e-05)."""
+    def spelled(match: re.Match[str]) -> str:
+        return f"{float(match.group()):.15f}".rstrip("0").rstrip(".")
+
+    return _EXPONENT.sub(spelled, json.dumps(value, indent=2))
+
+
 def _form_of(detail: PricingRuleDetail | None, next_priority: int) -> dict[str, Any]:
     if detail is None:
         return {"name": "", "segment": "", "priority": str(next_priority), "overrides": "{}", "supersedes": False,
                 "enabled": True}  # fmt: skip
     rule = detail.rule
     return {"name": rule.name, "segment": rule.segment, "priority": str(rule.priority),
-            "overrides": json.dumps(rule.overrides, indent=2), "supersedes": rule.supersedes == SUPERSEDES,
+            "overrides": plain_json(rule.overrides), "supersedes": rule.supersedes == SUPERSEDES,
             "enabled": rule.enabled}  # fmt: skip
 
 
