@@ -7,6 +7,7 @@ axe-clean in both schemes, keyboard journeys, a viewer sees no write control."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -270,8 +271,6 @@ def test_condition_validation_endpoint_and_viewer(viewer_page, server: LiveServe
 
 
 def _wait_for_new_alert(services: Services, notification_id: str) -> str:
-    import time
-
     deadline = time.monotonic() + 30  # the worker polls; the machine is loaded
     while time.monotonic() < deadline:
         found = [a for a in services.alerts(_owner(services)).list("live", state="new").data
@@ -310,3 +309,29 @@ def test_delete_a_notification_through_its_confirmation(owner_page, axe_script, 
     expect(page.locator(".flashes")).to_contain_text("“Short lived” deleted")
     expect(page.get_by_role("table", name="Notifications").locator("tr", has_text="Short lived")).to_have_count(0)
     assert all(v.notification.id != made.id for v in services.notifications(_owner(services)).list().data)
+
+
+def test_the_feed_pages_older_alerts(owner_page, seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    from segmentr.web.pages import alerts as alert_pages
+
+    services, _, ids = seeded
+    for _ in range(3):
+        services.notifications(_owner(services)).test(ids["usage"], environment="live")
+    deadline = time.monotonic() + 30
+    while len(services.alerts(_owner(services)).list("live", state="all").data) < 5:
+        assert time.monotonic() < deadline, "the worker did not deliver"
+        time.sleep(0.1)
+    monkeypatch.setattr(alert_pages, "FEED_SIZE", 2)  # the server runs in this process
+    page = owner_page
+    page.goto("/notifications/alerts?state=all")
+    first = page.locator("#alert-feed [data-alert]").evaluate_all("items => items.map(i => i.dataset.alert)")
+    assert len(first) == 2
+    page.get_by_role("link", name="Older alerts").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/notifications/alerts?state=all&after=*")
+    second = page.locator("#alert-feed [data-alert]").evaluate_all("items => items.map(i => i.dataset.alert)")
+    newest = [a.id for a in services.alerts(_owner(services)).list("live", state="all", limit=4).data]
+    assert first + second == newest  # newest first, no gap, no repeat
+    page.get_by_role("link", name="Newest").click()
+    page.wait_for_url("**/notifications/alerts?state=all")
+    assert page.locator("#alert-feed [data-alert]").first.get_attribute("data-alert") == first[0]

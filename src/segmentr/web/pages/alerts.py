@@ -37,13 +37,13 @@ def _state(state: str) -> str:
     return state if state in ALERT_STATES else "new"
 
 
-def feed_url(state: str, alert: str | None = None, *, fragment: bool = False) -> str:
-    query = {"state": state, **({"alert": alert} if alert else {})}
+def feed_url(state: str, alert: str | None = None, *, after: str | None = None, fragment: bool = False) -> str:
+    query = {"state": state, **({"after": after} if after else {}), **({"alert": alert} if alert else {})}
     return f"{BASE}{'/feed' if fragment else ''}?{urlencode(query)}"
 
 
-def _item(alert: Any, state: str, opened: str | None) -> dict[str, Any]:
-    return {"alert": alert, "when": when(alert.created_at), "href": feed_url(state, alert.id),
+def _item(alert: Any, state: str, opened: str | None, after: str | None = None) -> dict[str, Any]:
+    return {"alert": alert, "when": when(alert.created_at), "href": feed_url(state, alert.id, after=after),
             "current": alert.id == opened, "tone": STATE_TONES.get(alert.state.value, "neutral")}  # fmt: skip
 
 
@@ -64,14 +64,17 @@ def _detail(alert: Any, notification_name: str | None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _feed_context(seen: Viewer, state: str, opened: str | None) -> dict[str, Any]:
+def _feed_context(seen: Viewer, state: str, opened: str | None, after: str | None = None) -> dict[str, Any]:
+    """One page of the feed, newest first (``after``: the last alert of the page before, keyset)."""
     alerts = seen.services.alerts(seen.actor)
-    page = alerts.list(seen.environment, state=state, limit=FEED_SIZE)
-    new = page if state == "new" else alerts.list(seen.environment, state="new", limit=100)
-    items = [_item(alert, state, opened) for alert in page.data]
+    page = alerts.list(seen.environment, state=state, starting_after=after, limit=FEED_SIZE)
+    new = page if state == "new" and not after else alerts.list(seen.environment, state="new", limit=100)
+    items = [_item(alert, state, opened, after) for alert in page.data]
+    older = feed_url(state, after=page.data[-1].id) if page.has_more and page.data else None
     return {"state": state, "items": items, "has_more": page.has_more, "new_count": len(new.data),
-            "new_more": new.has_more, "states": STATE_LABELS, "environment": seen.environment,
-            "refresh_url": feed_url(state, opened, fragment=True)}  # fmt: skip
+            "new_more": new.has_more, "states": STATE_LABELS, "environment": seen.environment, "after": after,
+            "older_url": older, "newest_url": feed_url(state) if after else None,
+            "refresh_url": feed_url(state, opened, after=after, fragment=True)}  # fmt: skip
 
 
 def _open(seen: Viewer, alert_id: str) -> dict[str, Any]:
@@ -90,14 +93,15 @@ def _open(seen: Viewer, alert_id: str) -> dict[str, Any]:
 
 
 @router.get(BASE, name="alerts_page")
-def alerts_page(request: Request, state: str = "new", alert: str | None = None) -> Response:
+def alerts_page(request: Request, state: str = "new", alert: str | None = None, after: str | None = None
+                ) -> Response:  # fmt: skip
     seen = viewer(request)
     state = _state(state)
     opened = _open(seen, alert) if alert else None
-    context = _feed_context(seen, state, alert)
+    context = _feed_context(seen, state, alert, after)
     if opened is not None and all(item["alert"].id != alert for item in context["items"]):
         # opening it moved it out of this view (New → Seen): it stays listed, marked, until the feed is redrawn
-        context["items"] = sorted([*context["items"], _item(opened["alert"], state, alert)],
+        context["items"] = sorted([*context["items"], _item(opened["alert"], state, alert, after)],
                                   key=lambda item: (-item["alert"].created_at, item["alert"].id))
     context.update(opened=opened, can_manage=permits(seen.actor, Action.MANAGE_ALERTS), tab="alerts",
                    stream_url=f"/v1/{seen.environment}/alerts/stream")  # fmt: skip
@@ -106,10 +110,11 @@ def alerts_page(request: Request, state: str = "new", alert: str | None = None) 
 
 
 @router.get(f"{BASE}/feed", name="alerts_feed")
-def alerts_feed(request: Request, state: str = "new", alert: str | None = None) -> Response:
+def alerts_feed(request: Request, state: str = "new", alert: str | None = None, after: str | None = None
+                ) -> Response:  # fmt: skip
     """The feed's list and counts (htmx swaps it in when an alert arrives)."""
     seen = viewer(request)
-    context = _feed_context(seen, _state(state), alert)
+    context = _feed_context(seen, _state(state), alert, after)
     return render(templates, request, "_alerts_feed.html", context=context)
 
 
