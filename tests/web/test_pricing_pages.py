@@ -5,6 +5,7 @@ the winner and why every other rule did not win, equal to PricingService's answe
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def test_rules_in_priority_order_with_their_flags(owner_page, axe_script, screen
     assert "credit:api_request → $0.0004" in growth.inner_text()
     dangling = rules.locator("tr", has_text="Free tier rule")
     expect(dangling.get_by_text("Segment deleted")).to_be_visible()
+    expect(dangling.get_by_text("Never matches")).to_be_visible()
+    assert growth.get_by_text("Never matches").count() == 0
     expect(rules.locator("tr", has_text="Tokens for all").get_by_text("Disabled")).to_be_visible()
     expect(growth.get_by_text("Enabled")).to_be_visible()
     _axe(page, axe_script)
@@ -262,3 +265,25 @@ def test_unknown_rule_is_a_404_page(owner_page) -> None:
     assert answer is not None and answer.status == 404
     expect(owner_page.get_by_role("heading", level=1)).to_be_visible()
 
+
+
+def test_a_target_the_policy_dropped_is_flagged_in_the_test_environment(owner_page, seeded) -> None:
+    services, _ = seeded
+    owner = services.local_owner()
+    everyone = next(s for s in services.segments(owner).segments() if s.name == "Everyone")
+    services.pricing(owner).create("test", {"name": "Token packs", "segment": everyone.id, "priority": 5,
+                                            "overrides": {"topup:tokens_1m": {"amount": 9}}})
+    without = copy.deepcopy(sample_policy())
+    for plan in without["policy"]["plans"].values():
+        plan.pop("topups", None)
+    services.store.put_policy("test", without)
+    page = owner_page
+    page.goto("/policy/pricing-rules")
+    page.locator(".env-switch").get_by_role("button", name="Test").click()
+    expect(page.locator(".app[data-environment=test]")).to_be_visible()
+    row = page.get_by_role("table", name="Pricing rules in priority order").locator("tr", has_text="Token packs")
+    expect(row.locator("[data-target='topup:tokens_1m']")).to_contain_text("Target removed")
+    expect(row.get_by_text("Prices a removed target")).to_be_visible()
+    assert page.locator("tr", has_text="Growth discount").count() == 0  # live's rules are not test's
+    page.locator(".env-switch").get_by_role("button", name="Live").click()
+    expect(page.locator(".app[data-environment=live]")).to_be_visible()
