@@ -171,7 +171,7 @@ def test_create_with_the_condition_editor_and_edit_by_keyboard(owner_page, axe_s
     assert edited.channels[0].secret == secret and edited.version == 2
 
 
-def test_send_test_raises_an_in_app_alert(owner_page, seeded) -> None:
+def test_send_test_raises_an_in_app_alert(owner_page, axe_script, seeded) -> None:
     services, _, ids = seeded
     page = owner_page
     page.goto("/notifications")
@@ -183,6 +183,22 @@ def test_send_test_raises_an_in_app_alert(owner_page, seeded) -> None:
     expect(page.locator("[data-alert]").first).to_be_visible(timeout=20_000)
     alerts = services.alerts(_owner(services)).list("live", state="all").data
     assert any(a.notification_id == ids["usage"] for a in alerts)
+    # what it sent: the delivery, delivered on its first attempt (nothing to retry)
+    page.goto("/notifications")
+    page.get_by_role("link", name="Deliveries of Growth usage").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/notifications/{ids['usage']}/deliveries")
+    delivered = page.get_by_role("table", name="Deliveries, newest first").locator("tr[data-delivery-state=delivered]")
+    expect(delivered.first).to_contain_text("In-app alert")
+    expect(delivered.first).to_contain_text("#1")
+    assert delivered.first.get_by_role("button", name="Retry").count() == 0
+    _axe(page, axe_script)
+    # a delivered one is not sent twice: a forged retry comes back with the reason, never a 500
+    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
+    delivery = delivered.first.get_attribute("data-delivery")
+    again = page.request.post(f"/notifications/deliveries/{delivery}/retry", form={"csrf_token": token},
+                              headers={"Referer": page.url})
+    assert again.status == 200 and "delivered already" in again.text()
 
 
 def test_an_alert_arrives_live_then_open_marks_seen_and_resolve(owner_page, axe_script, screenshots,

@@ -266,3 +266,37 @@ async def delete(request: Request, notification_id: str) -> Response:
     response = RedirectResponse(BASE, status_code=303)
     flash(response, "success", f"Notification “{name}” deleted: it no longer fires.", request=request)
     return response
+
+
+# ---------------------------------------------------------------------------------------------- deliveries
+
+DELIVERY_TONES = {"pending": "info", "delivered": "success", "failed": "danger"}
+DELIVERIES_SHOWN = 50
+
+
+@router.get(f"{BASE}/{{notification_id}}/deliveries", name="notification_deliveries")
+def deliveries_page(request: Request, notification_id: str) -> Response:
+    """The notification's newest deliveries, each with its attempts; Retry a failed or pending one."""
+    seen = viewer(request)
+    service = seen.services.notifications(seen.actor)
+    view = service.get(notification_id)
+    found = service.deliveries(notification_id, limit=DELIVERIES_SHOWN)
+    channels = view.notification.channels
+    rows = [{"d": d, "when": when(d.created_at), "next": when(d.next_attempt_at) if d.state == "pending" else "",
+             "tone": DELIVERY_TONES.get(d.state, "neutral"),
+             "channel": channel_text(channels[d.channel_index]) if d.channel_index < len(channels)
+             else CHANNEL_LABELS.get(d.channel_type, d.channel_type),
+             "attempts": [{"a": a, "when": when(a.at)} for a in d.attempt_log]} for d in found.data]  # fmt: skip
+    context = {"view": view, "rows": rows, "has_more": found.has_more, "can_edit": _can_edit(seen)}
+    return render(templates, request, "notification_deliveries.html",
+                  layout=seen.layout(f"Deliveries of “{view.notification.name}”", "notifications"), context=context)  # fmt: skip
+
+
+@router.post(f"{BASE}/deliveries/{{delivery_id}}/retry", name="notification_delivery_retry")
+async def retry(request: Request, delivery_id: str) -> Response:
+    seen = viewer(request)
+    check_csrf(request, seen, await read_form(request))
+    record = seen.services.notifications(seen.actor).retry(delivery_id)
+    response = RedirectResponse(f"{BASE}/{record.notification_id}/deliveries", status_code=303)
+    flash(response, "success", f"Delivery {record.id} is sent again now.", request=request)
+    return response
