@@ -270,6 +270,8 @@ def test_condition_validation_endpoint_and_viewer(viewer_page, server: LiveServe
     expect(page.get_by_role("table", name="Notifications")).to_be_visible()
     assert page.get_by_role("link", name="+ New notification").count() == 0
     assert page.get_by_role("button", name="Send test of Growth usage").count() == 0
+    assert page.get_by_role("link", name="Edit Growth usage").count() == 0
+    expect(page.get_by_role("link", name="Deliveries of Growth usage")).to_be_visible()  # reading is everyone's
     token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
     checked = page.request.post("/notifications/condition/validate", data={"condition": "event.meter.value >"},
                                 headers={"X-CSRF-Token": token})
