@@ -1,6 +1,7 @@
 // Every dashboard page: htmx for partial updates, the theme toggle, dismissible flash messages.
 import htmx from "htmx.org";
 import "./copy.js";
+import "./alerts.js";
 
 window.htmx = htmx;
 // conditions and user text reach the page; never evaluate attribute code

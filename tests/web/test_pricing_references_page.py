@@ -36,8 +36,9 @@ def test_the_delete_page_lists_pricing_rules_and_deletes_with_force(tmp_path: Pa
             assert page.status_code == 200
             listed = page.text.split('data-reference-type="pricing_rule"', 1)[-1]
             assert 'data-reference-type="pricing_rule"' in page.text and "Pricing rule (1)" in listed
-            # escaped, with its environment
-            assert '<li>Growth &lt;discount&gt; <span class="muted">(live)</span></li>' in listed
+            # escaped, with its environment, linked to its edit page (the environment shown is its own)
+            assert (f'<li><a href="/policy/pricing-rules/{rule.rule.id}/edit">Growth &lt;discount&gt;</a> '
+                    '<span class="muted">(live)</span></li>') in listed
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token is not None
             done = client.post(f"/segments/{segment.id}/delete", data={"csrf_token": token.group(1)},

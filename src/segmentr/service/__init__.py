@@ -32,6 +32,8 @@ from segmentr.service.keys import ApiKey, CreatedKey, KeyService
 from segmentr.service.members import InvitationGrant, MemberService
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.service.notifications import (
+    ALERT_STATES,
+    NOTIFICATION_EVENT_TYPES,
     AlertPage,
     AlertService,
     DeliveryPage,
@@ -71,8 +73,10 @@ from segmentr.service.worker import Worker, WorkerSettings
 from segmentr.store import Segment, SegmentVersion, Store
 
 __all__ = [
+    "ALERT_STATES",
     "ENVIRONMENTS",
     "KEY_ROLES",
+    "NOTIFICATION_EVENT_TYPES",
     "ROLES",
     "Action",
     "Actor",

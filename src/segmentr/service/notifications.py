@@ -11,6 +11,7 @@ from typing import Any
 
 from segmentr.errors import ConditionInvalid, InvalidInput, NotFound, Problem
 from segmentr.notifications import (
+    EVENT_TYPES,
     Alert,
     AlertState,
     AlertTransitionInvalid,
@@ -32,6 +33,7 @@ from segmentr.store import notifications as notification_repo
 
 __all__ = [
     "ALERT_STATES",
+    "NOTIFICATION_EVENT_TYPES",
     "AlertPage",
     "AlertService",
     "CustomerUsagePoint",
@@ -47,6 +49,8 @@ __all__ = [
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 ALERT_STATES = ("new", "seen", "resolved", "all")
+# the policy's own events first (policy.md §3), then a segment's entries and exits
+NOTIFICATION_EVENT_TYPES: tuple[str, ...] = tuple(sorted(EVENT_TYPES, key=lambda t: (t.startswith("segment-"), t)))
 EDITABLE = ("name", "description", "environment", "events", "segment", "condition", "channels", "enabled")
 
 
@@ -128,6 +132,22 @@ class NotificationService:
         if segment is not None and not notification_repo.segment_refs(
                 session=uow.session, workspace_id=self.actor.workspace_id, ids=[segment]):
             raise InvalidInput(problems=[Problem(field="segment", message=f"no segment {segment!r}")])
+
+    def check_condition(self, condition: str) -> list[Problem]:
+        """Every error and warning about a notification condition (over ``event``, ``customer``, ``data``,
+        ``policy``), with positions: the editor's live validation. Never raises for the text itself."""
+        require(self.actor, Action.READ_NOTIFICATIONS)
+        from segmentr.policy.vocabulary import NOTIFICATION_BINDINGS
+        from segmentr.stof import check
+
+        return [Problem.from_diagnostic(d) for d in check(condition, bindings=NOTIFICATION_BINDINGS)]
+
+    @staticmethod
+    def event_fields() -> list[tuple[str, str, str]]:
+        """The fields of ``event`` a condition may read: (name, type, doc), for the editor's completion."""
+        from segmentr.policy.vocabulary import EVENT_FIELDS
+
+        return [(f.name, f.kind, f.doc) for f in EVENT_FIELDS]
 
     def create(self, data: Mapping[str, Any]) -> NotificationView:
         """A new notification (``ntf_…``); a webhook channel without a secret gets a new ``whsec_…`` one."""
