@@ -183,7 +183,9 @@ def test_the_dashboards_delete_confirmation_lists_the_notifications_then_deletes
     assert_error(api.delete(f"/v1/segments/{segment['id']}"), 409, "conflict", "segment_in_use")
     page = api.get(f"/segments/{segment['id']}/delete")
     assert page.status_code == 200, page.text[:300]
-    assert "notification “Growth &lt;watch&gt;” (live)" in page.text
+    listed = page.text.split('data-reference-type="notification"', 1)[-1]
+    assert 'data-reference-type="notification"' in page.text and "Notification (1)" in listed
+    assert "Growth &lt;watch&gt;</a> <span class=\"muted\">(live)</span>" in listed  # escaped, its environment
     done = api.post(f"/segments/{segment['id']}/delete", data={"csrf_token": api.headers["X-CSRF-Token"]})
     assert done.status_code == 303
     assert api.get("/v1/notifications?limit=1").json()["data"][0]["segment_deleted"] is True

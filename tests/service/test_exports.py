@@ -32,7 +32,8 @@ SERVICE_PUBLIC = {
     "templates",
     # notifications, their deliveries, alerts, the event log and the worker
     "AlertPage", "AlertService", "DeliveryPage", "EventPage", "EventService", "NotificationPage",
-    "NotificationService", "NotificationView", "Worker", "WorkerSettings",
+    "NotificationService", "NotificationView", "Worker", "WorkerSettings", "ALERT_STATES",
+    "NOTIFICATION_EVENT_TYPES",
     # the dashboard's reports (customers, margin, usage, filtered by the active segment)
     "CustomerList", "CustomerReport", "CustomerSummary", "EntitlementUsage", "EventSummary", "GrantReading",
     "MarginPage", "MarginRow", "MarginTotals", "MeterReading", "ReportCache", "ReportService", "Rollup",

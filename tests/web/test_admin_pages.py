@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from live_server import LiveServer
 from playwright.sync_api import expect
 
-from conftest import LiveServer
 from segmentr.api import ApiSettings, create_app
 from segmentr.sample import generate_customers, sample_policy
 from segmentr.service import Actor, SegmentInput, Services

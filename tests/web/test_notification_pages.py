@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from live_server import LiveServer
 from playwright.sync_api import expect
 from test_admin_pages import PASSWORD, _axe, _shots, _sign_in
 
-from conftest import LiveServer
 from segmentr.api import ApiSettings, create_app
 from segmentr.sample import sample_policy
 from segmentr.service import Actor, SegmentInput, Services, Worker
