@@ -26,6 +26,8 @@ _VERSIONS = PolicyVersionRow.__table__.c
 _LIVE_VERSION = select(func.max(_VERSIONS.version)).where(_VERSIONS.environment_id == bindparam("environment_id"))
 # The live version, the rule book's key and whether any customer has own prices: one statement per evaluation.
 _POLICY_STATE = select(_LIVE_VERSION.scalar_subquery(), *pricing_repo.KEY_COLUMNS, pricing_repo.ANY_OVERRIDES)
+_POLICY_STATE_SQLITE = select(_LIVE_VERSION.scalar_subquery(), *pricing_repo.KEY_COLUMNS,
+                              pricing_repo.ANY_OVERRIDES_SQLITE)
 
 
 @runtime_checkable
@@ -73,7 +75,8 @@ class WorkspaceCustomers:
         environment_id = self._environment_id(environment)
         params = {"environment_id": environment_id}
         with translate_errors(), self._store.engine.connect() as connection:
-            version, *key, any_overrides = connection.execute(_POLICY_STATE, params).one()
+            statement = _POLICY_STATE if self._store.dialect == "postgresql" else _POLICY_STATE_SQLITE
+            version, *key, any_overrides = connection.execute(statement, params).one()
             policy = self._store.policy_at(connection, environment_id, version)
             overrides = pricing_repo.overrides_in_environment(
                 session=connection, environment_id=environment_id) if any_overrides else {}

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, func, select, update
+from sqlalchemy import Connection, bindparam, exists, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from segmentr.store.tables import (
 
 __all__ = [
     "ANY_OVERRIDES",
+    "ANY_OVERRIDES_SQLITE",
     "KEY_COLUMNS",
     "PriceContext",
     "PricingKey",
@@ -337,6 +338,11 @@ _CUSTOMERS = CustomerRow.__table__
 # Whether any customer of the environment has price overrides of its own (the partial index answers).
 ANY_OVERRIDES = exists().where(
     _CUSTOMERS.c.environment_id == _ENV, _CUSTOMERS.c.price_overrides.is_not(None)
+).label("any_price_overrides")
+# SQLite's planner (no statistics) answers the above through any index led by environment_id — reading every
+# customer of the environment; the unary ``+`` keeps the term off those, so only the partial index serves it.
+ANY_OVERRIDES_SQLITE = exists().where(
+    literal_column("+customers.environment_id") == _ENV, _CUSTOMERS.c.price_overrides.is_not(None)
 ).label("any_price_overrides")
 _KEY_ONLY = select(*KEY_COLUMNS)
 
