@@ -92,6 +92,59 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+
+Page = tuple[str, str, str, dict[str, Any] | None]
+Row = tuple[str, str, str, int, float, float, float]
+
+
+def signed_in_token(client: TestClient, email: str) -> str:
+    """Sign the bench's member in on ``client``; the session's CSRF token."""
+    signed = client.post("/sign-in", data={"email": email, "password": PASSWORD}, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/segments").text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def time_pages(client: TestClient, clock: ServerClock, pages: list[Page], token: str, rounds: int,
+               *, only_ok: bool = False) -> list[Row]:
+    """Each page ``rounds`` times after 3 warm-up requests: the server's wall and CPU time (ms). A body is
+    ``{"json": …}`` (posted with the CSRF header), ``{"hx": True}`` (an htmx GET) or a form."""
+    rows: list[Row] = []
+    for kind, label, path, body in pages:
+        walls, cpus = [], []
+        for round_ in range(rounds + 3):
+            if body is None:
+                answer = client.get(path)
+            elif "hx" in body:
+                answer = client.get(path, headers={"HX-Request": "true"})
+            elif "json" in body:
+                answer = client.post(path, json=body["json"], headers={"X-CSRF-Token": token})
+            else:
+                answer = client.post(path, data=body)
+            assert (answer.status_code == 200) if only_ok else (answer.status_code < 500), (path, answer.status_code)
+            if round_ >= 3:
+                walls.append(clock.last[0] * 1000)
+                cpus.append(clock.last[1] * 1000)
+        rows.append((kind, label, path, answer.status_code, statistics.median(walls),
+                     percentile(walls, 0.95), statistics.median(cpus)))  # fmt: skip
+    return rows
+
+
+def print_table(rows: list[Row], *, customers: int, rounds: int, load: tuple[float, float, float],
+                ids: str) -> None:
+    """The Markdown table of BENCHMARKS.md; ``ids``: a pattern of the id prefixes shown as ``{id}``."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"{when}; {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite; "
+          f"{customers:,} customers in live; load average before the run {load[0]:.1f} / {load[1]:.1f} / "
+          f"{load[2]:.1f}; {rounds} rounds per page after 3 warm-up requests.\n")  # fmt: skip
+    print("| page | status | server p50 | server p95 | server CPU p50 | budget |\n|---|---|---|---|---|---|")
+    for kind, label, path, status, p50, p95, cpu in rows:
+        budget = {"page": PAGE_BUDGET_MS, "validate": VALIDATE_BUDGET_MS}.get(kind)
+        verdict = (("✓" if p50 <= budget else "✗") + f" ≤ {budget:.0f} ms") if budget else "after the page"
+        shown = re.sub(rf"({ids})_[A-Za-z0-9_-]+", "{id}", path.split("?")[0])
+        print(f"| {label} `{shown}` | {status} | {p50:.1f} ms | {p95:.1f} ms | {cpu:.1f} ms | {verdict} |")
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -110,12 +163,8 @@ def main() -> None:
         key = services.keys(owner).list()[0]
         clock = ServerClock(create_app(ApiSettings(), services=services))  # type: ignore[arg-type]
         with TestClient(clock, base_url="http://127.0.0.1") as client:  # type: ignore[arg-type]
-            signed = client.post("/sign-in", data={"email": email, "password": PASSWORD}, follow_redirects=False)
-            assert signed.status_code == 303, signed.text
-            csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/segments").text)
-            assert csrf is not None
-            token = csrf.group(1)
-            pages: list[tuple[str, str, str, dict[str, Any] | None]] = [
+            token = signed_in_token(client, email)
+            pages: list[Page] = [
                 ("page", "Customer Segments", "/segments", None),
                 ("page", "New segment (editor)", "/segments/new", None),
                 ("page", "Edit segment (editor, Advanced)", f"/segments/{advanced.id}/edit", None),
@@ -137,32 +186,8 @@ def main() -> None:
                 ("validate", "Validate (`POST /v1/segments/validate`)", "/v1/segments/validate",
                  {"json": {"condition": 'customer.plan == "growth" && customer.metadata.get("seats") > 3'}}),
             ]  # fmt: skip
-            rows = []
-            for kind, label, path, body in pages:
-                walls, cpus = [], []
-                for round_ in range(args.rounds + 3):
-                    if body is None:
-                        answer = client.get(path)
-                    elif "json" in body:
-                        answer = client.post(path, json=body["json"], headers={"X-CSRF-Token": token})
-                    else:
-                        answer = client.post(path, data=body)
-                    assert answer.status_code < 500, (path, answer.status_code)
-                    if round_ >= 3:
-                        walls.append(clock.last[0] * 1000)
-                        cpus.append(clock.last[1] * 1000)
-                rows.append((kind, label, path, answer.status_code, statistics.median(walls),
-                             percentile(walls, 0.95), statistics.median(cpus)))  # fmt: skip
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"{when}; {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite; "
-          f"{args.customers:,} customers in live; load average before the run {load[0]:.1f} / {load[1]:.1f} / "
-          f"{load[2]:.1f}; {args.rounds} rounds per page after 3 warm-up requests.\n")  # fmt: skip
-    print("| page | status | server p50 | server p95 | server CPU p50 | budget |\n|---|---|---|---|---|---|")
-    for kind, label, path, status, p50, p95, cpu in rows:
-        budget = {"page": PAGE_BUDGET_MS, "validate": VALIDATE_BUDGET_MS}.get(kind)
-        verdict = (("✓" if p50 <= budget else "✗") + f" ≤ {budget:.0f} ms") if budget else "after the page"
-        shown = re.sub(r"(seg|mem|key)_[A-Za-z0-9]+", "{id}", path.split("?")[0])
-        print(f"| {label} `{shown}` | {status} | {p50:.1f} ms | {p95:.1f} ms | {cpu:.1f} ms | {verdict} |")
+            rows = time_pages(client, clock, pages, token, args.rounds)
+    print_table(rows, customers=args.customers, rounds=args.rounds, load=load, ids="seg|mem|key")
 
 
 if __name__ == "__main__":

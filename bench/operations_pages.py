@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
-import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.testclient import TestClient
 
-from dashboard_pages import PAGE_BUDGET_MS, PASSWORD, VALIDATE_BUDGET_MS, ServerClock, percentile, seed
+from dashboard_pages import Page, ServerClock, print_table, seed, signed_in_token, time_pages
 from segmentr.api import ApiSettings, create_app
 from segmentr.service import Store, Worker
 
@@ -67,12 +63,8 @@ def main() -> None:
         alert = services.alerts(owner).list("live", state="all", limit=1).data[0].id
         clock = ServerClock(create_app(ApiSettings(), services=services))  # type: ignore[arg-type]
         with TestClient(clock, base_url="http://127.0.0.1") as client:  # type: ignore[arg-type]
-            signed = client.post("/sign-in", data={"email": email, "password": PASSWORD}, follow_redirects=False)
-            assert signed.status_code == 303, signed.text
-            csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/segments").text)
-            assert csrf is not None
-            token = csrf.group(1)
-            pages: list[tuple[str, str, str, dict[str, Any] | None]] = [
+            token = signed_in_token(client, email)
+            pages: list[Page] = [
                 ("page", "Pricing rules", "/policy/pricing-rules", None),
                 ("page", "Explain a price", f"/policy/pricing-rules/explain?customer={customer}&target=credit%3Aapi_request", None),
                 ("page", "Explain a price (htmx fragment)", f"/policy/pricing-rules/explain?customer={customer}&target=credit%3Aapi_request", {"hx": True}),
@@ -85,32 +77,8 @@ def main() -> None:
                 ("validate", "Validate a notification condition", "/notifications/condition/validate",
                  {"json": {"condition": "event.meter.value >= event.meter.limit * 0.8 && customer.plan == \"growth\""}}),
             ]  # fmt: skip
-            rows = []
-            for kind, label, path, body in pages:
-                walls, cpus = [], []
-                for round_ in range(args.rounds + 3):
-                    if body is None:
-                        answer = client.get(path)
-                    elif "hx" in body:
-                        answer = client.get(path, headers={"HX-Request": "true"})
-                    else:
-                        answer = client.post(path, json=body["json"], headers={"X-CSRF-Token": token})
-                    assert answer.status_code == 200, (path, answer.status_code)
-                    if round_ >= 3:
-                        walls.append(clock.last[0] * 1000)
-                        cpus.append(clock.last[1] * 1000)
-                rows.append((kind, label, path, answer.status_code, statistics.median(walls),
-                             percentile(walls, 0.95), statistics.median(cpus)))  # fmt: skip
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"{when}; {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite; "
-          f"{args.customers:,} customers in live; load average before the run {load[0]:.1f} / {load[1]:.1f} / "
-          f"{load[2]:.1f}; {args.rounds} rounds per page after 3 warm-up requests.\n")  # fmt: skip
-    print("| page | status | server p50 | server p95 | server CPU p50 | budget |\n|---|---|---|---|---|---|")
-    for kind, label, path, status, p50, p95, cpu in rows:
-        budget = {"page": PAGE_BUDGET_MS, "validate": VALIDATE_BUDGET_MS}[kind]
-        verdict = ("✓" if p50 <= budget else "✗") + f" ≤ {budget:.0f} ms"
-        shown = re.sub(r"(prr|ntf|alr|cus)_[A-Za-z0-9_-]+", "{id}", path.split("?")[0])
-        print(f"| {label} `{shown}` | {status} | {p50:.1f} ms | {p95:.1f} ms | {cpu:.1f} ms | {verdict} |")
+            rows = time_pages(client, clock, pages, token, args.rounds, only_ok=True)
+    print_table(rows, customers=args.customers, rounds=args.rounds, load=load, ids="prr|ntf|alr|cus")
 
 
 if __name__ == "__main__":
