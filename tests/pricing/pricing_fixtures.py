@@ -11,27 +11,10 @@ from typing import Any
 
 from segmentr.policy import Policy
 from segmentr.pricing import PricingRule, parse_rule
+from segmentr_testkit.pricing_policy import DOCUMENT
 
 NOW = 1_767_225_600_000 + 10 * 86_400_000  # 2026-01-11T00:00Z
 
-DOCUMENT: dict[str, Any] = {"policy": {
-    "credits": {
-        "token": {"price": {"amount": 0.01}, "overhead_cost": 0.002},
-        "mb": {"pricing_model": "tiered", "overhead_cost": 0.01,
-               "tiers": [{"up_to": 100, "price": {"amount": 0.04}}, {"price": {"amount": 0.02}}]},
-    },
-    "plans": {
-        "starter": {"default": True, "entitlements": {
-            "t": {"limit": {"credit": "token", "mode": "soft", "value": 1000}},
-            "m": {"limit": {"credit": "mb", "mode": "soft", "value": 0}}},
-            "topups": {"pack": {"credit": "token", "value": 1000, "price": {"amount": 5}}}},
-        "growth": {"entitlements": {
-            "t": {"limit": {"credit": "token", "mode": "soft", "value": 1000}},
-            "m": {"limit": {"credit": "mb", "mode": "soft", "value": 0}}},
-            "topups": {"pack": {"credit": "token", "value": 1000, "price": {"amount": 5}},
-                       "bulk": {"credit": "token", "value": 10000, "price": {"amount": 40}}}},
-    },
-}}  # fmt: skip
 
 GROWTH = 'customer.plan == "growth"'
 VIP = "customer.metadata.vip == true"

@@ -13,25 +13,8 @@ import pytest
 from segmentr.errors import InvalidInput, NotFound, PermissionDenied, PriorityTaken, SegmentInUse
 from segmentr.service import Actor, SegmentChanges, SegmentInput, Services, UsageRecord
 from segmentr.store import Store
+from segmentr_testkit.pricing_policy import DOCUMENT
 
-DOCUMENT: dict[str, Any] = {"policy": {
-    "credits": {
-        "token": {"price": {"amount": 0.01}, "overhead_cost": 0.002},
-        "mb": {"pricing_model": "tiered", "overhead_cost": 0.01,
-               "tiers": [{"up_to": 100, "price": {"amount": 0.04}}, {"price": {"amount": 0.02}}]},
-    },
-    "plans": {
-        "starter": {"default": True, "entitlements": {
-            "t": {"limit": {"credit": "token", "mode": "soft", "value": 1000}},
-            "m": {"limit": {"credit": "mb", "mode": "soft", "value": 0}}},
-            "topups": {"pack": {"credit": "token", "value": 1000, "price": {"amount": 5}}}},
-        "growth": {"entitlements": {
-            "t": {"limit": {"credit": "token", "mode": "soft", "value": 1000}},
-            "m": {"limit": {"credit": "mb", "mode": "soft", "value": 0}}},
-            "topups": {"pack": {"credit": "token", "value": 1000, "price": {"amount": 5}},
-                       "bulk": {"credit": "token", "value": 10000, "price": {"amount": 40}}}},
-    },
-}}  # fmt: skip
 CUSTOMERS = {"gina": ("growth", None), "sam": ("starter", None), "vera": ("growth", {"vip": True})}
 GROWTH_RATES = {
     "credit:token": {"amount": 0.005},

@@ -294,7 +294,6 @@ def test_usage_over_time_and_the_recent_events_come_from_the_event_log(signed_in
     page.goto("/usage?entitlement=api_requests")
     page.locator("#usage-over-time .chart canvas").wait_for()
     expect(page.locator("#usage-over-time")).to_contain_text("3 in all (request), recorded by 1 customer in the last 30 days")
-    page.locator("#usage-over-time").scroll_into_view_if_needed()
     _shots(page, screenshots, "usage-over-time")
     page.goto(f"/customers/{row.id}")
     expect(page.locator("[data-events] li").first).to_contain_text("api_requests +3")
