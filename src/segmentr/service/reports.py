@@ -345,27 +345,35 @@ class ReportService:
         chosen = self._filter(self.active_segment())
         evaluated = chosen.segment is not None and chosen.clause is None
 
-        def read(uow: UnitOfWork) -> list[tuple[int, str | None, float]]:
-            return event_log.usage_by_bucket(
+        def read(uow: UnitOfWork) -> tuple[list[tuple[int, str | None, float]], int]:
+            # a SQL (or no) segment: sums per bucket and one distinct count; an evaluated one: per customer, to
+            # keep the rows of the customers it holds
+            rows = event_log.usage_by_bucket(
                 session=uow.session, environment_id=environment_id, entitlement=entitlement, since=since,
-                width=width, buckets=buckets, segment=chosen.clause, per_customer=True,
+                width=width, buckets=buckets, segment=chosen.clause, per_customer=evaluated,
+            )
+            if evaluated:
+                return rows, 0
+            return rows, event_log.usage_customers(
+                session=uow.session, environment_id=environment_id, entitlement=entitlement, since=since,
+                until=since + width * buckets, segment=chosen.clause,
             )
 
-        rows = self._store.run(read)
+        rows, counted = self._store.run(read)
         partial = False
         if evaluated:
             assert chosen.segment is not None
             kept, partial = self._members_among(environment, environment_id, chosen.segment,
                                                 sorted({str(customer) for _, customer, _ in rows}))  # fmt: skip
             rows = [row for row in rows if row[1] in kept]
+            counted = len({customer for _, customer, _ in rows})
         values = [0.0] * buckets
         for bucket, _, used in rows:
             if 0 <= bucket < buckets:
                 values[bucket] += used
         return UsageSeries(
             entitlement=entitlement, x=[(since + index * width) // 1000 for index in range(buckets)],
-            values=[round(value, 9) for value in values], width_ms=width,
-            customers=len({customer for _, customer, _ in rows}), partial=partial,
+            values=[round(value, 9) for value in values], width_ms=width, customers=counted, partial=partial,
         )
 
     def _members_among(self, environment: str, environment_id: int, segment: Segment,

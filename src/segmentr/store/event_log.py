@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Float,
+    Select,
     and_,
     cast,
     delete,
@@ -27,7 +28,10 @@ from segmentr.store.customers import CUSTOMER_TABLE
 from segmentr.store.insert import insert_ignoring
 from segmentr.store.notification_tables import EventRow
 
-__all__ = ["USAGE_EVENT_TYPES", "LoggedEvent", "append_events", "list_events", "prune_events", "usage_by_bucket"]
+__all__ = [
+    "USAGE_EVENT_TYPES", "LoggedEvent", "append_events", "list_events", "prune_events", "usage_by_bucket",
+    "usage_customers",
+]
 
 # The events whose ``meter.diff`` is usage that was recorded (refusals move nothing; a reset starts a period).
 USAGE_EVENT_TYPES = ("meter-changed", "meter-overage")
@@ -98,25 +102,41 @@ def _payload_fields(dialect: str) -> tuple[ColumnElement[Any], ColumnElement[Any
             func.json_extract(_E.payload, literal_column("'$.meter.diff'")))
 
 
-def usage_by_bucket(*, session: Session, environment_id: int, entitlement: str, since: int, width: int,
-                    buckets: int, segment: ColumnElement[bool] | None = None,
-                    per_customer: bool = False) -> list[tuple[int, str | None, float]]:
-    """Usage of ``entitlement`` recorded in ``[since, since + width * buckets)``, summed per bucket of ``width`` ms
-    (and per customer when ``per_customer``): ``(bucket, customer or None, sum)`` rows, summed by the database.
-    ``segment`` (a WHERE clause over customers, see ``report_queries.segment_clause``) keeps the events of the
-    customers it holds now."""
-    entitlement_of, diff = _payload_fields(session.get_bind().dialect.name)
-    # integer division of two integers on both databases: the bucket's index
-    bucket = (_E.at - literal(since, BigInteger)).self_group().op("/")(literal(max(1, width), BigInteger)).label("bucket")
-    columns: list[Any] = [bucket, _E.customer_id if per_customer else literal_column("NULL").label("customer"),
-                          func.sum(diff).label("used")]
+def _usage_events(session: Session, environment_id: int, entitlement: str, since: int, until: int,
+                  segment: ColumnElement[bool] | None, *columns: Any) -> Select[Any]:
+    """``columns`` over the recorded usage of ``entitlement`` in ``[since, until)``; ``segment`` (a WHERE clause
+    over customers, see ``report_queries.segment_clause``) keeps the events of the customers it holds now."""
+    entitlement_of, _ = _payload_fields(session.get_bind().dialect.name)
     query = select(*columns).where(
-        _E.environment_id == environment_id, _E.type.in_(USAGE_EVENT_TYPES), _E.at >= since,
-        _E.at < since + max(1, width) * buckets, entitlement_of == entitlement,
+        _E.environment_id == environment_id, _E.type.in_(USAGE_EVENT_TYPES), _E.at >= since, _E.at < until,
+        entitlement_of == entitlement,
     )
     if segment is not None:
         customers = CUSTOMER_TABLE.c
         query = query.join(CUSTOMER_TABLE, and_(customers.environment_id == _E.environment_id,
                                                 customers.id == _E.customer_id)).where(segment)
+    return query
+
+
+def usage_by_bucket(*, session: Session, environment_id: int, entitlement: str, since: int, width: int,
+                    buckets: int, segment: ColumnElement[bool] | None = None,
+                    per_customer: bool = False) -> list[tuple[int, str | None, float]]:
+    """Usage of ``entitlement`` recorded in ``[since, since + width * buckets)``, summed by the database per bucket
+    of ``width`` ms (and per customer when ``per_customer``): ``(bucket, customer or None, sum)`` rows."""
+    width = max(1, width)
+    _, diff = _payload_fields(session.get_bind().dialect.name)
+    # integer division of two integers on both databases: the bucket's index
+    bucket = (_E.at - literal(since, BigInteger)).self_group().op("/")(literal(width, BigInteger)).label("bucket")
+    who = _E.customer_id if per_customer else literal_column("NULL").label("customer")
+    query = _usage_events(session, environment_id, entitlement, since, since + width * buckets, segment,
+                          bucket, who, func.sum(diff).label("used"))
     query = query.group_by(bucket, _E.customer_id) if per_customer else query.group_by(bucket)
     return [(int(row.bucket), row[1], float(row.used or 0)) for row in session.execute(query)]
+
+
+def usage_customers(*, session: Session, environment_id: int, entitlement: str, since: int, until: int,
+                    segment: ColumnElement[bool] | None = None) -> int:
+    """How many customers recorded usage of ``entitlement`` in ``[since, until)`` (see ``usage_by_bucket``)."""
+    query = _usage_events(session, environment_id, entitlement, since, until, segment,
+                          func.count(func.distinct(_E.customer_id)))
+    return int(session.execute(query).scalar_one())
