@@ -186,6 +186,30 @@ def test_leaving_the_inline_paths_gives_the_full_answer() -> None:
         assert outcomes(condition, customer) == outcomes(closures(source), customer)
 
 
+@pytest.mark.parametrize(
+    ("body", "iterated"),
+    [
+        ("if (f[1].value != null && f[1].value > 100) n += 1;", ".values()"),
+        ("if (f[0] != 'seats') n += 1;", "(_t0):"),
+        ("if (f[0] != 'seats' && f[1].value != null) n += 1;", ".items()"),
+        ("if (index > 0 && f[1].value != null) n += index;", "enumerate(_t0.values())"),
+        ("if (last || f[0] == 'api') n += 1;", "enumerate(_t0)"),
+        ("const g = f; if (g[1].value != null && f[0] != 'api') n += 1;", "(_t0.items())"),
+    ],
+)
+def test_the_speculative_copy_iterates_what_the_body_indexes(body: str, iterated: str) -> None:
+    """A small object's values, names or pairs, whichever of `f[1]` / `f[0]` the body reads (the pairs when
+    it reads the item itself): the same answers as the closure tier, also for the objects that give up."""
+    source = f"let n = 0; for (const f in customer.meters.fields()) {{ {body} }} n"
+    condition = generated(source)
+    assert speculates(condition)
+    fast = condition.python_source.split("def _matches_fast(")[1].split("def _matches_fast_bindings")[0]
+    assert iterated in fast
+    for meters in (METERS, {}, CUSTOMER["many"], {"a": {"value": Units(5000.0, "ms")}}, {"a": 1, "seats": [2]}):
+        customer = {**CUSTOMER, "meters": meters}
+        assert outcomes(condition, customer) == outcomes(closures(source), customer), meters
+
+
 def test_a_condition_that_keeps_bailing_stops_speculating() -> None:
     condition = generated(METER_LOOP)
     big = {"meters": CUSTOMER["many"]}

@@ -178,6 +178,7 @@ def compile_body(
     speculative = speculative_bindings = None
     if "_matches_fast" in namespace:
         stubbed = speculative_namespace(namespace)
+        assert all(stubbed[site] is _bail for site in generator.speculative_sites)
         speculative, speculative_bindings = (
             types.FunctionType(namespace[name].__code__, stubbed, name, namespace[name].__defaults__)
             for name in ("_matches_fast", "_matches_fast_bindings")

@@ -93,6 +93,7 @@ class CallsMixin(GeneratorCore):
                     code = f"({plain} if {var.pairs} else {code})"
                     self.speculative_rewrites[code] = plain
                     var.pair_reads += 1
+                    var.pair_indexes |= 1 << index
                 return code
             return f"({self.mark(e)}{site}({self.expr(receiver)}{arg_codes}))"
         if not self.mutates and "call_method" in self.runtime and self.is_host_method(e):

@@ -22,6 +22,7 @@ class _Var:
     reads: int = 0  # reads of the Units itself (not through ``number``)
     pairs: str | None = None  # a for-in item: the local that is True while it is an object's (name, value) pair
     pair_reads: int = 0  # ... and how many of its reads are `item[0]` / `item[1]`
+    pair_indexes: int = 0  # ... and which of the two those are (bit 0: `item[0]`, bit 1: `item[1]`)
 
 
 @dataclass(slots=True)
@@ -77,6 +78,7 @@ class GeneratorCore:
         # -> code, and whole statements -> statements, each true there because its other case has given up
         self.speculative_rewrites: dict[str, str] = {}
         self.speculative_statements: dict[str, str] = {}
+        self.speculative_sites: set[str] = set()  # call sites those rewrites rely on being stubs there
         # field reads shared by the operands of an and/or chain: Path node id -> (names, temporary) for the
         # operand being generated, and names -> temporary for what earlier operands certainly set
         self.cse_define: dict[int, tuple[tuple[str, ...], str]] = {}

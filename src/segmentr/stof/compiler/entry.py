@@ -12,6 +12,7 @@ from .runtime import FUNCTION_NAME, PARAMETERS, mangle
 
 _RETURN_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 _IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*\b")
+_TICK = re.compile(r"\b_tick\b")
 
 
 class EntryMixin(GeneratorCore):
@@ -113,7 +114,8 @@ class EntryMixin(GeneratorCore):
         and ``_bailed`` runs the evaluation again from the start in ``_matches_customer``, with the same start
         time — the body changes nothing and calls no host, so the attempt left no trace, and every step and
         charge happen there exactly as without it."""
-        body = ["    " + line for line in self.speculative_lines()]
+        body, start = self.speculative_countdown(self.speculative_lines())
+        body = ["    " + line for line in body]
         uses = set(_IDENTIFIER.findall("\n".join(body)))
         ending = [
             "    except StofRuntimeError as _error:",
@@ -125,7 +127,7 @@ class EntryMixin(GeneratorCore):
             "def _matches_fast(v_customer, v_policy=None, v_data=_ABSENT):",
             "    _started = _clock()",
             *data,
-            "    _tick = _FIRST_CHUNK",
+            *start,
             "    try:",
             *body,
             "    except _Bail:",
@@ -144,7 +146,7 @@ class EntryMixin(GeneratorCore):
             *(f"    {name} = {code}" for name, code in reads.items() if name in uses or (name == "v_data" and data)),
             *(["    v_customer = bindings.get('customer')"] if data and "v_customer" not in uses else []),
             *data,
-            "    _tick = _FIRST_CHUNK",
+            *start,
             "    try:",
             *body,
             "    except _Bail:",
@@ -152,6 +154,19 @@ class EntryMixin(GeneratorCore):
             *ending,
         ]
         return lines
+
+    @staticmethod
+    def speculative_countdown(body: list[str]) -> tuple[list[str], list[str]]:
+        """``body`` and the countdown's start (``_tick = _FIRST_CHUNK``) for it: when the first line reading
+        ``_tick`` counts steps at the body's own level (run once, before anything else reads it: a loop counting
+        its steps up front), that line starts the countdown itself."""
+        for i, line in enumerate(body):
+            if _TICK.search(line):
+                if line.startswith("    _tick -= ") and line[4] != " ":
+                    counted = line[len("    _tick -= "):]
+                    return [*body[:i], f"    _tick = _FIRST_CHUNK - ({counted})", *body[i + 1:]], []
+                break
+        return body, ["    _tick = _FIRST_CHUNK"]
 
     def speculative_lines(self) -> list[str]:
         """The body for ``_matches_fast``: a for-in loop counts every step it can take when it starts (the

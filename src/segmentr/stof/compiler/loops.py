@@ -128,7 +128,7 @@ class LoopsMixin(GeneratorCore):
         # iter_at gives), and so are the (name, value) pairs of `x.fields()` on an object too small to be charged
         # for (the same tuples the Obj library's list holds); anything else is read item by item with iter_at
         fields = self.counts_fields(stmt.iterable) and "iterable" not in used
-        code = self.fields_items(stmt.iterable) if fields else self.expr(stmt.iterable)
+        code = self.fields_items(stmt.iterable, length) if fields else self.expr(stmt.iterable)
         self.writeline(f"{iterable} = {code}", stmt)
         direct = self.temp()
         test = f"type({iterable}) is list or type({iterable}) is tuple"
@@ -143,16 +143,17 @@ class LoopsMixin(GeneratorCore):
         self.writeline(f"{length} = len({iterable}) if {direct} else ({self.mark(stmt)}iter_len({iterable}))")
         item = self.temp()
         # in the speculative entry, an iterable read item by item has given up at iter_len (a stub there): the
-        # loop iterates directly; `x.fields()` gave up unless it is the object's own pairs (a stub too)
+        # loop iterates directly; `x.fields()` gave up unless it is the object itself, whose length the test
+        # read (`fields_items`): its pairs are its items
         if fields:
             self.speculative_statements[f"{self.lines[-3].strip()}"] = "pass"
             self.speculative_statements[f"{self.lines[-2].strip()}"] = "pass"
-            self.speculative_statements[self.lines[-1].strip()] = f"{length} = len({iterable})"
+            self.speculative_statements[self.lines[-1].strip()] = "pass"
 
         def emit(ctx: _Loop, outer_continue: bool) -> None:
             # the generic path iterates the indexes: the item is fetched after the iteration's step, as before
             source = f"({iterable} if {direct} else range({length}))"
-            self.speculative_rewrites[source] = f"({iterable})"
+            self.speculative_rewrites[source] = f"({iterable}.items())" if fields else f"({iterable})"
             header = f"{_LOOP_HEADER}{ctx.token}"
             counted = bool(used & {"index", "first", "last"})
             if counted:
@@ -171,10 +172,17 @@ class LoopsMixin(GeneratorCore):
             var.pairs = pairs
             self.loop_body(ctx, stmt.body, outer_continue)
             if pairs is not None and var.reads and var.reads == var.pair_reads:
-                # the item is only ever indexed: the speculative entry unpacks the pair instead
+                # the item is only ever indexed: the speculative entry iterates the object's values, its names,
+                # or both (unpacking the pairs), whichever the body reads
                 name, field = self.temp(), self.temp()
-                target = f"{index}, ({name}, {field})" if counted else f"{name}, {field}"
-                iterated = f"enumerate({iterable})" if counted else f"({iterable})"
+                target, iterated = {
+                    1: (name, f"{iterable}"),
+                    2: (field, f"{iterable}.values()"),
+                }.get(var.pair_indexes, (f"({name}, {field})", f"{iterable}.items()"))
+                if counted:
+                    target, iterated = f"{index}, {target}", f"enumerate({iterated})"
+                else:
+                    target, iterated = target.strip("()"), f"({iterated})"
                 self.speculative_statements[loop_line] = f"for {target} in {iterated}:{header}"
                 self.speculative_statements[item_line] = "pass"
                 self.speculative_rewrites[f"{var.pyname}[0]"] = name
@@ -220,16 +228,19 @@ class LoopsMixin(GeneratorCore):
         self.writeline(f"{var.pyname} = {item}")
         return var
 
-    def fields_items(self, e: n.Expr) -> str:
+    def fields_items(self, e: n.Expr, length: str) -> str:
         """``x.fields()`` as the pairs of ``x`` itself when it is an object of fewer than CHARGE_FROM fields
-        (the Obj library's ``fields`` charges nothing then, and builds a list of these same pairs)."""
+        (the Obj library's ``fields`` charges nothing then, and builds a list of these same pairs). In the
+        speculative entry, where the other case has given up (the call site is a stub), it is the object itself,
+        and the test keeps its field count in ``length``."""
         assert isinstance(e, n.Call) and e.receiver is not None
         site = self.method_site(e)
         t = self.temp()
-        return (
-            f"({t}.items() if type({t} := {self.expr(e.receiver)}) is dict and len({t}) < {CHARGE_FROM}"
-            f" else ({self.mark(e)}{site}({t})))"
-        )
+        head, test = f"({t}.items() if type({t} := ", f" is dict and len({t}) < {CHARGE_FROM} else ("
+        self.speculative_rewrites[head] = f"({t} if type({t} := "
+        self.speculative_rewrites[test] = f" is dict and ({length} := len({t})) < {CHARGE_FROM} else ("
+        self.speculative_sites.add(site)
+        return f"{head}{self.expr(e.receiver)}){test}{self.mark(e)}{site}({t})))"
 
     def _jump(self, stmt: n.Break | n.Continue, keyword: str) -> None:
         if not self.loops:
