@@ -210,6 +210,42 @@ def test_the_speculative_copy_iterates_what_the_body_indexes(body: str, iterated
         assert outcomes(condition, customer) == outcomes(closures(source), customer), meters
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "let m = f[1]; m = {value: 5}; if (f[1].value != null && m.value > 1) n += 1;",  # the item read twice
+        "let m = f[1]; if (m.value == null) m = {value: 0}; if (m.value > 100) n += 1;",  # reassigned
+        "if (n > 1) { const m = f[1]; } const k = f[0]; if (k != 'api') n += 1;",
+        "if (f[1].value != null) { } else { }",  # blocks left empty in the speculative copy
+        "const m = f[1];",  # ... and a loop body (the item iterated into `m`)
+    ],
+)
+def test_tidied_speculative_loops_agree(body: str) -> None:
+    source = f"let n = 0; for (const f in customer.meters.fields()) {{ {body} }} n"
+    condition = generated(source)
+    assert speculates(condition)
+    for meters in (METERS, {}, CUSTOMER["many"], {"a": {"value": Units(5000.0, "ms")}}, {"a": 1, "seats": [2]}):
+        customer = {**CUSTOMER, "meters": meters}
+        assert outcomes(condition, customer) == outcomes(closures(source), customer), meters
+    tags = "let s = ''; for (const x in customer.tags) { const y = x; s = s + y; } s"
+    assert_tiers_agree(tags)
+
+
+def test_passes_go_where_a_block_keeps_a_statement() -> None:
+    from segmentr.stof.compiler.entry import _loop_targets, _without_passes
+
+    lines = ["    pass", "    if a:", "        pass", "    else:", "        #@3", "        pass", "        b = 1",
+             "    for _t2 in (x):  #~for1", "        pass", "        v_y = _t2", "    pass", "    c = 2"]  # fmt: skip
+    assert _without_passes(lines) == [
+        "    if a:", "        pass", "    else:", "        #@3", "        b = 1",
+        "    for _t2 in (x):  #~for1", "        v_y = _t2", "    c = 2",
+    ]  # fmt: skip
+    assert _loop_targets(_without_passes(lines))[5:] == ["    for v_y in (x):  #~for1", "        pass", "    c = 2"]
+    assert _loop_targets(_without_passes([*lines[7:10], "        d = v_y"])) == [
+        "    for v_y in (x):  #~for1", "        d = v_y"
+    ]
+
+
 def test_a_condition_that_keeps_bailing_stops_speculating() -> None:
     condition = generated(METER_LOOP)
     big = {"meters": CUSTOMER["many"]}

@@ -4,6 +4,7 @@ position table."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .. import nodes as n
 from ..tiers import may_charge
@@ -13,6 +14,75 @@ from .runtime import FUNCTION_NAME, PARAMETERS, mangle
 _RETURN_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 _IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*\b")
 _TICK = re.compile(r"\b_tick\b")
+# the end-of-chunk test after a step (in the speculative copy: abandoning the attempt)
+_REFILL = "if _tick <= 0: _tick = _budget.refill(_tick)"
+
+
+def _counted_up_front(line: str) -> bool:
+    """A step counted inside a for-in loop (`_tick -= 2  #~N`): the speculative entry counts it at the loop."""
+    tag = line.rfind(_IN_LOOP)
+    return tag >= 0 and line[tag + len(_IN_LOOP):].isdigit()
+
+
+def _code_lines(lines: list[str], indexes: range) -> Iterator[int]:
+    """The indexes in ``indexes`` of lines that are code, not position marks."""
+    return (i for i in indexes if not lines[i].lstrip().startswith("#"))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _without_passes(lines: list[str]) -> list[str]:
+    """``lines`` without the ``pass`` statements that are not a block's only statement (the speculative copy's
+    rewrites leave them where the full entry has code; each costs CPython a NOP per run)."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if line.strip() == "pass":
+            before = next(_code_lines(out, range(len(out) - 1, -1, -1)), None)
+            after = next(_code_lines(lines, range(i + 1, len(lines))), None)
+            header = before is None or _is_header(out[before])  # the first: after `try:`
+            if not header or (after is not None and _indent(lines[after]) == _indent(line)):
+                continue
+        out.append(line)
+    return out
+
+
+def _is_header(line: str) -> bool:
+    """Whether ``line`` may open a block (a compound statement's last line ends with a colon)."""
+    tag = line.rfind(_LOOP_HEADER)
+    code = (line[:tag] if tag >= 0 else line).rstrip()
+    return code.endswith(":") or "#" in code
+
+
+_FOR_ONE = re.compile(r"^(\s*)for ((?:\w+, )?)(_t\d+) in (.*)$")
+_TAKES = re.compile(r"^(\s*)(v_\w+) = (_t\d+)$")
+
+
+def _loop_targets(lines: list[str]) -> list[str]:
+    """A for-in loop whose item (``_tN``) is read only by its body's first statement, ``v_x = _tN``, iterates
+    into ``v_x`` itself (nothing runs between the two; the loop assigns it before every iteration)."""
+    out = list(lines)
+    text = "\n".join(lines)
+    for i, line in enumerate(lines):
+        loop = _FOR_ONE.match(line)
+        if loop is None:
+            continue
+        first = next(_code_lines(lines, range(i + 1, len(lines))), None)
+        takes = None if first is None else _TAKES.match(lines[first])
+        item = loop.group(3)
+        if (
+            takes is None
+            or takes.group(3) != item
+            or _indent(lines[first]) <= _indent(line)
+            or len(re.findall(rf"\b{item}\b", text)) != 2
+        ):
+            continue
+        out[i] = f"{loop.group(1)}for {loop.group(2)}{takes.group(2)} in {loop.group(4)}"
+        after = next(_code_lines(lines, range(first + 1, len(lines))), None)
+        alone = after is None or _indent(lines[after]) < _indent(lines[first])
+        out[first] = f"{takes.group(1)}pass" if alone else ""  # a block keeps a statement
+    return [line for line in out if line]
 
 
 class EntryMixin(GeneratorCore):
@@ -115,7 +185,7 @@ class EntryMixin(GeneratorCore):
         time — the body changes nothing and calls no host, so the attempt left no trace, and every step and
         charge happen there exactly as without it."""
         body, start = self.speculative_countdown(self.speculative_lines())
-        body = ["    " + line for line in body]
+        body = ["    " + line for line in _loop_targets(_without_passes(body))]
         uses = set(_IDENTIFIER.findall("\n".join(body)))
         ending = [
             "    except StofRuntimeError as _error:",
@@ -159,13 +229,18 @@ class EntryMixin(GeneratorCore):
     def speculative_countdown(body: list[str]) -> tuple[list[str], list[str]]:
         """``body`` and the countdown's start (``_tick = _FIRST_CHUNK``) for it: when the first line reading
         ``_tick`` counts steps at the body's own level (run once, before anything else reads it: a loop counting
-        its steps up front), that line starts the countdown itself."""
+        its steps up front), that line starts the countdown itself — and when nothing after that loop's start
+        reads the countdown, the loop compares what it counts with the chunk instead."""
         for i, line in enumerate(body):
-            if _TICK.search(line):
-                if line.startswith("    _tick -= ") and line[4] != " ":
-                    counted = line[len("    _tick -= "):]
-                    return [*body[:i], f"    _tick = _FIRST_CHUNK - ({counted})", *body[i + 1:]], []
+            if not _TICK.search(line):
+                continue
+            if not (line.startswith("    _tick -= ") and line[4] != " "):
                 break
+            counted, refill, rest = line[len("    _tick -= "):], body[i + 1], body[i + 2:]
+            assert refill == f"    {_REFILL}", refill
+            if any(_TICK.search(later) for later in rest):
+                return [*body[:i], f"    _tick = _FIRST_CHUNK - ({counted})", refill, *rest], []
+            return [*body[:i], f"    if ({counted}) >= _FIRST_CHUNK: _budget.refill(0)", *rest], []
         return body, ["    _tick = _FIRST_CHUNK"]
 
     def speculative_lines(self) -> list[str]:
@@ -182,8 +257,7 @@ class EntryMixin(GeneratorCore):
             if skip:  # the refill test after a step counted up front
                 skip = False
                 continue
-            tag = line.rfind(_IN_LOOP)
-            if tag >= 0 and line[tag + len(_IN_LOOP):].isdigit():
+            if _counted_up_front(line):
                 skip = True
                 continue
             header = line.rfind(_LOOP_HEADER)
@@ -191,7 +265,7 @@ class EntryMixin(GeneratorCore):
                 length, steps = loops[int(line[header + len(_LOOP_HEADER):])]
                 if steps:
                     pad = line[: len(line) - len(line.lstrip())]
-                    out += [f"{pad}_tick -= {steps} * {length}", f"{pad}if _tick <= 0: _tick = _budget.refill(_tick)"]
+                    out += [f"{pad}_tick -= {steps} * {length}", f"{pad}{_REFILL}"]
             line = self.returning(line, 1)
             stripped = line.strip()
             statement = self.speculative_statements.get(stripped)
