@@ -7,14 +7,16 @@ columns) costs more than executing it, and these run on the usage call's path.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["insert_ignoring", "upsert"]
+__all__ = ["insert_ignoring", "pipelined", "upsert"]
 
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
@@ -56,3 +58,21 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, ke
 
     statement = _statement(("upsert", dialect, table.name, tuple(keys), tuple(update)), build)
     session.connection().execute(statement, list(rows))
+
+
+@contextmanager
+def pipelined(session: Session, *, enabled: bool = True) -> Iterator[None]:
+    """Writes whose results nobody reads, sent to PostgreSQL without waiting for each: psycopg's pipeline mode
+    on the transaction's connection, one round trip at the end of the block for all of them (a failure surfaces
+    there, raised as SQLAlchemy would have raised it). On SQLite (in process), or not ``enabled`` (a single
+    write gains nothing from it), a plain block."""
+    connection = session.connection()
+    if not enabled or connection.dialect.name != "postgresql":
+        yield
+        return
+    raw: Any = connection.connection.driver_connection
+    try:
+        with raw.pipeline():
+            yield
+    except raw.Error as exc:  # psycopg's base error: the sync at the block's end met a failed statement
+        raise sa_exc.DBAPIError.instance(None, None, exc, raw.Error, dialect=connection.dialect) from exc
