@@ -1,7 +1,9 @@
 """Dialect-aware inserts: ``INSERT … ON CONFLICT DO NOTHING`` and upserts, on SQLite and PostgreSQL alike.
 
 The statements are built once per (dialect, table, columns) and kept: building an upsert (its ``excluded``
-columns) costs more than executing it, and these run on the usage call's path.
+columns) costs more than executing it, and these run on the usage call's path. Inside ``pipelined`` on
+PostgreSQL they go to the driver compiled once (SQLAlchemy's execution costs more CPU than psycopg's for these
+small multi-row writes, which are the decider's whole write path).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -20,6 +22,8 @@ __all__ = ["insert_ignoring", "pipelined", "upsert"]
 
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
+# session.info key: the driver connection of an open ``pipelined`` block
+_PIPELINE = "segmentr_pipeline"
 
 
 def _insert(dialect: str, table: Table) -> Any:
@@ -41,7 +45,7 @@ def insert_ignoring(session: Session, table: Table, rows: Sequence[dict[str, Any
     dialect = session.get_bind().dialect.name
     statement = _statement(("ignore", dialect, table.name),
                            lambda: _insert(dialect, table).on_conflict_do_nothing())
-    session.connection().execute(statement, list(rows))
+    _execute(session, table, statement, rows)
 
 
 def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, keys: Sequence[str],
@@ -57,7 +61,42 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, ke
             index_elements=list(keys), set_={column: statement.excluded[column] for column in update})
 
     statement = _statement(("upsert", dialect, table.name, tuple(keys), tuple(update)), build)
-    session.connection().execute(statement, list(rows))
+    _execute(session, table, statement, rows)
+
+
+def _execute(session: Session, table: Table, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    raw = session.info.get(_PIPELINE)
+    names = tuple(rows[0])
+    if raw is None or not _direct(table, names) or any(tuple(row) != names for row in rows[1:]):
+        session.connection().execute(statement, list(rows))
+        return
+    dialect = session.get_bind().dialect
+    sql, json_columns = _statement(("sql", id(statement), names), lambda: (
+        statement.compile(dialect=dialect, column_keys=list(names)).string,
+        tuple(name for name in names if isinstance(table.c[name].type, JSON)),
+    ))
+    from psycopg.types.json import Json  # what SQLAlchemy's JSON type binds on psycopg
+
+    params = rows
+    if json_columns:
+        params = [{**row, **{n: None if row[n] is None else Json(row[n]) for n in json_columns}} for row in rows]
+    try:
+        with raw.cursor() as cursor:
+            cursor.executemany(sql, params)
+    except raw.Error as exc:
+        raise sa_exc.DBAPIError.instance(sql, None, exc, raw.Error, dialect=dialect) from exc
+
+
+def _direct(table: Table, names: tuple[str, ...]) -> bool:
+    """Whether rows of these columns can skip SQLAlchemy: every column left out has no Python-side default (it
+    would fill it) and every JSON column is plain JSON (bound as ``Json``, as SQLAlchemy does)."""
+    def check() -> bool:
+        given = set(names)
+        return (given <= set(table.c.keys())
+                and all(column.default is None for column in table.c if column.key not in given)
+                and all(type(table.c[name].type) is JSON for name in names
+                        if isinstance(table.c[name].type, JSON)))
+    return bool(_statement(("direct", table.name, names), check))
 
 
 @contextmanager
@@ -71,8 +110,11 @@ def pipelined(session: Session, *, enabled: bool = True) -> Iterator[None]:
         yield
         return
     raw: Any = connection.connection.driver_connection
+    session.info[_PIPELINE] = raw
     try:
         with raw.pipeline():
             yield
     except raw.Error as exc:  # psycopg's base error: the sync at the block's end met a failed statement
         raise sa_exc.DBAPIError.instance(None, None, exc, raw.Error, dialect=connection.dialect) from exc
+    finally:
+        session.info.pop(_PIPELINE, None)
