@@ -50,11 +50,20 @@ def reads_in_decider(stored: Stored) -> Iterator[list[str]]:
         finally:
             inside[0] = False
 
+    direct = notification_repo.driver_rows
+
+    def driver_rows(session: Any, statement: Any, params: Any) -> Any:  # PostgreSQL reads it on the driver
+        if inside[0] and session.get_bind().dialect.name == "postgresql":
+            seen.append(str(statement))
+        return direct(session, statement, params)
+
     event.listen(stored.store.engine, "before_cursor_execute", count)
     Decider.after_changes = wrapper  # type: ignore[method-assign]
+    notification_repo.driver_rows = driver_rows  # type: ignore[attr-defined]
     try:
         yield seen
     finally:
+        notification_repo.driver_rows = direct  # type: ignore[attr-defined]
         Decider.after_changes = original  # type: ignore[method-assign]
         event.remove(stored.store.engine, "before_cursor_execute", count)
 

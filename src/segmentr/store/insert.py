@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["insert_ignoring", "pipelined", "upsert"]
+__all__ = ["driver_rows", "insert_ignoring", "pipelined", "upsert"]
 
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
@@ -85,6 +85,24 @@ def _execute(session: Session, table: Table, statement: Any, rows: Sequence[dict
             cursor.executemany(sql, params)
     except raw.Error as exc:
         raise sa_exc.DBAPIError.instance(sql, None, exc, raw.Error, dialect=dialect) from exc
+
+
+def driver_rows(session: Session, statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a read on the decider's path as tuples: on PostgreSQL straight from psycopg, the statement
+    compiled once (the connection's loaders decode JSON as SQLAlchemy's would: they are SQLAlchemy's); on SQLite
+    through SQLAlchemy."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for row in connection.execute(statement, params)]
+    dialect = connection.dialect
+    sql = _statement(("read", id(statement)), lambda: statement.compile(dialect=dialect).string)
+    raw: Any = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except raw.Error as exc:
+        raise sa_exc.DBAPIError.instance(sql, params, exc, raw.Error, dialect=dialect) from exc
 
 
 def _direct(table: Table, names: tuple[str, ...]) -> bool:

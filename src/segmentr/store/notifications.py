@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from segmentr.notifications import ArmState, Notification, RearmKey, SegmentRef, rearmed
 from segmentr.store.customers import CUSTOMER_COLUMNS, CUSTOMER_TABLE, customer_from_row
 from segmentr.store.errors import NotFound
-from segmentr.store.insert import pipelined, upsert
+from segmentr.store.insert import driver_rows, pipelined, upsert
 from segmentr.store.notification_tables import (
     ArmStateRow,
     MembershipRow,
@@ -261,6 +261,15 @@ _MEMBERSHIP_OF = select(_M.segment_id, _M.since).where(
     _M.environment_id == bindparam("environment_id"), _M.customer_id == bindparam("customer_id"))
 
 
+@dataclass(frozen=True, slots=True)
+class _StateRow:
+    notification_id: str
+    entitlement: str
+    fired: bool
+    since: int
+    seen: list[str] | None
+
+
 class StoredArmStates:
     """``ArmStates`` for one environment: a customer's states are read once (one SELECT) on first use, and
     what changed is written by ``flush`` (one upsert), all in the caller's transaction."""
@@ -288,16 +297,19 @@ class StoredArmStates:
     def load_with_epoch(self, customer_id: str, workspace_id: str) -> int:
         """Read the customer's states now (as the first ``get`` would) together with the workspace's
         notification epoch (``epoch``), in one statement: what a change that will need both reads."""
-        rows = self._session.connection().execute(_ARM_STATES_AND_EPOCH, {
+        rows = driver_rows(self._session, _ARM_STATES_AND_EPOCH, {
             "environment_id": self._environment_id, "customer_id": customer_id, "workspace_id": workspace_id,
-        }).all()
+        })
         found = 0
-        for row in rows:
-            if row.notification_id is None:
-                found = int(row.epoch or 0)
+        states: list[Any] = []
+        for notification_id, entitlement, fired, since, seen, epoch_ in rows:
+            if notification_id is None:
+                found = int(epoch_ or 0)
+            else:
+                states.append(_StateRow(notification_id, entitlement, fired, since, seen))
         if customer_id not in self._loaded:
             self._loaded.add(customer_id)
-            self._add(customer_id, [row for row in rows if row.notification_id is not None])
+            self._add(customer_id, states)
         return found
 
     def get(self, key: RearmKey) -> ArmState | None:
