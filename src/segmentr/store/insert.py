@@ -67,10 +67,10 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, ke
 def _execute(session: Session, table: Table, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
     raw = session.info.get(_PIPELINE)
     names = tuple(rows[0])
-    if raw is None or not _direct(table, names) or any(tuple(row) != names for row in rows[1:]):
+    dialect = session.get_bind().dialect
+    if raw is None or not _direct(dialect, table, names) or any(tuple(row) != names for row in rows[1:]):
         session.connection().execute(statement, list(rows))
         return
-    dialect = session.get_bind().dialect
     sql, json_columns = _statement(("sql", id(statement), names), lambda: (
         statement.compile(dialect=dialect, column_keys=list(names)).string,
         tuple(name for name in names if isinstance(table.c[name].type, JSON)),
@@ -105,15 +105,19 @@ def driver_rows(session: Session, statement: Any, params: dict[str, Any]) -> lis
         raise sa_exc.DBAPIError.instance(sql, params, exc, raw.Error, dialect=dialect) from exc
 
 
-def _direct(table: Table, names: tuple[str, ...]) -> bool:
+def _direct(dialect: Any, table: Table, names: tuple[str, ...]) -> bool:
     """Whether rows of these columns can skip SQLAlchemy: every column left out has no Python-side default (it
-    would fill it) and every JSON column is plain JSON (bound as ``Json``, as SQLAlchemy does)."""
+    would fill it) and every JSON column is plain JSON here (not JSONB) with None as NULL (bound as ``Json`` or
+    None, as SQLAlchemy binds them)."""
+    def plain_json(column: Any) -> bool:
+        return (not isinstance(column.type.dialect_impl(dialect), postgresql.JSONB)
+                and bool(getattr(column.type, "none_as_null", False)))
+
     def check() -> bool:
         given = set(names)
         return (given <= set(table.c.keys())
                 and all(column.default is None for column in table.c if column.key not in given)
-                and all(type(table.c[name].type) is JSON for name in names
-                        if isinstance(table.c[name].type, JSON)))
+                and all(plain_json(table.c[name]) for name in names if isinstance(table.c[name].type, JSON)))
     return bool(_statement(("direct", table.name, names), check))
 
 
