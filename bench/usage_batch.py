@@ -1,12 +1,13 @@
 """`POST /v1/{env}/usage/batch` of 1 000 records: this tree next to a baseline, side by side in one run.
 
-    .venv/bin/python bench/usage_batch.py [--baseline REF] [--seconds 5] [--rounds 3] [--workers 1]
-                                          [--postgres-url URL] [--skip-postgres]
+    .venv/bin/python bench/usage_batch.py [--baseline REF] [--also SRC] [--seconds 5] [--rounds 3]
+                                          [--workers 1] [--postgres-url URL] [--skip-postgres]
 
 For SQLite (file, WAL) and PostgreSQL (a private server with production durability unless --postgres-url): one
 database seeded as `bench/api.py` seeds `live` (500 customers, the sample policy; batches meter the `growth`
 customers' `api_requests`, 10 records per customer), and one `segmentr serve` per source tree on it — this
-worktree's `src` and, with `--baseline`, the `src` of that git ref (exported to a temporary folder) — both up
+worktree's `src` and, with `--baseline`, the `src` of that git ref (exported to a temporary folder; `--also`
+adds any other source folder) — all up
 at once and measured in alternating rounds (the order flips every round), so both see the same machine and the
 same database state. Per tree: records/s with 2 clients and the server's CPU per batch from /proc (uvicorn's
 process group; the PostgreSQL backends') — the CPU is the figure to compare on a shared machine. Medians of
@@ -125,6 +126,8 @@ def bench_database(name: str, url: str, trees: list[tuple[str, Path]], args: arg
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", help="a git ref whose src to measure next to this tree's")
+    parser.add_argument("--also", action="append", default=[], metavar="SRC",
+                        help="another source folder (a src with segmentr in it) to measure beside, repeatable")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
@@ -139,6 +142,7 @@ def main() -> None:
         trees = [("this tree", ROOT / "src")]
         if args.baseline:
             trees.insert(0, (f"baseline {args.baseline}", stack.enter_context(exported(args.baseline))))
+        trees += [(f"also {path}", Path(path)) for path in args.also]
         with tempfile.TemporaryDirectory() as folder:
             lines += bench_database("SQLite (file, WAL)", f"sqlite:///{Path(folder) / 'bench.db'}", trees, args)
         if not args.skip_postgres:
