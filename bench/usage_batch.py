@@ -6,12 +6,11 @@
 For SQLite (file, WAL) and PostgreSQL (a private server with production durability unless --postgres-url): one
 database seeded as `bench/api.py` seeds `live` (500 customers, the sample policy; batches meter the `growth`
 customers' `api_requests`, 10 records per customer), and one `segmentr serve` per source tree on it — this
-worktree's `src` and, with `--baseline`, the `src` of that git ref (exported to a temporary folder; `--also`
-adds any other source folder) — all up
-at once and measured in alternating rounds (the order flips every round), so both see the same machine and the
-same database state. Per tree: records/s with 2 clients and the server's CPU per batch from /proc (uvicorn's
-process group; the PostgreSQL backends') — the CPU is the figure to compare on a shared machine. Medians of
-the rounds, and every round.
+worktree's `src`; with `--baseline`, the `src` of that git ref (exported to a temporary folder); with `--also`,
+any other source folder — all up at once and measured in alternating rounds (the order flips every round), so
+they see the same machine and the same database state. Per tree: records/s with 2 clients and the server's CPU
+per batch from /proc (uvicorn's process group; the PostgreSQL backends') — the CPU is the figure to compare on a
+shared machine. Medians of the rounds, and every round.
 """
 
 from __future__ import annotations
