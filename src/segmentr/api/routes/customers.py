@@ -8,8 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from segmentr import errors
@@ -34,7 +36,7 @@ from segmentr.api.schemas.customers import (
     UsageCheck,
     UsageRequest,
 )
-from segmentr.service import UsageRecord, UsageResult
+from segmentr.service import BatchItem, UsageRecord, UsageResult
 
 __all__ = ["router"]
 
@@ -222,15 +224,39 @@ def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCh
 @usage_router.post("/v1/{environment}/usage/batch", operation_id="record_usage_batch", response_model=BatchResults,
                    responses=error_responses(404))
 @keyed_in_service
-def usage_batch(environment: Environment, body: BatchRequest, customers: CustomersDep, request: Request) -> BatchResults:
+def usage_batch(environment: Environment, body: BatchRequest, customers: CustomersDep, request: Request) -> Response:
     """Up to 1 000 usage records in one transaction, answered in order; a record's failure is its own."""
     records = [UsageRecord(r.customer, r.entitlement, r.value, r.event_data, r.idempotency_key) for r in body.records]
     request_id = request_id_of(request)
-    results: list[UsageAnswer | BatchError] = []
-    for item in customers.batch_usage(environment, records):
-        if item.result is not None:
-            results.append(usage_answer(item.result))
-        else:
-            error = item.error or errors.InvalidInput("not processed")
-            results.append(BatchError.model_validate({"error": tree_error_detail(error, request_id)[1]}))
-    return BatchResults(results=results)
+    results = [_batch_result(item, request_id) for item in customers.batch_usage(environment, records)]
+    # Serialised here (``BatchResults`` still documents it): FastAPI's response model would validate 1 000
+    # answers and their events again and serialise their free-form payloads by type inference, ~4x the work.
+    return Response(_json_bytes({"object": "usage_batch", "results": results}), media_type="application/json")
+
+
+def _batch_result(item: BatchItem, request_id: str) -> dict[str, Any]:
+    """One record's answer as ``UsageAnswer`` or ``BatchError`` would serialise it."""
+    result = item.result
+    if result is None:
+        error = item.error or errors.InvalidInput("not processed")
+        return BatchError.model_validate({"error": tree_error_detail(error, request_id)[1]}).model_dump(mode="json")
+    return {
+        "object": "usage", "allowed": result.allowed, "value": _float(result.value), "limit": _float(result.limit),
+        "remaining": _float(result.remaining), "events": result.events,
+    }
+
+
+def _float(value: float | None) -> float | None:
+    """As the models' ``float | None`` fields: an integral meter (``5`` from an import) answers ``5.0``."""
+    return None if value is None else float(value)
+
+
+def _json_bytes(content: Any) -> bytes:
+    """orjson (non-finite numbers as null, like pydantic); an integer past 64 bits falls back to pydantic."""
+    try:
+        return orjson.dumps(content)
+    except TypeError:
+        return _ANY.dump_json(content)
+
+
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
