@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from segmentr import errors
 from segmentr.api.deps import CustomersDep, Environment, SegmentsDep, authenticate
 from segmentr.api.errors import request_id_of, tree_error_detail
-from segmentr.api.idempotency import IdempotencyKey, IdempotentRoute, keyed_in_service
+from segmentr.api.idempotency import REPLAYED_HEADER, IdempotencyKey, IdempotentRoute, keyed_in_service
 from segmentr.api.openapi import errors as error_responses
+from segmentr.api.responses import model_response
 from segmentr.api.schemas.common import MAX_LIMIT, Text
 from segmentr.api.schemas.customers import (
     BatchError,
@@ -197,26 +198,23 @@ def record_usage(
     customer_id: CustomerId,
     body: UsageRequest,
     customers: CustomersDep,
-    response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> UsageAnswer:
+) -> Response:
     """Meter through the policy engine (``allow``), atomically; under an ``Idempotency-Key`` the meter and the
     kept answer commit together, so a retry replays and never meters twice."""
     result = customers.record_usage(
         environment, customer_id, body.entitlement, body.value, event_data=body.event_data, overhead=body.overhead,
         idempotency_key=idempotency_key,
     )
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return usage_answer(result)
+    return model_response(usage_answer(result), headers={REPLAYED_HEADER: "true"} if result.replayed else None)
 
 
 @usage_router.post("/v1/{environment}/customers/{customer_id}/usage/check", operation_id="check_usage",
                    response_model=UsageAnswer, responses=error_responses(404))
-def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCheck, customers: CustomersDep) -> UsageAnswer:
+def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCheck, customers: CustomersDep) -> Response:
     """The decision ``usage`` would take now; nothing changes."""
-    return usage_answer(customers.check_usage(environment, customer_id, body.entitlement, body.value,
-                                              overhead=body.overhead))  # fmt: skip
+    return model_response(usage_answer(customers.check_usage(environment, customer_id, body.entitlement, body.value,
+                                                             overhead=body.overhead)))  # fmt: skip
 
 
 @usage_router.post("/v1/{environment}/usage/batch", operation_id="record_usage_batch", response_model=BatchResults,
