@@ -13,7 +13,14 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from segmentr import errors
-from segmentr.api.deps import CustomersDep, Environment, SegmentsDep, authenticate
+from segmentr.api.deps import (
+    CustomersDep,
+    Environment,
+    SegmentsDep,
+    authenticate,
+    get_services,
+    require_credentials,
+)
 from segmentr.api.errors import request_id_of, tree_error_detail
 from segmentr.api.idempotency import REPLAYED_HEADER, IdempotencyKey, IdempotentRoute, keyed_in_service
 from segmentr.api.openapi import errors as error_responses
@@ -40,7 +47,10 @@ from segmentr.service import UsageRecord, UsageResult
 __all__ = ["router"]
 
 router = APIRouter(tags=["customers"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
-usage_router = APIRouter(tags=["usage"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
+# Every usage route authenticates; ``record_usage`` (the hot path) does it in its own thread-pool hop rather
+# than as a dependency of its own, so the router declares it per route.
+usage_router = APIRouter(tags=["usage"], route_class=IdempotentRoute)
+AUTHENTICATED = [Depends(authenticate)]
 
 CustomerId = Annotated[Text, "the customer's own id"]
 IMPORT_CHUNK = 1024 * 1024
@@ -191,26 +201,32 @@ def margin(environment: Environment, customer_id: CustomerId, customers: Custome
 
 
 @usage_router.post("/v1/{environment}/customers/{customer_id}/usage", operation_id="record_usage",
-                   response_model=UsageAnswer, responses=error_responses(404, 409))
+                   response_model=UsageAnswer, responses=error_responses(404, 409),
+                   dependencies=[Depends(require_credentials)])
 @keyed_in_service
-def record_usage(
+async def record_usage(
     environment: Environment,
     customer_id: CustomerId,
     body: UsageRequest,
-    customers: CustomersDep,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Meter through the policy engine (``allow``), atomically; under an ``Idempotency-Key`` the meter and the
     kept answer commit together, so a retry replays and never meters twice."""
-    result = customers.record_usage(
-        environment, customer_id, body.entitlement, body.value, event_data=body.event_data, overhead=body.overhead,
-        idempotency_key=idempotency_key,
-    )
-    return model_response(usage_answer(result), headers={REPLAYED_HEADER: "true"} if result.replayed else None)
+
+    def meter() -> Response:  # authentication and the work in one hop off the event loop
+        customers = get_services(request).customers(authenticate(request))
+        result = customers.record_usage(
+            environment, customer_id, body.entitlement, body.value, event_data=body.event_data,
+            overhead=body.overhead, idempotency_key=idempotency_key,
+        )
+        return model_response(usage_answer(result), headers={REPLAYED_HEADER: "true"} if result.replayed else None)
+
+    return await run_in_threadpool(meter)
 
 
 @usage_router.post("/v1/{environment}/customers/{customer_id}/usage/check", operation_id="check_usage",
-                   response_model=UsageAnswer, responses=error_responses(404))
+                   response_model=UsageAnswer, responses=error_responses(404), dependencies=AUTHENTICATED)
 def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCheck, customers: CustomersDep) -> Response:
     """The decision ``usage`` would take now; nothing changes."""
     return model_response(usage_answer(customers.check_usage(environment, customer_id, body.entitlement, body.value,
@@ -218,7 +234,7 @@ def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCh
 
 
 @usage_router.post("/v1/{environment}/usage/batch", operation_id="record_usage_batch", response_model=BatchResults,
-                   responses=error_responses(404))
+                   responses=error_responses(404), dependencies=AUTHENTICATED)
 @keyed_in_service
 def usage_batch(environment: Environment, body: BatchRequest, customers: CustomersDep, request: Request) -> BatchResults:
     """Up to 1 000 usage records in one transaction, answered in order; a record's failure is its own."""
