@@ -41,6 +41,7 @@ __all__ = [
     "ServicesDep",
     "authenticate",
     "get_services",
+    "require_credentials",
 ]
 
 SESSION_COOKIE = "segmentr_session"
@@ -63,26 +64,39 @@ async def _services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
+def _bearer_secret(request: Request) -> str | None:
+    """The API key secret of ``Authorization: Bearer …``; None without the header; ``AuthenticationFailed`` for
+    a header of another shape or neither a header nor a session cookie."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise errors.AuthenticationFailed("use `Authorization: Bearer sk_…`")
+        return secret.strip()
+    if not request.cookies.get(SESSION_COOKIE):
+        raise errors.AuthenticationFailed(
+            "authentication required: an API key (`Authorization: Bearer sk_…`) or a dashboard session",
+            code="authentication_required",
+        )
+    return None
+
+
+async def require_credentials(request: Request) -> None:
+    """Refuse a request without credentials before its body is read (no database: the route authenticates)."""
+    _bearer_secret(request)
+
+
 def authenticate(request: Request) -> Actor:
     """The caller: its API key, else its session (with the CSRF check); ``AuthenticationFailed`` otherwise."""
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     services = get_services(request)
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise errors.AuthenticationFailed("use `Authorization: Bearer sk_…`")
-        actor = services.authenticate_key(secret.strip())
+    secret = _bearer_secret(request)
+    if secret is not None:
+        actor = services.authenticate_key(secret)
     else:
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            raise errors.AuthenticationFailed(
-                "authentication required: an API key (`Authorization: Bearer sk_…`) or a dashboard session",
-                code="authentication_required",
-            )
-        grant = services.authenticate_session(token)
+        grant = services.authenticate_session(request.cookies[SESSION_COOKIE])
         if request.method not in SAFE_METHODS:
             sent = request.headers.get(CSRF_HEADER, "")
             if not hmac.compare_digest(sent.encode(), grant.csrf_token.encode()):

@@ -112,8 +112,8 @@ class Authentication:
         if match is None:
             raise AuthenticationFailed("not an API key: expected sk_test_… or sk_live_…")
         environment, tail, _ = match.groups()
-        with self._store.session() as session:
-            found = auth.get_api_key(session=session, key_id=f"key_{tail}")
+        with self._store.reading() as connection:
+            found = auth.get_api_key(session=connection, key_id=f"key_{tail}")
         if found is None or not same_digest(secret.strip(), found[1]):
             raise AuthenticationFailed(_FAILED)
         key = found[0]

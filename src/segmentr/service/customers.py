@@ -20,14 +20,30 @@ from typing import IO, Any
 import orjson
 
 from segmentr import segments as segment_engine
-from segmentr.errors import InvalidInput, NotFound, Problem, SegmentrError
+from segmentr.errors import (
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    Problem,
+    SegmentrError,
+)
 from segmentr.policy import Policy
 from segmentr.service.access import Action, require
 from segmentr.service.context import Actor
 from segmentr.service.decisions import collector as event_collector
 from segmentr.service.decisions import decider_for, synthetic_event
 from segmentr.service.errors import InvalidRequest
-from segmentr.service.idempotency import claim_in, complete_in, fingerprint
+from segmentr.service.idempotency import (
+    Replay,
+    StoredResponse,
+    check_key,
+    claim_in,
+    complete_in,
+    fingerprint,
+    keep_in,
+    kept_in,
+)
 from segmentr.service.pricing import effective_for_customer, price_context
 from segmentr.store import ImportResult, Store, UnitOfWork, customer_queries, customers, idempotency, metering
 from segmentr.store import segments as segment_repo
@@ -456,12 +472,11 @@ class CustomerService:
         _check_value(value)
         request = request or fingerprint("usage", environment, customer_id, entitlement, value, event_data, overhead)
 
+        if idempotency_key is not None:
+            check_key(idempotency_key)
+
         def write(uow: UnitOfWork) -> UsageResult:
             environment_id = self._environment_id(environment, uow)
-            if idempotency_key is not None:
-                stored = claim_in(uow, self.actor, idempotency_key, request)
-                if stored is not None:
-                    return UsageResult.from_dict(stored.body, replayed=True)
             events = _Events()
             collector = event_collector(environment, uow)
             bound: list[Policy] = []
@@ -484,10 +499,27 @@ class CustomerService:
                 )
             result = UsageResult(result.allowed, result.value, result.limit, result.remaining, events.items)
             if idempotency_key is not None:
-                complete_in(uow, self.actor, idempotency_key, 200, result.to_dict())
+                # Kept as the last statement, on the customer's row lock: a retry (or a concurrent call) with
+                # the key finds it and this unit rolls back to replay it, so the meter never counts twice.
+                keep_in(uow, self.actor, idempotency_key, request, 200, result.to_dict())
             return result
 
-        return self._store.run(write, write=True)
+        try:
+            return self._store.run(write, write=True)
+        except Replay as replay:
+            return UsageResult.from_dict(replay.stored.body, replayed=True)
+        except (IdempotencyKeyReused, IdempotencyInProgress):
+            raise
+        except SegmentrError:
+            # A retry whose metering fails now (the entitlement since removed…) still replays the first answer.
+            stored = self._kept(idempotency_key, request) if idempotency_key is not None else None
+            if stored is None:
+                raise
+            return UsageResult.from_dict(stored.body, replayed=True)
+
+    def _kept(self, key: str, request: str) -> StoredResponse | None:
+        """The response kept under ``key`` for this request (``IdempotencyKeyReused`` for another), or None."""
+        return self._store.run(lambda uow: kept_in(uow, self.actor, key, request))
 
     def check_usage(
         self, environment: str, customer_id: str, entitlement: str, value: float | str, *,

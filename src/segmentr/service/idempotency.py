@@ -29,10 +29,14 @@ __all__ = [
     "MAX_KEY_CHARS",
     "STALE_CLAIM_MS",
     "Idempotency",
+    "Replay",
     "StoredResponse",
+    "check_key",
     "claim_in",
     "complete_in",
     "fingerprint",
+    "keep_in",
+    "kept_in",
 ]
 
 IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
@@ -77,6 +81,52 @@ def claim_in(uow: UnitOfWork, actor: Actor, key: str, request: str) -> StoredRes
     )
     if found is None:
         return None
+    return _stored(found, key, request)
+
+
+class Replay(Exception):  # control flow inside the service: never raised to a caller
+    """Raised inside a unit of work whose key already holds a response: the unit rolls back, the caller
+    answers ``stored`` instead."""
+
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__("replay the stored response")
+        self.stored = stored
+
+
+def keep_in(uow: UnitOfWork, actor: Actor, key: str, request: str, status: int, body: Any) -> None:
+    """Record the response of work done in ``uow`` under ``key``, in one statement, as its last step: for work
+    serialised on a row lock (usage on its customer). When the key already holds a response the work is undone:
+    ``Replay`` (the same request), ``IdempotencyKeyReused`` (another) or ``IdempotencyInProgress``."""
+    found = idempotency.keep(
+        session=uow.session,
+        workspace_id=actor.workspace_id,
+        principal=actor.principal,
+        key=key,
+        fingerprint=request,
+        status=status,
+        body=body,
+        now=uow.now,
+        ttl_ms=IDEMPOTENCY_TTL_MS,
+    )
+    if found is not None:
+        raise Replay(_stored(found, key, request))
+
+
+def kept_in(uow: UnitOfWork, actor: Actor, key: str, request: str) -> StoredResponse | None:
+    """The response kept under ``key`` for this request, or None (``IdempotencyKeyReused`` for another request,
+    ``IdempotencyInProgress`` while its first call runs)."""
+    found = idempotency.get(session=uow.session, workspace_id=actor.workspace_id, principal=actor.principal, key=key)
+    if found is None or found.expires_at <= uow.now:
+        return None
+    return _stored(found, key, request)
+
+
+def check_key(key: str) -> str:
+    """``key`` when it is a valid ``Idempotency-Key`` (1-255 characters, no NUL), else ``InvalidInput``."""
+    return _check_key(key)
+
+
+def _stored(found: idempotency.IdempotencyRecord, key: str, request: str) -> StoredResponse:
     if found.fingerprint != request:
         raise IdempotencyKeyReused(
             f"the Idempotency-Key {key!r} was used with a different request: use a new key for a new request"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from segmentr.store.errors import InvalidData, NotFound
@@ -167,10 +167,18 @@ def create_api_key(
     return _api_key(row)
 
 
-def get_api_key(*, session: Session, key_id: str) -> tuple[ApiKey, str] | None:
+_KEYS = ApiKeyRow.__table__.c
+# Every request with an API key reads its row: one Core statement built once (no ORM identity load).
+_KEY_BY_ID = select(
+    _KEYS.id, _KEYS.workspace_id, _KEYS.environment, _KEYS.role, _KEYS.name, _KEYS.prefix, _KEYS.created_at,
+    _KEYS.created_by, _KEYS.last_used_at, _KEYS.revoked_at, _KEYS.secret_hash,
+).where(_KEYS.id == bindparam("key_id"))
+
+
+def get_api_key(*, session: Session | Connection, key_id: str) -> tuple[ApiKey, str] | None:
     """The key and its secret's hash (to compare in constant time), or None."""
-    row = session.get(ApiKeyRow, key_id)
-    return (_api_key(row), row.secret_hash) if row is not None else None
+    row = session.execute(_KEY_BY_ID, {"key_id": key_id}).first()
+    return (ApiKey(*row[:-1]), row[-1]) if row is not None else None
 
 
 def list_api_keys(*, session: Session, workspace_id: str) -> list[ApiKey]:

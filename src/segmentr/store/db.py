@@ -89,9 +89,32 @@ def _json_loads() -> Any:
     return orjson.loads
 
 
+# A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted server or a proxy's
+# idle timeout drops connections). Pinging on every checkout, as ``pool_pre_ping`` does, costs a round trip per
+# unit of work; a connection that dies within this window fails its statement, and the pool then drops every
+# connection of that age (SQLAlchemy's disconnect handling), so the next unit starts on fresh ones.
+IDLE_PING_S = 5.0
+
+
 def _postgres_engine(url: str) -> Engine:
-    engine = create_engine(url, pool_pre_ping=True, json_deserializer=_json_loads())
+    engine = create_engine(url, json_deserializer=_json_loads())
     timeout_ms = int(busy_timeout_s() * 1000)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            if not dbapi_connection.autocommit:
+                dbapi_connection.rollback()  # the ping began a transaction: the unit begins its own
+        except Exception as exc:
+            raise sa_exc.DisconnectionError("a pooled connection was dropped while idle") from exc
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

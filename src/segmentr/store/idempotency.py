@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from segmentr.store.tables import IdempotencyRow
 
-__all__ = ["IdempotencyRecord", "claim", "complete", "get", "purge_expired", "release"]
+__all__ = ["IdempotencyRecord", "claim", "complete", "get", "keep", "purge_expired", "release"]
 
 _T = IdempotencyRow.__table__
 _C = _T.c
@@ -36,12 +36,50 @@ def _where(workspace_id: str, principal: str, key: str) -> Any:
     return (_C.workspace_id == workspace_id) & (_C.principal == principal) & (_C.key == key)
 
 
+# The hot path's statements are built once with bind parameters: building them per call (literal values) made
+# SQLAlchemy walk the values for a cache key on every execution, which cost more than the statement itself.
+_KEY = (_C.workspace_id == bindparam("k_workspace")) & (_C.principal == bindparam("k_principal")) & (
+    _C.key == bindparam("k_key")
+)
+_INSERT_VALUES = {
+    name: bindparam(f"v_{name}")
+    for name in ("workspace_id", "principal", "key", "fingerprint", "status", "body", "created_at", "expires_at")
+}
+# RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT that inserted nothing.
+_INSERT = {
+    "postgresql": postgresql.insert(_T).values(_INSERT_VALUES).on_conflict_do_nothing().returning(_C.key),
+    "sqlite": sqlite.insert(_T).values(_INSERT_VALUES).on_conflict_do_nothing().returning(_C.key),
+}
+_SELECT = select(_C.fingerprint, _C.status, _C.body, _C.created_at, _C.expires_at).where(_KEY)
+_DELETE_EXPIRED = delete(_T).where(_KEY, _C.expires_at <= bindparam("now"))
+_COMPLETE = update(_T).where(_KEY).values(status=bindparam("v_status"), body=bindparam("v_body"))
+
+
+def _key_params(workspace_id: str, principal: str, key: str) -> dict[str, Any]:
+    return {"k_workspace": workspace_id, "k_principal": principal, "k_key": key}
+
+
+def _insert(session: Session, values: dict[str, Any]) -> bool:
+    statement = _INSERT["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return session.execute(statement, {f"v_{name}": value for name, value in values.items()}).first() is not None
+
+
+def _existing(session: Session, workspace_id: str, principal: str, key: str, now: int) -> IdempotencyRecord | None:
+    """The record under this key, or None when there is none or it has expired (then it is deleted)."""
+    params = _key_params(workspace_id, principal, key)
+    row = session.execute(_SELECT, params).first()
+    if row is None:
+        return None
+    if row.expires_at <= now:  # an expired record no longer counts
+        session.execute(_DELETE_EXPIRED, {**params, "now": now})
+        return None
+    return IdempotencyRecord(*row)
+
+
 def claim(
     *, session: Session, workspace_id: str, principal: str, key: str, fingerprint: str, now: int, ttl_ms: int
 ) -> IdempotencyRecord | None:
     """None when this call now owns the key (a new record was inserted); else the record already there."""
-    where = _where(workspace_id, principal, key)
-    session.execute(delete(_T).where(where, _C.expires_at <= now))  # an expired record no longer counts
     values = {
         "workspace_id": workspace_id,
         "principal": principal,
@@ -52,13 +90,50 @@ def claim(
         "created_at": now,
         "expires_at": now + ttl_ms,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT that inserted nothing.
-    inserted = session.execute(dialect.insert(_T).values(**values).on_conflict_do_nothing().returning(_C.key))
-    if inserted.first() is not None:
-        return None
-    row = session.execute(select(_C.fingerprint, _C.status, _C.body, _C.created_at, _C.expires_at).where(where)).one()
-    return IdempotencyRecord(*row)
+    # One statement when the key is new (the usual case); an expired record in the way is deleted and the
+    # insert tried once more.
+    for _ in range(2):
+        if _insert(session, values):
+            return None
+        found = _existing(session, workspace_id, principal, key, now)
+        if found is not None:
+            return found
+    raise RuntimeError("an expired idempotency record could not be replaced")  # pragma: no cover
+
+
+def keep(
+    *,
+    session: Session,
+    workspace_id: str,
+    principal: str,
+    key: str,
+    fingerprint: str,
+    status: int,
+    body: Any,
+    now: int,
+    ttl_ms: int,
+) -> IdempotencyRecord | None:
+    """Record a finished call's response under ``key`` in one statement: None when it is kept; else the record
+    already there (the caller's work must then roll back). For work serialised on a row lock the transaction
+    already holds (usage on its customer): a concurrent call with the same key waits on the lock or, on
+    PostgreSQL, on this insert of the other transaction's uncommitted record, then sees it."""
+    values = {
+        "workspace_id": workspace_id,
+        "principal": principal,
+        "key": key,
+        "fingerprint": fingerprint,
+        "status": status,
+        "body": body,
+        "created_at": now,
+        "expires_at": now + ttl_ms,
+    }
+    for _ in range(2):
+        if _insert(session, values):
+            return None
+        found = _existing(session, workspace_id, principal, key, now)
+        if found is not None:
+            return found
+    raise RuntimeError("an expired idempotency record could not be replaced")  # pragma: no cover
 
 
 def get(*, session: Session, workspace_id: str, principal: str, key: str) -> IdempotencyRecord | None:
@@ -72,7 +147,7 @@ def get(*, session: Session, workspace_id: str, principal: str, key: str) -> Ide
 
 def complete(*, session: Session, workspace_id: str, principal: str, key: str, status: int, body: Any) -> None:
     """Keep the response the claimed call gave (replayed to every retry until the record expires)."""
-    session.execute(update(_T).where(_where(workspace_id, principal, key)).values(status=status, body=body))
+    session.execute(_COMPLETE, {**_key_params(workspace_id, principal, key), "v_status": status, "v_body": body})
 
 
 def release(*, session: Session, workspace_id: str, principal: str, key: str) -> None:

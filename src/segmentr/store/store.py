@@ -56,6 +56,12 @@ class Store:
         # compiled pricing-rule books by (environment, rules revision, referenced segments' state)
         self.rule_books = RuleBooks()
         self._environment_ids: dict[tuple[str, str], int] = {}
+        # One-statement reads on PostgreSQL skip the BEGIN and ROLLBACK round trips around them.
+        self._readers = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
 
     # ------------------------------------------------------------------ plumbing
 
@@ -89,6 +95,13 @@ class Store:
         turn = sqlite_writer(self.engine) if write else nullcontext()
         with turn, translate_errors(), sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for one read statement outside a unit of work (authenticating a request): on PostgreSQL
+        in autocommit, so the read is one round trip; on SQLite a plain read transaction (local and cheap)."""
+        with translate_errors(), self._readers.connect() as connection:
+            yield connection
 
     def transaction(self, *, write: bool = False) -> AbstractContextManager[UnitOfWork]:
         """A unit of work: one transaction across repositories for one use case (``store/transaction.py``)."""

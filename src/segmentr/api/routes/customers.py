@@ -15,10 +15,18 @@ from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from segmentr import errors
-from segmentr.api.deps import CustomersDep, Environment, SegmentsDep, authenticate
+from segmentr.api.deps import (
+    CustomersDep,
+    Environment,
+    SegmentsDep,
+    authenticate,
+    get_services,
+    require_credentials,
+)
 from segmentr.api.errors import request_id_of, tree_error_detail
-from segmentr.api.idempotency import IdempotencyKey, IdempotentRoute, keyed_in_service
+from segmentr.api.idempotency import REPLAYED_HEADER, IdempotencyKey, IdempotentRoute, keyed_in_service
 from segmentr.api.openapi import errors as error_responses
+from segmentr.api.responses import model_response
 from segmentr.api.schemas.common import MAX_LIMIT, Text
 from segmentr.api.schemas.customers import (
     BatchError,
@@ -41,7 +49,10 @@ from segmentr.service import BatchItem, UsageRecord, UsageResult
 __all__ = ["router"]
 
 router = APIRouter(tags=["customers"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
-usage_router = APIRouter(tags=["usage"], route_class=IdempotentRoute, dependencies=[Depends(authenticate)])
+# Every usage route authenticates; ``record_usage`` (the hot path) does it in its own thread-pool hop rather
+# than as a dependency of its own, so the router declares it per route.
+usage_router = APIRouter(tags=["usage"], route_class=IdempotentRoute)
+AUTHENTICATED = [Depends(authenticate)]
 
 CustomerId = Annotated[Text, "the customer's own id"]
 IMPORT_CHUNK = 1024 * 1024
@@ -192,37 +203,40 @@ def margin(environment: Environment, customer_id: CustomerId, customers: Custome
 
 
 @usage_router.post("/v1/{environment}/customers/{customer_id}/usage", operation_id="record_usage",
-                   response_model=UsageAnswer, responses=error_responses(404, 409))
+                   response_model=UsageAnswer, responses=error_responses(404, 409),
+                   dependencies=[Depends(require_credentials)])
 @keyed_in_service
-def record_usage(
+async def record_usage(
     environment: Environment,
     customer_id: CustomerId,
     body: UsageRequest,
-    customers: CustomersDep,
-    response: Response,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
-) -> UsageAnswer:
+) -> Response:
     """Meter through the policy engine (``allow``), atomically; under an ``Idempotency-Key`` the meter and the
     kept answer commit together, so a retry replays and never meters twice."""
-    result = customers.record_usage(
-        environment, customer_id, body.entitlement, body.value, event_data=body.event_data, overhead=body.overhead,
-        idempotency_key=idempotency_key,
-    )
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return usage_answer(result)
+
+    def meter() -> Response:  # authentication and the work in one hop off the event loop
+        customers = get_services(request).customers(authenticate(request))
+        result = customers.record_usage(
+            environment, customer_id, body.entitlement, body.value, event_data=body.event_data,
+            overhead=body.overhead, idempotency_key=idempotency_key,
+        )
+        return model_response(usage_answer(result), headers={REPLAYED_HEADER: "true"} if result.replayed else None)
+
+    return await run_in_threadpool(meter)
 
 
 @usage_router.post("/v1/{environment}/customers/{customer_id}/usage/check", operation_id="check_usage",
-                   response_model=UsageAnswer, responses=error_responses(404))
-def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCheck, customers: CustomersDep) -> UsageAnswer:
+                   response_model=UsageAnswer, responses=error_responses(404), dependencies=AUTHENTICATED)
+def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCheck, customers: CustomersDep) -> Response:
     """The decision ``usage`` would take now; nothing changes."""
-    return usage_answer(customers.check_usage(environment, customer_id, body.entitlement, body.value,
-                                              overhead=body.overhead))  # fmt: skip
+    return model_response(usage_answer(customers.check_usage(environment, customer_id, body.entitlement, body.value,
+                                                             overhead=body.overhead)))  # fmt: skip
 
 
 @usage_router.post("/v1/{environment}/usage/batch", operation_id="record_usage_batch", response_model=BatchResults,
-                   responses=error_responses(404))
+                   responses=error_responses(404), dependencies=AUTHENTICATED)
 @keyed_in_service
 def usage_batch(environment: Environment, body: BatchRequest, customers: CustomersDep, request: Request) -> Response:
     """Up to 1 000 usage records in one transaction, answered in order; a record's failure is its own."""
