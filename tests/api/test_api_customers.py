@@ -93,6 +93,36 @@ def test_usage_of_unknown_customer_or_entitlement(api: Api) -> None:
                  422, "invalid_request_error")
 
 
+NON_FINITE = [
+    b'"value":NaN', b'"value":Infinity', b'"value":-Infinity', b'"value":1e999', b'"value":"1e999"',
+    b'"value":"NaN"', b'"value":1,"overhead":NaN', b'"value":1,"event_data":{"x":NaN}',
+    b'"value":1,"event_data":{"deep":[1,-Infinity]}',
+]
+
+
+@pytest.mark.parametrize("tail", NON_FINITE, ids=[t.decode() for t in NON_FINITE])
+def test_non_finite_usage_is_refused_and_the_customer_stays_readable(api: Api, tail: bytes) -> None:
+    """NaN and the infinities are not JSON: stored in a meter they made the customer's row unreadable."""
+    customer = a_customer(api, plan="growth")
+    entitlement = an_entitlement(api, customer)
+    path = f"/v1/live/customers/{customer['id']}"
+    body = b'{"entitlement":"' + entitlement.encode() + b'",' + tail + b"}"
+    for route in ("usage", "usage/check"):
+        if route == "usage/check" and b"event_data" in tail:
+            continue  # check takes no event data
+        response = api.post(f"{path}/{route}", content=body, headers={"Content-Type": "application/json"})
+        assert_error(response, 422, "invalid_request_error")
+    batch = b'{"records":[{"customer":"' + customer["id"].encode() + b'","entitlement":"' + entitlement.encode() + \
+        b'",' + tail.replace(b'"overhead":NaN', b'"event_data":{"o":NaN}') + b"}]}"
+    response = api.post("/v1/live/usage/batch", content=batch, headers={"Content-Type": "application/json"})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 200:
+        assert "error" in response.json()["results"][0]
+    assert api.get(path).status_code == 200
+    assert api.get("/v1/live/customers", params={"limit": 100}).status_code == 200
+    assert api.post(f"{path}/usage", json={"entitlement": entitlement, "value": 1}).status_code == 200
+
+
 def test_usage_idempotency_replays_and_refuses_another_body(api: Api) -> None:
     customer = a_customer(api, plan="growth")
     entitlement = an_entitlement(api, customer)

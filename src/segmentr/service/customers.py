@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from segmentr.errors import (
     SegmentrError,
 )
 from segmentr.policy import Policy
+from segmentr.policy.document import quantity
 from segmentr.service.access import Action, require
 from segmentr.service.context import Actor
 from segmentr.service.decisions import collector as event_collector
@@ -189,9 +191,20 @@ def _jsonable(value: Any) -> Any:
 
 
 def _check_value(value: Any, where: str = "value") -> float | str:
+    """A usage value: a finite number or a unit string such as "2GB" whose amount is finite (a meter holding NaN
+    or an infinity could not be stored as JSON, nor meant anything)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise InvalidInput(problems=[Problem(field=where, message="a number or a unit string such as \"2GB\"")])
+    amount = quantity(value) if isinstance(value, str) else value
+    if amount is not None and not math.isfinite(amount):
+        raise InvalidInput(problems=[Problem(field=where, message=f"a finite number, not {value!r}")])
     return value
+
+
+def _check_overhead(overhead: float | None) -> None:
+    if overhead is not None and (isinstance(overhead, bool) or not isinstance(overhead, int | float)
+                                 or not math.isfinite(overhead)):  # fmt: skip
+        raise InvalidInput(problems=[Problem(field="overhead", message=f"a finite number, not {overhead!r}")])
 
 
 class CustomerService:
@@ -470,6 +483,7 @@ class CustomerService:
         """
         require(self.actor, Action.RECORD_USAGE)
         _check_value(value)
+        _check_overhead(overhead)
         request = request or fingerprint("usage", environment, customer_id, entitlement, value, event_data, overhead)
 
         if idempotency_key is not None:
@@ -528,6 +542,7 @@ class CustomerService:
         """The decision ``record_usage`` would take now; nothing changes."""
         require(self.actor, Action.READ_CUSTOMERS)
         _check_value(value)
+        _check_overhead(overhead)
 
         def read(uow: UnitOfWork) -> UsageResult:
             _, policy = self._load(uow, environment, customer_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -96,8 +97,18 @@ def _json_loads() -> Any:
 IDLE_PING_S = 5.0
 
 
+def _json_dumps(value: Any) -> str:
+    """JSON for a JSON column, refusing NaN and the infinities: the standard encoder writes them as bare tokens
+    that no JSON reader accepts, so a row holding one could never be read again (a guard behind the service's
+    own checks of what callers send)."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise InvalidData(f"not storable as JSON: {exc}") from exc
+
+
 def _postgres_engine(url: str) -> Engine:
-    engine = create_engine(url, json_deserializer=_json_loads())
+    engine = create_engine(url, json_serializer=_json_dumps, json_deserializer=_json_loads())
     timeout_ms = int(busy_timeout_s() * 1000)
 
     @event.listens_for(engine, "checkin")
@@ -131,7 +142,9 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     timeout_s = busy_timeout_s()
-    engine = create_engine(url, connect_args={"timeout": timeout_s}, json_deserializer=_json_loads())
+    engine = create_engine(
+        url, connect_args={"timeout": timeout_s}, json_serializer=_json_dumps, json_deserializer=_json_loads()
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -207,6 +220,10 @@ def translate_errors() -> Iterator[None]:
     except sa_exc.OperationalError as exc:
         if _waited_too_long(exc):
             raise DatabaseError(busy_message()) from exc
+        raise DatabaseError(_first_line(exc)) from exc
+    except sa_exc.StatementError as exc:
+        if isinstance(exc.orig, StoreError):  # raised while binding a parameter (``_json_dumps``)
+            raise exc.orig from exc
         raise DatabaseError(_first_line(exc)) from exc
     except sa_exc.SQLAlchemyError as exc:
         raise DatabaseError(_first_line(exc)) from exc

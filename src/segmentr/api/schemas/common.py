@@ -3,6 +3,7 @@ the list envelope of api.md §3 and the error object."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -31,6 +32,8 @@ def _no_nul(value: str) -> str:
 def _no_nul_inside(value: Any) -> Any:
     if isinstance(value, str):
         _no_nul(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite (JSON has no NaN or Infinity)")
     elif isinstance(value, dict):
         for key, item in value.items():
             _no_nul(key)
@@ -43,7 +46,7 @@ def _no_nul_inside(value: Any) -> Any:
 
 # Every string a request carries: PostgreSQL cannot store a NUL, and no field means one.
 Text = Annotated[str, AfterValidator(_no_nul)]
-# Free-form JSON (metadata, event data), with the same rule for every string inside.
+# Free-form JSON (metadata, event data), with the same rule for every string inside (and finite numbers).
 JsonObject = Annotated[dict[str, Any], AfterValidator(_no_nul_inside)]
 
 

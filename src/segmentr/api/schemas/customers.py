@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,8 +27,10 @@ __all__ = [
 ]
 
 MAX_BATCH = 1000
-# Limitr accepts a number or a quantity with a unit ("1.5GB", "30s").
-UsageValue = float | Text
+# Limitr accepts a number or a quantity with a unit ("1.5GB", "30s"); NaN and the infinities are not numbers a
+# meter can hold (nor JSON).
+FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
+UsageValue = FiniteNumber | Text
 
 
 class CustomerInput(ApiModel):
@@ -90,13 +92,13 @@ class UsageRequest(ApiModel):
     entitlement: Text = Field(min_length=1)
     value: UsageValue
     event_data: JsonObject | None = None
-    overhead: float | None = None
+    overhead: FiniteNumber | None = None
 
 
 class UsageCheck(ApiModel):
     entitlement: Text = Field(min_length=1)
     value: UsageValue
-    overhead: float | None = None
+    overhead: FiniteNumber | None = None
 
 
 class UsageAnswer(BaseModel):
