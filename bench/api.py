@@ -38,6 +38,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from keepalive import KeepAliveClient  # noqa: E402
 from segmentr.sample import generate_customers, sample_policy  # noqa: E402
 from segmentr.segments.templates import template  # noqa: E402
 from segmentr.service import RateLimits, SegmentInput, Services, Store  # noqa: E402
@@ -131,13 +132,16 @@ class CpuMeter:
         """``run(*args)`` and the CPU its calls cost; a process that exits meanwhile (a pooled database
         connection closed) is left out, so the figure can only err low."""
         before = self.read()
+        client_began = time.process_time()
         result = run(*args)
+        client_cpu = time.process_time() - client_began
         spent = {"server": 0.0, "database": 0.0}
         for pid, (kind, cpu) in self.read().items():
             spent[kind] += cpu - before.get(pid, (kind, 0.0))[1]
         calls = max(1.0, result["calls"])
         return {**result, "server_cpu_ms": spent["server"] / calls * 1000,
-                "database_cpu_ms": spent["database"] / calls * 1000}  # fmt: skip
+                "database_cpu_ms": spent["database"] / calls * 1000,
+                "client_cpu_ms": client_cpu / calls * 1000}  # fmt: skip
 
 
 @contextmanager
@@ -167,7 +171,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def concurrent(seconds: float, threads: int, work: Callable[[httpx.Client, int], None], base: str,
+def concurrent(seconds: float, threads: int, work: Callable[[KeepAliveClient, int], None], base: str,
                key: str) -> dict[str, float]:  # fmt: skip
     latencies: list[float] = []
     lock = threading.Lock()
@@ -175,7 +179,7 @@ def concurrent(seconds: float, threads: int, work: Callable[[httpx.Client, int],
 
     def run(worker: int) -> None:
         mine = []
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        with KeepAliveClient(base, headers={"Authorization": f"Bearer {key}"}) as client:
             n = 0
             while time.perf_counter() < stop:
                 begun = time.perf_counter()
@@ -196,7 +200,7 @@ def concurrent(seconds: float, threads: int, work: Callable[[httpx.Client, int],
             "p99_ms": percentile(latencies, 0.99) * 1000, "calls": len(latencies)}  # fmt: skip
 
 
-def paced(seconds: float, threads: int, per_s: float, work: Callable[[httpx.Client, int], None], base: str,
+def paced(seconds: float, threads: int, per_s: float, work: Callable[[KeepAliveClient, int], None], base: str,
           key: str) -> dict[str, float]:  # fmt: skip
     """``work`` at a steady ``per_s`` in all from ``threads`` clients (an open loop): the latency at that load."""
     latencies: list[float] = []
@@ -207,7 +211,7 @@ def paced(seconds: float, threads: int, per_s: float, work: Callable[[httpx.Clie
 
     def run(worker: int) -> None:
         mine = []
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        with KeepAliveClient(base, headers={"Authorization": f"Bearer {key}"}) as client:
             n, due = 0, started + interval * worker / threads
             while due < stop:
                 time.sleep(max(0.0, due - time.perf_counter()))
@@ -300,26 +304,26 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
         with serve(url, workers) as (base, group):
             meter = CpuMeter(group, postmaster_of(url) if url.startswith("postgresql") else None)
 
-            def usage(client: httpx.Client, n: int, workers: int = workers) -> None:
+            def usage(client: KeepAliveClient, n: int, workers: int = workers) -> None:
                 response = client.post(f"/v1/live/customers/{ids[n % len(ids)]}/usage",
                                        json={"entitlement": ENTITLEMENT, "value": 1},
                                        headers={"Idempotency-Key": f"b{workers}-{n}"})  # fmt: skip
                 response.raise_for_status()
 
-            def batch(client: httpx.Client, n: int) -> None:
+            def batch(client: KeepAliveClient, n: int) -> None:
                 records = [{"customer": ids[i % len(ids)], "entitlement": ENTITLEMENT, "value": 1}
                            for i in range(1000)]  # fmt: skip
                 client.post("/v1/live/usage/batch", json={"records": records}).raise_for_status()
 
-            def evaluate(client: httpx.Client, n: int) -> None:
+            def evaluate(client: KeepAliveClient, n: int) -> None:
                 client.post(f"/v1/live/segments/{seeded['segment']}/evaluate",
                             json={"customer_id": ids[n % len(ids)]}).raise_for_status()  # fmt: skip
 
-            def validate(client: httpx.Client, n: int) -> None:
+            def validate(client: KeepAliveClient, n: int) -> None:
                 client.post("/v1/segments/validate", json={"condition": CONDITION_2KB}).raise_for_status()
 
             short = args.seconds / 2
-            def warm_usage(client: httpx.Client, n: int, usage: Callable[..., None] = usage) -> None:
+            def warm_usage(client: KeepAliveClient, n: int, usage: Callable[..., None] = usage) -> None:
                 usage(client, 900_000_000 + n)  # keys of its own: the measured calls must not replay them
 
             for warm_up in (warm_usage, batch, evaluate, validate):  # imports, caches, compiled code in each worker
@@ -366,6 +370,9 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
 
         return shown
 
+    def client(r: dict[str, dict[str, float]]) -> str:
+        return f"{r['usage']['client_cpu_ms']:.2f}"
+
     def projected(r: dict[str, dict[str, float]]) -> str:
         per_call = r["usage"]["server_cpu_ms"] + r["usage"]["database_cpu_ms"]
         return f"{2000 / per_call:,.0f}" if per_call > 0 else "n/a"
@@ -390,6 +397,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> list[str]:
         f"| server CPU ms per usage call ({'uvicorn + PostgreSQL' if url.startswith('postgresql') else 'uvicorn'}) "
         f"| {both(cpu('usage'))} |",
         f"| usage calls/s 2 idle cores could serve at that CPU cost (projection) | {both(projected)} |",
+        f"| load generator's CPU ms per usage call (keep-alive client, same cores) | {both(client)} |",
         f"| server CPU ms per 1 000-record batch | {both(cpu('batch'))} |",
         f"| server CPU ms per evaluate | {both(cpu('evaluate'))} |",
         f"| server CPU ms per validate | {both(cpu('validate'))} |",

@@ -82,7 +82,8 @@ def create_app(
         app.state.rate_limits = shared_rate_limits(app.state.services, settings)
     app.state.settings = settings
     install_error_handlers(app)
-    for router in (health.router, segments.router, customers.router, customers.usage_router, policies.router,
+    # The usage routes first: the hot path is matched before the others are tried (routes are matched in order).
+    for router in (customers.usage_router, health.router, segments.router, customers.router, policies.router,
                    members.router, members.sessions_router, pricing.router, notifications.router):  # fmt: skip
         app.include_router(router)
     # the dashboard beside /v1: its bundle, the environment switch and the pages
