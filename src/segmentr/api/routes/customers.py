@@ -20,8 +20,8 @@ from segmentr.api.deps import (
     Environment,
     SegmentsDep,
     authenticate,
-    get_services,
     require_credentials,
+    run_authenticated,
 )
 from segmentr.api.errors import request_id_of, tree_error_detail
 from segmentr.api.idempotency import REPLAYED_HEADER, IdempotencyKey, IdempotentRoute, keyed_in_service
@@ -44,7 +44,7 @@ from segmentr.api.schemas.customers import (
     UsageCheck,
     UsageRequest,
 )
-from segmentr.service import BatchItem, UsageRecord, UsageResult
+from segmentr.service import Actor, BatchItem, Services, UsageRecord, UsageResult
 
 __all__ = ["router"]
 
@@ -216,15 +216,14 @@ async def record_usage(
     """Meter through the policy engine (``allow``), atomically; under an ``Idempotency-Key`` the meter and the
     kept answer commit together, so a retry replays and never meters twice."""
 
-    def meter() -> Response:  # authentication and the work in one hop off the event loop
-        customers = get_services(request).customers(authenticate(request))
-        result = customers.record_usage(
+    def meter(services: Services, actor: Actor) -> Response:
+        result = services.customers(actor).record_usage(
             environment, customer_id, body.entitlement, body.value, event_data=body.event_data,
             overhead=body.overhead, idempotency_key=idempotency_key,
         )
         return model_response(usage_answer(result), headers={REPLAYED_HEADER: "true"} if result.replayed else None)
 
-    return await run_in_threadpool(meter)
+    return await run_authenticated(request, meter)
 
 
 @usage_router.post("/v1/{environment}/customers/{customer_id}/usage/check", operation_id="check_usage",
