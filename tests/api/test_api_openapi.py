@@ -36,6 +36,14 @@ def test_every_operation_has_an_id_a_tag_and_declared_errors() -> None:
             assert schema == {"$ref": "#/components/schemas/ErrorObject"}, (op["operationId"], status)
 
 
+def test_every_post_declares_the_idempotency_key_header() -> None:
+    """api.md §3: every POST honours ``Idempotency-Key`` (routes keyed in their service declare it themselves)."""
+    for path, methods in document()["paths"].items():
+        if "post" in methods:
+            headers = [p["name"] for p in methods["post"].get("parameters", []) if p["in"] == "header"]
+            assert "Idempotency-Key" in headers, path
+
+
 def test_no_fastapi_default_validation_error_schema() -> None:
     text = json.dumps(document())
     assert "HTTPValidationError" not in text

@@ -203,3 +203,32 @@ def test_keys_and_members_have_their_own_idempotency_keys(services: Services, ow
     assert _meter(store, customer_id, entitlement) == before + 2
     with store.session() as session:
         assert auth.list_api_keys(session=session, workspace_id=owner.workspace_id)
+
+
+def test_a_keyed_batch_commits_its_meters_and_its_record_together(
+    customers: CustomerService, store: Store, owner: Actor
+) -> None:
+    """The call-level key is claimed and completed in the batch's transaction: a crash before the answer is kept
+    leaves neither the meters nor a claim (the retry runs at once, no stale claim to wait out), and the kept
+    answer then replays without metering."""
+    customer_id, entitlement = _customer(store)
+    before = _meter(store, customer_id, entitlement)
+    batch = [UsageRecord(customer_id, entitlement, 1, idempotency_key="rec"), UsageRecord(customer_id, entitlement, 2)]
+
+    def crash(_: list[Any]) -> Any:
+        raise RuntimeError("the process died while answering")
+
+    with pytest.raises(RuntimeError):
+        customers.batch_usage_keyed("live", batch, idempotency_key="call", request="fp", answer=crash)
+    assert _meter(store, customer_id, entitlement) == before and _records(store, owner.workspace_id) == 0
+
+    def answer(items: list[Any]) -> Any:
+        return [item.result.value for item in items]
+
+    first = customers.batch_usage_keyed("live", batch, idempotency_key="call", request="fp", answer=answer)
+    assert not first.replayed and first.body == [before + 1, before + 3]
+    again = customers.batch_usage_keyed("live", batch, idempotency_key="call", request="fp", answer=crash)
+    assert again.replayed and again.body == first.body
+    assert _meter(store, customer_id, entitlement) == before + 3
+    with pytest.raises(IdempotencyKeyReused):
+        customers.batch_usage_keyed("live", batch, idempotency_key="call", request="other", answer=answer)

@@ -553,6 +553,43 @@ class CustomerService:
     def batch_usage(self, environment: str, records: Sequence[UsageRecord]) -> list[BatchItem]:
         """Up to 1 000 usage records in one transaction, answered in order; each customer row is locked once.
         A record that fails (unknown customer or entitlement, a reused key) gets its own error."""
+        return self._store.run(self._batch_unit(environment, records), write=True)
+
+    def batch_usage_keyed(
+        self,
+        environment: str,
+        records: Sequence[UsageRecord],
+        *,
+        idempotency_key: str,
+        request: str,
+        answer: Callable[[list[BatchItem]], Any],
+    ) -> StoredResponse:
+        """``batch_usage`` under a call-level ``Idempotency-Key``: the key is claimed first and completed last
+        in the batch's own transaction, so the meters and the kept response commit together or not at all (no
+        claim outlives a crash, so a retry can never meter twice). ``answer`` turns the items into the response
+        body to keep (JSON data, called inside the unit); a retry of the same ``request`` (the caller's
+        fingerprint of the whole call) gets it back ``replayed``, another request under the key is
+        ``IdempotencyKeyReused``. Records' own keys work as in ``batch_usage``. A batch that fails as a whole
+        (unknown environment, too many records) keeps nothing."""
+        write = self._batch_unit(environment, records)
+        check_key(idempotency_key)
+
+        def keyed(uow: UnitOfWork) -> StoredResponse:
+            # First statement of the unit: a concurrent call with the key waits here (PostgreSQL: on this
+            # uncommitted row; SQLite: writers queue) and then replays, before it locks any customer row.
+            stored = claim_in(uow, self.actor, idempotency_key, request)
+            if stored is not None:
+                return stored
+            body = answer(write(uow))
+            complete_in(uow, self.actor, idempotency_key, 200, body)
+            return StoredResponse(200, body)
+
+        return self._store.run(keyed, write=True)
+
+    def _batch_unit(
+        self, environment: str, records: Sequence[UsageRecord]
+    ) -> Callable[[UnitOfWork], list[BatchItem]]:
+        """The batch's work inside a unit of work (checked for the actor and the size first)."""
         require(self.actor, Action.RECORD_USAGE)
         if len(records) > MAX_BATCH:
             raise InvalidRequest(f"a batch holds at most {MAX_BATCH} records, not {len(records)}")
@@ -636,7 +673,7 @@ class CustomerService:
                 )
             return [item or BatchItem(error=InvalidInput("not processed")) for item in items]
 
-        return self._store.run(write, write=True)
+        return write
 
     def topup(self, environment: str, customer_id: str, topup: str) -> TopupResult:
         """Grant a topup of the customer's plan (after payment) and say the price charged."""

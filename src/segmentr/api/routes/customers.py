@@ -24,7 +24,14 @@ from segmentr.api.deps import (
     run_authenticated,
 )
 from segmentr.api.errors import request_id_of, tree_error_detail
-from segmentr.api.idempotency import REPLAYED_HEADER, IdempotencyKey, IdempotentRoute, keyed_in_service
+from segmentr.api.idempotency import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADER,
+    IdempotencyKey,
+    IdempotentRoute,
+    keyed_in_service,
+    request_fingerprint,
+)
 from segmentr.api.openapi import errors as error_responses
 from segmentr.api.responses import model_response
 from segmentr.api.schemas.common import MAX_LIMIT, Text
@@ -234,17 +241,42 @@ def check_usage(environment: Environment, customer_id: CustomerId, body: UsageCh
                                                              overhead=body.overhead)))  # fmt: skip
 
 
+async def _keyed_body(request: Request) -> bytes | None:
+    """The raw body (already read to parse it) of a call under an ``Idempotency-Key``: its fingerprint."""
+    return await request.body() if IDEMPOTENCY_HEADER in request.headers else None
+
+
 @usage_router.post("/v1/{environment}/usage/batch", operation_id="record_usage_batch", response_model=BatchResults,
-                   responses=error_responses(404), dependencies=AUTHENTICATED)
+                   responses=error_responses(404, 409), dependencies=AUTHENTICATED)
 @keyed_in_service
-def usage_batch(environment: Environment, body: BatchRequest, customers: CustomersDep, request: Request) -> Response:
-    """Up to 1 000 usage records in one transaction, answered in order; a record's failure is its own."""
+def usage_batch(
+    environment: Environment,
+    body: BatchRequest,
+    customers: CustomersDep,
+    request: Request,
+    raw: Annotated[bytes | None, Depends(_keyed_body)],
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Up to 1 000 usage records in one transaction, answered in order; a record's failure is its own. Under an
+    ``Idempotency-Key`` the whole call is kept with the batch (same transaction): a retry replays its bytes."""
     records = [UsageRecord(r.customer, r.entitlement, r.value, r.event_data, r.idempotency_key) for r in body.records]
     request_id = request_id_of(request)
-    results = [_batch_result(item, request_id) for item in customers.batch_usage(environment, records)]
-    # Serialised here (``BatchResults`` still documents it): FastAPI's response model would validate 1 000
-    # answers and their events again and serialise their free-form payloads by type inference, ~4x the work.
-    return Response(_json_bytes({"object": "usage_batch", "results": results}), media_type="application/json")
+
+    def answer(items: list[BatchItem]) -> bytes:
+        # Serialised here (``BatchResults`` still documents it): FastAPI's response model would validate 1 000
+        # answers and their events again and serialise their free-form payloads by type inference, ~4x the work.
+        return _json_bytes({"object": "usage_batch", "results": [_batch_result(item, request_id) for item in items]})
+
+    if idempotency_key is None or raw is None:
+        return Response(answer(customers.batch_usage(environment, records)), media_type="application/json")
+    # The kept body is the answer's exact text (one JSON string), so a replay sends the first call's bytes:
+    # its records' errors keep the first request's id; the replay's own id is only in its ``Request-Id``.
+    kept = customers.batch_usage_keyed(
+        environment, records, idempotency_key=idempotency_key, request=request_fingerprint(request, raw),
+        answer=lambda items: answer(items).decode("utf-8"),
+    )
+    return Response(kept.body.encode("utf-8"), media_type="application/json",
+                    headers={REPLAYED_HEADER: "true"} if kept.replayed else None)
 
 
 def _batch_result(item: BatchItem, request_id: str) -> dict[str, Any]:
