@@ -10,10 +10,14 @@ from sqlalchemy import bindparam, func, select
 from segmentr.policy.engine import Policy
 from segmentr.store import customers as customer_repo
 from segmentr.store import pricing as pricing_repo
+from segmentr.store import segments as segment_repo
 from segmentr.store.db import translate_errors
+from segmentr.store.records import Segment
 from segmentr.store.tables import PolicyVersionRow
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from segmentr.store.store import Store
 
 __all__ = ["CustomerSource", "WorkspaceCustomers"]
@@ -73,16 +77,19 @@ class WorkspaceCustomers:
         """The environment's live policy (cached per version; a new version is seen at once), priced with
         effective prices: a condition reading margins sees the revenue the rules and overrides give."""
         environment_id = self._environment_id(environment)
-        params = {"environment_id": environment_id}
         with translate_errors(), self._store.engine.connect() as connection:
-            statement = _POLICY_STATE if self._store.dialect == "postgresql" else _POLICY_STATE_SQLITE
-            version, *key, any_overrides = connection.execute(statement, params).one()
-            policy = self._store.policy_at(connection, environment_id, version)
-            overrides = pricing_repo.overrides_in_environment(
-                session=connection, environment_id=environment_id) if any_overrides else {}
-            return pricing_repo.effective_policy(
-                connection, policy, environment_id, tuple(key), overrides, pricing_repo.PriceContext(self._store.rule_books),
-            )
+            return self._policy(connection, environment_id)
+
+    def _policy(self, connection: Connection, environment_id: int) -> Policy:
+        params = {"environment_id": environment_id}
+        statement = _POLICY_STATE if self._store.dialect == "postgresql" else _POLICY_STATE_SQLITE
+        version, *key, any_overrides = connection.execute(statement, params).one()
+        policy = self._store.policy_at(connection, environment_id, version)
+        overrides = pricing_repo.overrides_in_environment(
+            session=connection, environment_id=environment_id) if any_overrides else {}
+        return pricing_repo.effective_policy(
+            connection, policy, environment_id, tuple(key), overrides, pricing_repo.PriceContext(self._store.rule_books),
+        )
 
     def load(self, environment: str, customer_id: str) -> dict[str, Any] | None:
         """One customer's whole state in one query (a prepared Core statement: the evaluation hot path)."""
@@ -90,6 +97,22 @@ class WorkspaceCustomers:
         with translate_errors(), self._one_statement.connect() as connection:
             row = connection.execute(_LOAD, params).first()
         return customer_repo.customer_from_row(row) if row is not None else None
+
+    def evaluation_inputs(
+        self, segment: str, environment: str, customer_id: str
+    ) -> tuple[Segment, dict[str, Any] | None, Policy | None]:
+        """What evaluating a saved segment for one customer reads: the segment (by id or name; ``NotFound``),
+        the customer (None when unknown: the policy is then not read either) and the live policy, as
+        ``get_segment``, ``load`` and ``policy`` give them — on one connection (one pool checkout, and on
+        PostgreSQL one liveness ping, instead of three; no ORM session)."""
+        environment_id = self._environment_id(environment)
+        params = {"environment_id": environment_id, "customer_id": customer_id}
+        with translate_errors(), self._one_statement.connect() as connection:
+            saved = segment_repo.read_segment(connection, self.workspace_id, segment)
+            row = connection.execute(_LOAD, params).first()
+            if row is None:
+                return saved, None, None
+            return saved, customer_repo.customer_from_row(row), self._policy(connection, environment_id)
 
     def stream(
         self, environment: str, batch_size: int = 1000, *, after: str | None = None

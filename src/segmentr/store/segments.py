@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from segmentr.errors import Problem
@@ -28,6 +28,7 @@ __all__ = [
     "get_segment",
     "list_segments",
     "members_with_active",
+    "read_segment",
     "record_segment_error",
     "restore_segment",
     "segment_history",
@@ -43,7 +44,8 @@ RESTORED_FIELDS = ("description", "condition", "mode", "simple")
 MAX_ERROR_CHARS = 2000
 
 
-def _segment(row: SegmentRow) -> Segment:
+def _segment(row: Any) -> Segment:
+    """The record of a ``SegmentRow`` or of a Core row of the segments table (the same attribute names)."""
     return Segment(
         id=row.id,
         workspace_id=row.workspace_id,
@@ -189,6 +191,24 @@ def _row(session: Session, workspace_id: str, ref: str) -> SegmentRow:
 def get_segment(*, session: Session, workspace_id: str, segment: str) -> Segment:
     """A segment by id or by name."""
     return _segment(_row(session, workspace_id, segment))
+
+
+_TABLE = SegmentRow.__table__
+_BY_ID = select(_TABLE).where(_TABLE.c.id == bindparam("ref"), _TABLE.c.workspace_id == bindparam("workspace_id"))
+_BY_NAME = select(_TABLE).where(_TABLE.c.workspace_id == bindparam("workspace_id"),
+                                _TABLE.c.name_key == bindparam("ref")).limit(1)  # fmt: skip
+
+
+def read_segment(reader: Connection, workspace_id: str, segment: str) -> Segment:
+    """``get_segment`` as one prepared Core statement on a connection (no ORM session: the path of one
+    evaluation); the same lookup by id or name."""
+    if looks_like_segment_id(segment):
+        row = reader.execute(_BY_ID, {"ref": segment, "workspace_id": workspace_id}).first()
+    else:
+        row = reader.execute(_BY_NAME, {"ref": name_key(segment), "workspace_id": workspace_id}).first()
+    if row is None:
+        raise NotFound(f"no segment {segment!r} in this workspace")
+    return _segment(row)
 
 
 def list_segments(*, session: Session, workspace_id: str) -> list[Segment]:
