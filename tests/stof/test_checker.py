@@ -147,3 +147,18 @@ def test_seed_templates_only_warn_about_real_traps() -> None:
 def test_keyword_prefix() -> None:
     assert ("keyword-prefix", 2, 1) in found("let nullable = 1;\nnullable")
     assert "keyword-prefix" not in codes("customer.nullable == null")
+
+
+def test_checker_walk_sees_every_child_node_in_order() -> None:
+    """The checker's own walk (node fields read from the annotations) gives exactly ``Node.children``."""
+    from segmentr.stof import parse
+    from segmentr.stof.checker import _children
+
+    seen: set[str] = set()
+    for case in CASES:
+        if case["expect"] == {"error": "parse"}:
+            continue
+        for node in parse(case["src"]).walk():
+            assert [id(x) for x in _children(node)] == [id(x) for x in node.children()], (case["id"], node)
+            seen.add(type(node).__name__)
+    assert {"MapLiteral", "Switch", "SwitchCase", "Try", "For", "ForIn", "Cast", "Declare"} <= seen

@@ -172,11 +172,10 @@ class SegmentService:
         """
         require(self.actor, Action.READ_SEGMENTS)
         self._reach(environment)
-        saved = self._store.get_segment(self.workspace_id, segment)
-        customer = self._customers.load(environment, customer_id)
-        if customer is None:
+        saved, customer, policy = self._customers.evaluation_inputs(segment, environment, customer_id)
+        if customer is None or policy is None:
             raise NotFound(f"no customer {customer_id!r} in {environment}")
-        result = segments.evaluate(saved.condition, customer, self._customers.policy(environment), explain=explain)
+        result = segments.evaluate(saved.condition, customer, policy, explain=explain)
         if result.error is not None:
             self._store.record_segment_error(saved.id, result.error)
         return Evaluation(

@@ -12,7 +12,9 @@ the policy layer declares them): without one, only the language's own traps are 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable
+from dataclasses import fields
 
 from segmentr.stof import nodes as n
 from segmentr.stof.errors import Diagnostic, StofSyntaxError
@@ -37,6 +39,39 @@ _LOOP_KEYWORDS = frozenset({"if", "while", "for", "switch", "catch"})
 _SHADOWABLE = frozenset({"customer", "policy", "data", "return", "Time"}) | _LOOP_KEYWORDS
 
 PathKey = tuple[str, ...]
+
+# The fields of each node class that can hold nodes, read from their annotations once per class. A check walks
+# the tree twice (the names it declares and its regex calls, then the rules): ``Node.children`` would look at
+# every field of every node through a generator, which was most of a long condition's check.
+_NODE_CLASSES = frozenset(name for name, value in vars(n).items() if isinstance(value, type) and issubclass(value, n.Node))
+_SPAN = frozenset({"line", "col", "end_line", "end_col"})
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _may_hold_nodes(annotation: object) -> bool:
+    if not isinstance(annotation, str):
+        return True  # not a postponed annotation: look at the value, as ``Node.children`` does
+    return not _NODE_CLASSES.isdisjoint(re.findall(r"[A-Za-z_]\w*", annotation))
+
+
+def _children(node: n.Node) -> list[n.Node]:
+    """``node.children()``: the same nodes in the same order, as a list, looking only at the node fields."""
+    names = _NODE_FIELDS.get(type(node))
+    if names is None:
+        names = _NODE_FIELDS[type(node)] = tuple(
+            f.name for f in fields(node) if f.name not in _SPAN and _may_hold_nodes(f.type))
+    out: list[n.Node] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, n.Node):
+            out.append(value)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, n.Node):
+                    out.append(item)
+                elif isinstance(item, tuple):
+                    out.extend(x for x in item if isinstance(x, n.Node))
+    return out
 
 
 def _diag(node: n.Node, message: str, code: str) -> Diagnostic:
@@ -295,7 +330,7 @@ class _Walker:
             elif isinstance(e, n.BlockExpr):
                 self.block(e.body, sc)
                 continue
-            for child in e.children():
+            for child in _children(e):
                 if isinstance(child, n.Stmt):
                     self.statement(child, sc)
                 else:
@@ -482,29 +517,34 @@ def _unknown_units(lexed: LexResult) -> list[Diagnostic]:
     return out
 
 
-def _declared_names(body: n.Body) -> frozenset[str]:
-    names: set[str] = set()
-    for stmt in [*body.body, *body.dropped]:
-        for node in stmt.walk():
-            if isinstance(node, n.Declare | n.ForIn):
-                names.add(node.name)
-            elif isinstance(node, n.Try) and node.error_name:
-                names.add(node.error_name)
-    return frozenset(names)
-
-
 _REGEX_METHODS = frozenset({"matches", "find_matches"})
 
 
-def _refused_patterns(body: n.Body) -> list[Diagnostic]:
+def _scan(body: n.Body) -> tuple[frozenset[str], list[n.Call]]:
+    """One walk of the whole body (dropped statements too), in source order: every name it declares anywhere
+    and its ``matches``/``find_matches`` calls."""
+    names: set[str] = set()
+    regex_calls: list[n.Call] = []
+    stack: list[n.Node] = [*reversed(body.dropped), *reversed(body.body)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, n.Declare | n.ForIn):
+            names.add(node.name)
+        elif isinstance(node, n.Try) and node.error_name:
+            names.add(node.error_name)
+        elif isinstance(node, n.Call) and node.name in _REGEX_METHODS and node.args:
+            regex_calls.append(node)
+        stack.extend(reversed(_children(node)))
+    return frozenset(names), regex_calls
+
+
+def _refused_patterns(body: n.Body, calls: list[n.Call] | None = None) -> list[Diagnostic]:
     """A literal pattern given to ``matches``/``find_matches`` that the regex engine (RE2) refuses: at run time
-    it is a ``Regex`` error, so the condition never matches."""
+    it is a ``Regex`` error, so the condition never matches. ``calls``: the body's regex calls (``_scan``)."""
     from .stdlib.str_lib import regex_problem
 
     out: list[Diagnostic] = []
-    for node in body.walk():
-        if not (isinstance(node, n.Call) and node.name in _REGEX_METHODS and node.args):
-            continue
+    for node in _scan(body)[1] if calls is None else calls:
         pattern = node.args[-1]
         if isinstance(pattern, n.Literal) and type(pattern.value) is str:
             problem = regex_problem(pattern.value)
@@ -530,13 +570,14 @@ def check(source: str, *, entitlements: set[str] | None = None,
     warnings: list[Diagnostic] = []
     with contextlib.suppress(Exception):  # a checker bug must cost a warning, never the editor
         warnings.extend(_unknown_units(lexed))
+    regex_calls: list[n.Call] | None = None
     with contextlib.suppress(Exception):
-        declared = _declared_names(body) if bindings is not None else frozenset()
-        walker = _Walker(source, entitlements, bindings, declared)
+        declared, regex_calls = _scan(body)
+        walker = _Walker(source, entitlements, bindings, declared if bindings is not None else frozenset())
         walker.block([*body.body, *body.dropped], _Scope(frozenset(), frozenset(), frozenset()))
         warnings.extend(walker.out)
     with contextlib.suppress(Exception):
-        warnings.extend(_refused_patterns(body))
+        warnings.extend(_refused_patterns(body, regex_calls))
     seen: set[tuple[int, int, str]] = set()
     unique: list[Diagnostic] = []
     for d in sorted(warnings, key=lambda d: (d.line, d.column)):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 
 from segmentr.policy.engine import Policy
 from segmentr.store import customers as customer_repo
 from segmentr.store import pricing as pricing_repo
+from segmentr.store import segments as segment_repo
 from segmentr.store.db import translate_errors
-from segmentr.store.tables import PolicyVersionRow
+from segmentr.store.records import Segment
+from segmentr.store.tables import PolicyVersionRow, SegmentRow
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from segmentr.store.store import Store
 
 __all__ = ["CustomerSource", "WorkspaceCustomers"]
@@ -28,6 +32,34 @@ _LIVE_VERSION = select(func.max(_VERSIONS.version)).where(_VERSIONS.environment_
 _POLICY_STATE = select(_LIVE_VERSION.scalar_subquery(), *pricing_repo.KEY_COLUMNS, pricing_repo.ANY_OVERRIDES)
 _POLICY_STATE_SQLITE = select(_LIVE_VERSION.scalar_subquery(), *pricing_repo.KEY_COLUMNS,
                               pricing_repo.ANY_OVERRIDES_SQLITE)
+
+# One evaluation's inputs in one statement: the segment, the customer (NULLs when unknown: an outer join) and
+# the policy state above. The outer tables are aliases so that the state's subqueries over the same tables
+# stay uncorrelated.
+_EVALUATED = SegmentRow.__table__.alias("evaluated_segment")
+_EVALUATED_CUSTOMER = customer_repo.CUSTOMER_TABLE.alias("evaluated_customer")
+_SEGMENT_WIDTH = len(segment_repo.SEGMENT_FIELDS)
+_CUSTOMER_WIDTH = len(customer_repo.CUSTOMER_COLUMNS)
+
+
+def _evaluation_inputs(postgres: bool) -> Select[Any]:
+    customer = _EVALUATED_CUSTOMER.c
+    state = _POLICY_STATE if postgres else _POLICY_STATE_SQLITE
+    return (
+        select(*segment_repo.segment_columns(_EVALUATED),
+               *(customer[column.name] for column in customer_repo.CUSTOMER_COLUMNS),
+               *state.selected_columns)
+        .select_from(_EVALUATED.outerjoin(_EVALUATED_CUSTOMER, and_(
+            customer.environment_id == bindparam("environment_id"), customer.id == bindparam("customer_id"))))
+        .where(_EVALUATED.c.workspace_id == bindparam("workspace_id"))
+    )  # fmt: skip
+
+
+# by (PostgreSQL, the segment by id): each statement built once, so its cache key is computed once
+_EVALUATION_INPUTS = {
+    (postgres, by_id): _evaluation_inputs(postgres).where(segment_repo.segment_found(_EVALUATED, by_id)).limit(1)
+    for postgres in (True, False) for by_id in (True, False)
+}
 
 
 @runtime_checkable
@@ -73,16 +105,23 @@ class WorkspaceCustomers:
         """The environment's live policy (cached per version; a new version is seen at once), priced with
         effective prices: a condition reading margins sees the revenue the rules and overrides give."""
         environment_id = self._environment_id(environment)
-        params = {"environment_id": environment_id}
         with translate_errors(), self._store.engine.connect() as connection:
-            statement = _POLICY_STATE if self._store.dialect == "postgresql" else _POLICY_STATE_SQLITE
-            version, *key, any_overrides = connection.execute(statement, params).one()
-            policy = self._store.policy_at(connection, environment_id, version)
-            overrides = pricing_repo.overrides_in_environment(
-                session=connection, environment_id=environment_id) if any_overrides else {}
-            return pricing_repo.effective_policy(
-                connection, policy, environment_id, tuple(key), overrides, pricing_repo.PriceContext(self._store.rule_books),
-            )
+            return self._policy(connection, environment_id)
+
+    def _policy(self, connection: Connection, environment_id: int) -> Policy:
+        params = {"environment_id": environment_id}
+        statement = _POLICY_STATE if self._store.dialect == "postgresql" else _POLICY_STATE_SQLITE
+        return self._priced(connection, environment_id, connection.execute(statement, params).one())
+
+    def _priced(self, connection: Connection, environment_id: int, state: Sequence[Any]) -> Policy:
+        """The live policy from its state (``_POLICY_STATE``'s row): cached per version and rule book."""
+        version, *key, any_overrides = state
+        policy = self._store.policy_at(connection, environment_id, version)
+        overrides = pricing_repo.overrides_in_environment(
+            session=connection, environment_id=environment_id) if any_overrides else {}
+        return pricing_repo.effective_policy(
+            connection, policy, environment_id, tuple(key), overrides, pricing_repo.PriceContext(self._store.rule_books),
+        )
 
     def load(self, environment: str, customer_id: str) -> dict[str, Any] | None:
         """One customer's whole state in one query (a prepared Core statement: the evaluation hot path)."""
@@ -90,6 +129,29 @@ class WorkspaceCustomers:
         with translate_errors(), self._one_statement.connect() as connection:
             row = connection.execute(_LOAD, params).first()
         return customer_repo.customer_from_row(row) if row is not None else None
+
+    def evaluation_inputs(
+        self, segment: str, environment: str, customer_id: str
+    ) -> tuple[Segment, dict[str, Any] | None, Policy | None]:
+        """What evaluating a saved segment for one customer reads, in one statement on one connection (on
+        PostgreSQL one pool checkout and liveness ping instead of three; no ORM session): the segment by id or
+        name as ``get_segment`` finds it (``NotFound``), the customer as ``load`` gives it (None when unknown,
+        and then no policy) and the live policy as ``policy`` gives it."""
+        environment_id = self._environment_id(environment)
+        postgres = self._store.dialect == "postgresql"
+        by_id, ref = segment_repo.segment_reference(segment)
+        params = {"environment_id": environment_id, "customer_id": customer_id, "workspace_id": self.workspace_id,
+                  "ref": ref}  # fmt: skip
+        with translate_errors(), self._one_statement.connect() as connection:
+            row = connection.execute(_EVALUATION_INPUTS[postgres, by_id], params).first()
+            if row is None:
+                raise segment_repo.segment_not_found(segment)
+            saved = segment_repo.segment_of(row[:_SEGMENT_WIDTH])
+            values = row[_SEGMENT_WIDTH : _SEGMENT_WIDTH + _CUSTOMER_WIDTH]
+            if values[0] is None:
+                return saved, None, None
+            state = row[_SEGMENT_WIDTH + _CUSTOMER_WIDTH :]
+            return saved, customer_repo.customer_from_row(values), self._priced(connection, environment_id, state)
 
     def stream(
         self, environment: str, batch_size: int = 1000, *, after: str | None = None

@@ -4,11 +4,12 @@ and the active segment per member. Validation on save uses the segments package.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, FromClause, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from segmentr.errors import Problem
@@ -21,6 +22,7 @@ from segmentr.store.tables import ActiveSegmentRow, MemberRow, SegmentRow, Segme
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "SEGMENT_FIELDS",
     "active_segment",
     "clear_active_segment",
     "create_segment",
@@ -30,7 +32,12 @@ __all__ = [
     "members_with_active",
     "record_segment_error",
     "restore_segment",
+    "segment_columns",
+    "segment_found",
     "segment_history",
+    "segment_not_found",
+    "segment_of",
+    "segment_reference",
     "set_active_segment",
     "toggle_active_segment",
     "update_segment",
@@ -43,7 +50,8 @@ RESTORED_FIELDS = ("description", "condition", "mode", "simple")
 MAX_ERROR_CHARS = 2000
 
 
-def _segment(row: SegmentRow) -> Segment:
+def _segment(row: Any) -> Segment:
+    """The record of a ``SegmentRow`` or of a Core row of the segments table (the same attribute names)."""
     return Segment(
         id=row.id,
         workspace_id=row.workspace_id,
@@ -182,13 +190,44 @@ def _row(session: Session, workspace_id: str, ref: str) -> SegmentRow:
             select(SegmentRow).where(SegmentRow.workspace_id == workspace_id, SegmentRow.name_key == name_key(ref))
         ).first()
     if row is None:
-        raise NotFound(f"no segment {ref!r} in this workspace")
+        raise segment_not_found(ref)
     return row
 
 
 def get_segment(*, session: Session, workspace_id: str, segment: str) -> Segment:
     """A segment by id or by name."""
     return _segment(_row(session, workspace_id, segment))
+
+
+# A segment's record as Core columns, for a select that reads it with other things (one evaluation's inputs).
+SEGMENT_FIELDS = tuple(field.name for field in dataclass_fields(Segment))
+
+
+def segment_columns(table: FromClause) -> tuple[ColumnElement[Any], ...]:
+    """The columns of ``table`` (the segments table or an alias of it) that make a ``Segment``, in its order."""
+    return tuple(table.c[name] for name in SEGMENT_FIELDS)
+
+
+def segment_reference(segment: str) -> tuple[bool, str]:
+    """How ``_row`` finds ``segment``: whether by id (when it reads as one; else by its name key), and the value
+    compared (``segment_found``'s ``ref`` parameter)."""
+    if looks_like_segment_id(segment):
+        return True, segment
+    return False, name_key(segment)
+
+
+def segment_found(table: FromClause, by_id: bool) -> ColumnElement[bool]:
+    """The condition on ``table`` (the segments table or an alias) that finds a ``segment_reference``."""
+    return (table.c.id if by_id else table.c.name_key) == bindparam("ref")
+
+
+def segment_of(values: Sequence[Any]) -> Segment:
+    """The record of a row's ``segment_columns`` values."""
+    return Segment(*values)
+
+
+def segment_not_found(segment: str) -> NotFound:
+    return NotFound(f"no segment {segment!r} in this workspace")
 
 
 def list_segments(*, session: Session, workspace_id: str) -> list[Segment]:
