@@ -110,6 +110,25 @@ def test_evaluate(api: Api) -> None:
                  "not_found")
 
 
+@pytest.mark.parametrize(
+    ("condition", "shown"),
+    [("5MB", "5MB"), ("Time.now() > 0", True), ("policy", "obj"), ('{"a": 2GB}', None),
+     ("[1, 2.5, 3s]", None), ("Time.now()", None)],
+)
+def test_evaluate_answers_any_value_as_json(api: Api, condition: str, shown: Any) -> None:
+    """Whatever a condition returns (units, a time, a host object, containers of them) is answered, never a 500."""
+    made = create(api, name=f"value {condition}", condition=condition)
+    customer = api.get("/v1/live/customers", params={"limit": 1}).json()["data"][0]["id"]
+    for explain in (False, True):
+        response = api.post(f"/v1/live/segments/{made['id']}/evaluate", json={"customer_id": customer,
+                                                                             "explain": explain})
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        if shown is not None:
+            assert answer["value"] == shown
+        assert answer["error"] is None
+
+
 def test_members_count_and_paging(api: Api) -> None:
     made = create(api, condition="true")
     count = api.get(f"/v1/test/segments/{made['id']}/count").json()

@@ -29,6 +29,7 @@ from segmentr.service.decisions import decider_for, notification_references
 from segmentr.service.errors import InvalidRequest
 from segmentr.service.models import Evaluation, SegmentChanges, SegmentInput, SegmentUsage, Validation
 from segmentr.service.pricing import rule_references
+from segmentr.stof import shown_value
 from segmentr.store import Member, NotFound, Segment, SegmentInvalid, SegmentVersion, Store, UnitOfWork
 from segmentr.store import auth as auth_repo
 from segmentr.store import segments as segment_repo
@@ -185,7 +186,7 @@ class SegmentService:
             customer_id=customer_id,
             environment=environment,
             matched=result.matched,
-            value=result.value,
+            value=shown_value(result.value),
             error=result.error,
             reason=result.reason,
             trace=result.trace if explain else None,
@@ -214,7 +215,7 @@ class SegmentService:
             customer_id=customer_id,
             environment=environment,
             matched=result.matched,
-            value=result.value,
+            value=shown_value(result.value),
             error=result.error,
             reason=result.reason,
             trace=result.trace if explain else None,

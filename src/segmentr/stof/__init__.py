@@ -14,6 +14,7 @@ from .condition import Condition
 from .errors import Diagnostic, StofBudgetExceeded, StofError, StofRuntimeError, StofSyntaxError
 from .host import BindingSet, HostField, HostMethod, HostParam, HostVariable
 from .nodes import Body
+from .printing import shown_value
 from .values import VOID, Units
 
 COMPILE_CACHE_SIZE = 1024
@@ -68,4 +69,5 @@ __all__ = [
     "check",
     "compile",
     "parse",
+    "shown_value",
 ]

@@ -121,4 +121,13 @@ def to_json(v: Any, depth: int = 0) -> Any:
     return to_str(v)
 
 
-__all__ = ["format_float", "to_inner_str", "to_json", "to_str"]
+def shown_value(v: Any) -> Any:
+    """A condition's result as JSON for a reader (an API answer): a unit value printed with its unit (``"5MB"``),
+    anything else as it exports (``to_json``; host objects printed); None when nested past the printing limit."""
+    try:
+        return to_str(v) if type(v) is Units else to_json(v)
+    except StofBudgetExceeded:
+        return None
+
+
+__all__ = ["format_float", "shown_value", "to_inner_str", "to_json", "to_str"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from segmentr import errors
@@ -14,6 +13,7 @@ from segmentr.api.deps import CustomersDep, Environment, SegmentsDep, authentica
 from segmentr.api.errors import diagnostic
 from segmentr.api.idempotency import IdempotentRoute
 from segmentr.api.openapi import errors as error_responses
+from segmentr.api.responses import model_response
 from segmentr.api.schemas.common import MAX_LIMIT, Text
 from segmentr.api.schemas.segments import (
     ActiveSegment,
@@ -100,13 +100,6 @@ def version_object(version: SegmentVersion) -> SegmentVersionObject:
     )
 
 
-def _json(model: BaseModel) -> Response:
-    """The model's JSON, the bytes FastAPI would write for it as the route's ``response_model`` (which stays
-    declared: the schema is unchanged). Returned as a response, it skips FastAPI's re-validation of the
-    returned model, which for a plain ``def`` route is one more hop through the thread pool per request."""
-    return Response(model.__pydantic_serializer__.to_json(model, by_alias=True), media_type="application/json")
-
-
 def _unsaved(body: UnsavedCondition) -> str:
     if (body.condition is None) == (body.simple is None):
         raise errors.InvalidInput(
@@ -168,7 +161,7 @@ def _validation(condition: str, segments: SegmentService) -> Response:
     found = [problem for problem in checked.problems if problem.field in (None, "condition")]
     warnings = [errors.Problem.from_diagnostic(warning) for warning in checked.warnings]
     diagnostics = [diagnostic(problem) for problem in (*found, *warnings)]
-    return _json(Validation.model_validate({"valid": not found, "diagnostics": diagnostics}))
+    return model_response(Validation.model_validate({"valid": not found, "diagnostics": diagnostics}))
 
 
 @router.post("/v1/segments/simple/to-stof", operation_id="simple_to_stof", response_model=ConditionBody,
@@ -300,7 +293,7 @@ def preview(environment: Environment, body: UnsavedCondition, segments: Segments
 def evaluate(environment: Environment, segment_id: Text, body: EvaluationRequest, segments: SegmentsDep) -> Response:
     """The saved segment for one customer now (with the explanation's steps when ``explain``)."""
     result = segments.evaluate(segment_id, body.customer_id, environment, explain=body.explain)
-    return _json(Evaluation(
+    return model_response(Evaluation(
         segment=result.segment_id,
         segment_version=result.segment_version,
         customer_id=result.customer_id,
