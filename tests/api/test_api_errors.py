@@ -18,6 +18,12 @@ def test_every_response_has_a_request_id(api: Api) -> None:
     assert len(ids) == 2 and all(i.startswith("req_") for i in ids)
 
 
+def test_every_response_says_the_server_s_time(api: Api) -> None:
+    for response in (api.get("/healthz"), api.get("/nope"), api.post("/v1/segments/validate", json={"condition": "true"})):
+        name, _, duration = response.headers["server-timing"].partition(";dur=")
+        assert name == "app" and 0 <= float(duration) < 10_000
+
+
 def test_unknown_path_is_404_in_the_error_shape(api: Api) -> None:
     assert_error(api.get("/v1/nothing-here"), 404, "not_found", "unknown_path")
 

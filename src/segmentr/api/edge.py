@@ -57,7 +57,9 @@ async def send_error(
 
 class EdgeErrors:
     """Outermost: gives the request its id (``Request-Id`` on the response, ``request.state.request_id``) and
-    answers 500 ``api_error`` for anything that escaped the application, without a word about the internals."""
+    answers 500 ``api_error`` for anything that escaped the application, without a word about the internals.
+    ``Server-Timing: app;dur=…`` says how long the application took until it answered (ms), so a caller can
+    tell the server's time from the network's and its own."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -66,6 +68,7 @@ class EdgeErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        began = time.perf_counter()
         request_id = new_request_id()
         _state(scope)["request_id"] = request_id
         started = False
@@ -74,7 +77,9 @@ class EdgeErrors:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", []), (b"request-id", request_id.encode())]
+                timing = f"app;dur={(time.perf_counter() - began) * 1000:.2f}".encode()
+                message["headers"] = [*message.get("headers", []), (b"request-id", request_id.encode()),
+                                      (b"server-timing", timing)]  # fmt: skip
             await send(message)
 
         try:
