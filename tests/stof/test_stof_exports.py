@@ -6,7 +6,7 @@ import segmentr.stof as stof
 
 PUBLIC = {
     "Condition", "Diagnostic", "StofBudgetExceeded", "StofError", "StofRuntimeError", "StofSyntaxError",
-    "Units", "VOID", "check", "compile", "parse",
+    "Units", "VOID", "check", "compile", "parse", "shown_value",
     "BindingSet", "HostField", "HostMethod", "HostParam", "HostVariable",
 }  # fmt: skip
 
