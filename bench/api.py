@@ -145,9 +145,13 @@ class CpuMeter:
 
 
 @contextmanager
-def serve(url: str, workers: int) -> Iterator[tuple[str, int]]:
+def serve(url: str, workers: int, src: Path | None = None) -> Iterator[tuple[str, int]]:
+    """``segmentr serve`` on a free port, rate limit off; with ``src``, importing ``segmentr`` from that tree
+    (PYTHONPATH wins over the editable install): how the benchmarks run two trees side by side."""
     port = free_port()
     env = {**os.environ, "SEGMENTR_DATABASE_URL": url, "SEGMENTR_RATE_LIMIT": "0"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     command = [str(Path(sys.executable).with_name("segmentr")), "serve", "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -18,23 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api import CpuMeter, concurrent, free_port, postmaster_of  # noqa: E402
+from api import CpuMeter, concurrent, postmaster_of, serve  # noqa: E402
+from keepalive import KeepAliveClient  # noqa: E402
 from segmentr.sample import generate_customers, sample_policy  # noqa: E402
 from segmentr.service import Services, Store  # noqa: E402
 from segments_store import postgres_for_bench  # noqa: E402
@@ -66,41 +63,18 @@ def exported(ref: str) -> Iterator[Path]:
         yield Path(folder) / "src"
 
 
-@contextmanager
-def serve(url: str, src: Path, workers: int) -> Iterator[tuple[str, int]]:
-    """``segmentr serve`` importing ``segmentr`` from ``src`` (PYTHONPATH wins over the editable install)."""
-    port = free_port()
-    env = {**os.environ, "SEGMENTR_DATABASE_URL": url, "SEGMENTR_RATE_LIMIT": "0", "PYTHONPATH": str(src)}
-    command = [str(Path(sys.executable).with_name("segmentr")), "serve", "--port", str(port),
-               "--workers", str(workers)]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base, process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
-
-
 def bench_database(name: str, url: str, trees: list[tuple[str, Path]], args: argparse.Namespace) -> list[str]:
     key, ids = seed(url)
     records = [{"customer": ids[i % len(ids)], "entitlement": ENTITLEMENT, "value": 1} for i in range(BATCH)]
 
-    def batch(client: httpx.Client, n: int) -> None:
+    def batch(client: KeepAliveClient, n: int) -> None:
         client.post("/v1/live/usage/batch", json={"records": records}).raise_for_status()
 
     rounds: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
     with ExitStack() as stack:
         servers = []
         for label, src in trees:
-            base, group = stack.enter_context(serve(url, src, args.workers))
+            base, group = stack.enter_context(serve(url, args.workers, src))
             servers.append((label, base, CpuMeter(group, postmaster_of(url) if url.startswith("postgresql") else None)))
         for _, base, _ in servers:  # imports, caches, the compiled policy in every worker
             concurrent(2.0, 2 * args.workers, batch, base, key)

@@ -731,6 +731,11 @@ def _meter(
             allowed = policy.check(customer_id, entitlement, value, overhead=overhead)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(problems=[Problem(field="value", message=str(exc))]) from exc
+    return _answer(policy, customer_id, entitlement, allowed)
+
+
+def _answer(policy: Policy, customer_id: str, entitlement: str, allowed: Any) -> UsageResult:
+    """The engine's decision and the meter after it."""
     return UsageResult(
         allowed=bool(allowed),
         value=policy.value(customer_id, entitlement),
@@ -759,12 +764,7 @@ def _meter_entitled(policy: Policy, entitled: dict[tuple[str, str], bool], recor
                                event=event_data if event_data is not None else True)  # fmt: skip
     except (ValueError, TypeError) as exc:
         raise InvalidInput(problems=[Problem(field="value", message=str(exc))]) from exc
-    return UsageResult(
-        allowed=bool(allowed),
-        value=policy.value(customer_id, entitlement),
-        limit=policy.limit(customer_id, entitlement),
-        remaining=policy.remaining(customer_id, entitlement),
-    )
+    return _answer(policy, customer_id, entitlement, allowed)
 
 
 def _matches(customer: Mapping[str, Any], plan: str | None, q: str | None) -> bool:

@@ -59,7 +59,8 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
+    """``key`` when it is a valid ``Idempotency-Key`` (1-255 characters, no NUL), else ``InvalidInput``."""
     if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_CHARS or "\x00" in key:
         raise InvalidInput(
             problems=[Problem(field="Idempotency-Key", message=f"a key is 1-{MAX_KEY_CHARS} characters")]
@@ -74,7 +75,7 @@ def claim_in(uow: UnitOfWork, actor: Actor, key: str, request: str) -> StoredRes
         session=uow.session,
         workspace_id=actor.workspace_id,
         principal=actor.principal,
-        key=_check_key(key),
+        key=check_key(key),
         fingerprint=request,
         now=uow.now,
         ttl_ms=IDEMPOTENCY_TTL_MS,
@@ -119,11 +120,6 @@ def kept_in(uow: UnitOfWork, actor: Actor, key: str, request: str) -> StoredResp
     if found is None or found.expires_at <= uow.now:
         return None
     return _stored(found, key, request)
-
-
-def check_key(key: str) -> str:
-    """``key`` when it is a valid ``Idempotency-Key`` (1-255 characters, no NUL), else ``InvalidInput``."""
-    return _check_key(key)
 
 
 def _stored(found: idempotency.IdempotencyRecord, key: str, request: str) -> StoredResponse:

@@ -32,10 +32,6 @@ class IdempotencyRecord:
     expires_at: int
 
 
-def _where(workspace_id: str, principal: str, key: str) -> Any:
-    return (_C.workspace_id == workspace_id) & (_C.principal == principal) & (_C.key == key)
-
-
 # The hot path's statements are built once with bind parameters: building them per call (literal values) made
 # SQLAlchemy walk the values for a cache key on every execution, which cost more than the statement itself.
 _KEY = (_C.workspace_id == bindparam("k_workspace")) & (_C.principal == bindparam("k_principal")) & (
@@ -52,6 +48,7 @@ _INSERT = {
 }
 _SELECT = select(_C.fingerprint, _C.status, _C.body, _C.created_at, _C.expires_at).where(_KEY)
 _DELETE_EXPIRED = delete(_T).where(_KEY, _C.expires_at <= bindparam("now"))
+_RELEASE = delete(_T).where(_KEY)
 _COMPLETE = update(_T).where(_KEY).values(status=bindparam("v_status"), body=bindparam("v_body"))
 
 
@@ -79,14 +76,36 @@ def _existing(session: Session, workspace_id: str, principal: str, key: str, now
 def claim(
     *, session: Session, workspace_id: str, principal: str, key: str, fingerprint: str, now: int, ttl_ms: int
 ) -> IdempotencyRecord | None:
-    """None when this call now owns the key (a new record was inserted); else the record already there."""
+    """None when this call now owns the key (a new record was inserted, running: no status yet); else the
+    record already there."""
+    return keep(session=session, workspace_id=workspace_id, principal=principal, key=key, fingerprint=fingerprint,
+                status=None, body=None, now=now, ttl_ms=ttl_ms)  # fmt: skip
+
+
+def keep(
+    *,
+    session: Session,
+    workspace_id: str,
+    principal: str,
+    key: str,
+    fingerprint: str,
+    status: int | None,
+    body: Any,
+    now: int,
+    ttl_ms: int,
+) -> IdempotencyRecord | None:
+    """Insert the record under ``key`` in one statement: None when it is now there; else the record already
+    there. With a ``status`` it is a finished call's response, kept as its unit's last step (for work serialised
+    on a row lock the transaction holds, as usage on its customer: a concurrent call with the key waits on the
+    lock or, on PostgreSQL, on this insert of the other's uncommitted record, then sees it, and its caller
+    rolls back)."""
     values = {
         "workspace_id": workspace_id,
         "principal": principal,
         "key": key,
         "fingerprint": fingerprint,
-        "status": None,
-        "body": None,
+        "status": status,
+        "body": body,
         "created_at": now,
         "expires_at": now + ttl_ms,
     }
@@ -101,47 +120,8 @@ def claim(
     raise RuntimeError("an expired idempotency record could not be replaced")  # pragma: no cover
 
 
-def keep(
-    *,
-    session: Session,
-    workspace_id: str,
-    principal: str,
-    key: str,
-    fingerprint: str,
-    status: int,
-    body: Any,
-    now: int,
-    ttl_ms: int,
-) -> IdempotencyRecord | None:
-    """Record a finished call's response under ``key`` in one statement: None when it is kept; else the record
-    already there (the caller's work must then roll back). For work serialised on a row lock the transaction
-    already holds (usage on its customer): a concurrent call with the same key waits on the lock or, on
-    PostgreSQL, on this insert of the other transaction's uncommitted record, then sees it."""
-    values = {
-        "workspace_id": workspace_id,
-        "principal": principal,
-        "key": key,
-        "fingerprint": fingerprint,
-        "status": status,
-        "body": body,
-        "created_at": now,
-        "expires_at": now + ttl_ms,
-    }
-    for _ in range(2):
-        if _insert(session, values):
-            return None
-        found = _existing(session, workspace_id, principal, key, now)
-        if found is not None:
-            return found
-    raise RuntimeError("an expired idempotency record could not be replaced")  # pragma: no cover
-
-
 def get(*, session: Session, workspace_id: str, principal: str, key: str) -> IdempotencyRecord | None:
-    row = session.execute(
-        select(_C.fingerprint, _C.status, _C.body, _C.created_at, _C.expires_at).where(
-            _where(workspace_id, principal, key)
-        )
-    ).first()
+    row = session.execute(_SELECT, _key_params(workspace_id, principal, key)).first()
     return IdempotencyRecord(*row) if row is not None else None
 
 
@@ -152,7 +132,7 @@ def complete(*, session: Session, workspace_id: str, principal: str, key: str, s
 
 def release(*, session: Session, workspace_id: str, principal: str, key: str) -> None:
     """Forget a claim whose call failed before answering, so a retry runs it."""
-    session.execute(delete(_T).where(_where(workspace_id, principal, key)))
+    session.execute(_RELEASE, _key_params(workspace_id, principal, key))
 
 
 def purge_expired(*, session: Session, now: int) -> int:
